@@ -1,0 +1,199 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { stateDirOf } from '../config/paths';
+import { FailureType } from '../failures';
+import { getModel, type ModelInfo } from '../gemini/catalog';
+import { costOfUsage, planMediaStrategy } from '../gemini/cost';
+import type { GenerateResult } from '../gemini/gateway';
+import { mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
+import { writeFileAtomic, safeIdFolder } from '../output/atomic';
+import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
+import { addUsage, emptyUsage, type AnalysisResult, type ProcessingOptions, type TokenUsage, type UploadedFile, type VideoFacts, type VideoItem } from '../types';
+import type { ActivityContext } from './context';
+import { withHeartbeat, inActivity } from './heartbeat';
+import { templateFailure } from './template-failure';
+
+/** Finish reasons that mean the answer was withheld; asking again gives the same. */
+const blockedFinishReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
+/** A model that answered 503 this many attempts in a row is treated as unavailable. */
+const unavailableAfterAttempts = 4;
+const defaultMaxOutputTokens = 8192;
+
+export interface AnalyzeInput {
+  workflowId: string;
+  item: VideoItem;
+  facts: VideoFacts;
+  /** Absent for YouTube links, which Gemini reads directly. */
+  file?: UploadedFile;
+  options: ProcessingOptions;
+  model: string;
+  keyAlias: string;
+  /** Overrides the template's output limit (a retry after MAX_TOKENS). */
+  maxOutputTokens?: number;
+}
+
+export const workDirOf = (outputDir: string, workflowId: string): string =>
+  path.join(stateDirOf(outputDir), 'work', safeIdFolder(workflowId));
+
+export function analyzeActivities(ctx: ActivityContext) {
+  const { gemini, catalog } = ctx.deps;
+
+  function modelInfo(id: string): ModelInfo | undefined {
+    try {
+      return getModel(catalog, id);
+    } catch {
+      return undefined; // a model the catalog does not know can still be tried; its cost is unknown
+    }
+  }
+
+  return {
+    /**
+     * Asks Gemini for the template's structured answer about the video, validates it, and stores
+     * it in the video's work folder (the answer never travels in the workflow's history). Long
+     * videos go at low media resolution, or in clips that are merged.
+     */
+    async analyzeVideo(input: AnalyzeInput): Promise<AnalysisResult> {
+      const { item, facts, options, model, keyAlias } = input;
+      const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
+      const params = templateFailure(() => resolveParams(template, options.templateParams));
+      const promptFor = (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) =>
+        templateFailure(() =>
+          renderPrompt(template, {
+            video: { title: facts.title, source: facts.source, sourceKind: item.source.kind, durationSeconds: facts.durationSeconds },
+            params,
+            clip,
+          }),
+        );
+      const info = modelInfo(model);
+      const limit = Math.min(
+        input.maxOutputTokens ?? template.manifest.model?.maxOutputTokens ?? defaultMaxOutputTokens,
+        info?.maxOutputTokens ?? Number.MAX_SAFE_INTEGER,
+      );
+      const forced = options.mediaResolution ?? template.manifest.model?.mediaResolution;
+      const plan = info
+        ? planMediaStrategy(info, facts.durationSeconds, { expectedOutputTokens: limit, resolution: forced })
+        : { resolution: forced ?? 'default', strategy: 'whole' as const, clips: undefined };
+      const resolution = plan.resolution;
+      const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
+      const video = input.file
+        ? { fileUri: input.file.uri, mimeType: input.file.mimeType }
+        : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
+
+      // A stored answer for this exact request means an earlier attempt was paid for and then
+      // lost (the worker died before Temporal heard back): use it instead of paying again.
+      const workDir = workDirOf(options.outputDir, input.workflowId);
+      const analysisPath = path.join(workDir, `analysis-${safeIdFolder(model)}-${limit}-${resolution}.json`);
+      const stored = await readStoredAnalysis(analysisPath);
+      if (stored) return stored;
+
+      let usage: TokenUsage = emptyUsage();
+      const parts: unknown[] = [];
+      let finishReason = 'STOP';
+      let truncated = false;
+      for (const [index, clip] of clips.entries()) {
+        const { prompt, systemInstruction } = promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
+        let result: GenerateResult;
+        try {
+          result = await withHeartbeat(
+            (signal) =>
+              gemini.generate(keyAlias, {
+                model,
+                video: { ...video, clip },
+                prompt,
+                systemInstruction,
+                temperature: template.manifest.model?.temperature,
+                maxOutputTokens: limit,
+                mediaResolution: resolution,
+                responseJsonSchema: template.responseJsonSchema,
+                abortSignal: signal,
+              }),
+            () => ({ clip: index, of: clips.length }),
+          );
+        } catch (err) {
+          throw escalatePersistentUnavailability(err, model);
+        }
+        usage = addUsage(usage, result.usage);
+        const cost = () => (info ? costOfUsage(info, usage, ctx.now()) : 0);
+
+        if (result.blockReason || (result.finishReason && blockedFinishReasons.has(result.finishReason))) {
+          const reason = result.blockReason ? `the prompt was blocked (${result.blockReason})` : `the answer was withheld (${result.finishReason})`;
+          throw ApplicationFailure.create({
+            type: FailureType.ContentBlocked,
+            nonRetryable: true,
+            message: `Gemini refused this video: ${reason}. Retrying gives the same answer; skip it or try another template or model.`,
+            details: [{ usage, costUsd: cost(), finishReason: result.finishReason, blockReason: result.blockReason }],
+          });
+        }
+        const text = result.text ?? '';
+        if (result.finishReason === 'MAX_TOKENS') {
+          truncated = true;
+          finishReason = 'MAX_TOKENS';
+          const repaired = repairTruncatedJson(text);
+          if (repaired === undefined) {
+            throw ApplicationFailure.create({
+              type: FailureType.InvalidModelOutput,
+              nonRetryable: true,
+              message: `Gemini's answer was cut off at ${limit} output tokens before any usable part; raise the template's maxOutputTokens.`,
+              details: [{ usage, costUsd: cost() }],
+            });
+          }
+          parts.push(repaired);
+          continue;
+        }
+        const parsed = parseModelOutput(template, text);
+        if (!parsed.ok) {
+          throw ApplicationFailure.create({
+            type: FailureType.InvalidModelOutput,
+            nonRetryable: true,
+            message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
+            details: [{ usage, costUsd: cost() }],
+          });
+        }
+        parts.push(parsed.data);
+      }
+
+      const data = clips.length > 1 ? mergeClipOutputs(parts) : parts[0];
+      const result: AnalysisResult = {
+        analysisPath,
+        model,
+        keyAlias,
+        usage,
+        costUsd: info ? costOfUsage(info, usage, ctx.now()) : 0,
+        finishReason,
+        truncated,
+        mediaResolution: resolution,
+        strategy: clips.length > 1 ? 'clips' : 'whole',
+        maxOutputTokens: limit,
+      };
+      await fs.mkdir(workDir, { recursive: true });
+      await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));
+      return result;
+    },
+  };
+}
+
+async function readStoredAnalysis(file: string): Promise<AnalysisResult | undefined> {
+  try {
+    const stored = JSON.parse(await fs.readFile(file, 'utf8')) as { result?: AnalysisResult; data?: unknown };
+    return stored.result && stored.data !== undefined ? stored.result : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 503 again and again from one model: stop waiting on it and let the workflow fall back. */
+function escalatePersistentUnavailability(err: unknown, model: string): unknown {
+  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.Transient || !inActivity()) return err;
+  const status = (err.details?.[0] as { httpStatus?: number } | undefined)?.httpStatus;
+  if (status === 503 && Context.current().info.attempt >= unavailableAfterAttempts) {
+    return ApplicationFailure.create({
+      type: FailureType.ModelUnavailable,
+      nonRetryable: true,
+      message: `Model ${model} answered 503 UNAVAILABLE ${Context.current().info.attempt} times in a row; treating it as unavailable. ${err.message}`,
+      details: [{ model }],
+    });
+  }
+  return err;
+}

@@ -1,0 +1,40 @@
+import type { Client } from '@temporalio/client';
+import type { GeminiGateway } from '../gemini/gateway';
+import type { ModelCatalog } from '../gemini/catalog';
+import { ManifestStore } from '../output/manifest';
+import { TemplateRegistry } from '../templates';
+
+/** What activities need from the outside world; tests pass their own. */
+export interface ActivityDeps {
+  gemini: GeminiGateway;
+  catalog: ModelCatalog;
+  /** Used by batch-level activities that look at other workflows. */
+  temporal?: Client;
+  now?: () => Date;
+  /** How often to poll Gemini for an uploaded file to become ACTIVE. */
+  filePollMs?: number;
+  /** fetch for webhooks (tests may inject). */
+  fetch?: typeof fetch;
+}
+
+/** Per-worker caches shared by all activities: template folders and the output manifests. */
+export class ActivityContext {
+  readonly manifests = new ManifestStore();
+  private readonly registries = new Map<string, TemplateRegistry>();
+
+  constructor(readonly deps: ActivityDeps) {}
+
+  now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  templates(extraDirs: string[]): TemplateRegistry {
+    const key = extraDirs.join('\0');
+    let registry = this.registries.get(key);
+    if (!registry) {
+      registry = TemplateRegistry.load(extraDirs);
+      this.registries.set(key, registry);
+    }
+    return registry;
+  }
+}

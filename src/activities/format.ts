@@ -1,0 +1,56 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseYouTubeUrl } from '../sources/youtube';
+import { renderDocument, resolveParams } from '../templates';
+import { writeFileAtomic } from '../output/atomic';
+import type { AnalysisResult, ProcessingOptions, TokenUsage, VideoFacts, VideoItem } from '../types';
+import { workDirOf } from './analyze';
+import type { ActivityContext } from './context';
+import { templateFailure } from './template-failure';
+
+export function formatActivities(ctx: ActivityContext) {
+  return {
+    /**
+     * Renders the stored analysis through the template's output into a complete Markdown
+     * document (frontmatter and body) in the work folder; writing it into place is a separate
+     * step so a write failure never re-renders or re-analyses.
+     */
+    async formatDocument(input: {
+      workflowId: string;
+      item: VideoItem;
+      facts: VideoFacts;
+      analysis: AnalysisResult;
+      options: ProcessingOptions;
+      /** Everything this video has cost so far, failed attempts included. */
+      usage: TokenUsage;
+      costUsd: number;
+    }): Promise<{ draftPath: string; bytes: number }> {
+      const { item, facts, analysis, options } = input;
+      const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
+      const stored = JSON.parse(await fs.readFile(analysis.analysisPath, 'utf8')) as { data: unknown };
+      const youtube = item.source.kind === 'youtube' ? parseYouTubeUrl(item.source.url) : undefined;
+      const markdown = templateFailure(() =>
+        renderDocument(template, stored.data, {
+          title: facts.title,
+          source: facts.source,
+          sourceKind: item.source.kind,
+          youtubeVideoId: youtube?.videoId,
+          durationSeconds: facts.durationSeconds,
+          created: ctx.now().toISOString(),
+          templateName: template.manifest.name,
+          templateVersion: template.manifest.version,
+          model: analysis.model,
+          usage: input.usage,
+          costUsd: input.costUsd,
+          mediaResolution: analysis.mediaResolution,
+          truncated: analysis.truncated,
+          contentSha256: facts.contentHash,
+          params: resolveParams(template, options.templateParams),
+        }),
+      );
+      const draftPath = path.join(workDirOf(options.outputDir, input.workflowId), 'draft.md');
+      await writeFileAtomic(draftPath, markdown);
+      return { draftPath, bytes: Buffer.byteLength(markdown) };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { analyzeActivities } from './analyze';
+import { batchActivities } from './batch';
+import { ActivityContext, type ActivityDeps } from './context';
+import { formatActivities } from './format';
+import { inspectActivities } from './inspect';
+import { reportActivities } from './report';
+import { uploadActivities } from './upload';
+import { writeActivities } from './write';
+
+export type { ActivityDeps } from './context';
+
+/**
+ * Every activity, built from its dependencies (Gemini gateway, model catalog, clients) so tests
+ * can inject their own. Names say what each does; the Web UI shows them.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const ctx = new ActivityContext(deps);
+  return {
+    ...batchActivities(ctx),
+    ...inspectActivities(ctx),
+    ...uploadActivities(ctx),
+    ...analyzeActivities(ctx),
+    ...formatActivities(ctx),
+    ...writeActivities(ctx),
+    ...reportActivities(ctx),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

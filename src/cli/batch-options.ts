@@ -1,0 +1,26 @@
+import { Option, type Command } from 'commander';
+import { collect } from './batch-request';
+
+/** Options that describe a batch, shared by `start-batch` and `schedule create`. */
+export function addBatchOptions(cmd: Command): Command {
+  return cmd
+    .option('-t, --template <name>', 'template to use (see `templates list`)', undefined)
+    .option('-m, --model <id>', 'Gemini model to try first; the fallback chain follows (see catalog/models.json)')
+    .option('-o, --output <dir>', 'output folder (default: ./lesson-plans)')
+    .option('--output-pattern <pattern>', 'file name pattern under the output folder, e.g. "{template}/{name}.md"')
+    .option('-c, --concurrency <n>', 'videos processed at once (default 4)')
+    .option('-r, --recursive', 'also scan subfolders')
+    .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'leave out files matching this glob (repeatable)', collect, [])
+    .option('-l, --list <file>', 'a file with one path or YouTube link per line, # for comments (repeatable)', collect, [])
+    .option('-p, --param <key=value>', 'template parameter (repeatable)', collect, [])
+    .option('--templates-dir <dir>', 'folder with your own templates (repeatable)', collect, [])
+    .option('-f, --force', 're-process videos whose output is already up to date')
+    .option('--keep-uploads', 'keep uploaded videos on Gemini (they expire after 48 h)')
+    .addOption(new Option('--media-resolution <level>', 'force a media resolution (default: chosen from the length)').choices(['default', 'low']))
+    .option('--max-cost <usd>', 'stop starting videos once spent + in-flight estimates would pass this amount')
+    .option('--failure-grace <duration>', 'when a step fails for good, wait this long (e.g. 30m, 12h) for `retry`/`skip` before recording it failed')
+    .option('--no-wait-on-failure', 'record failed videos at once (same as --failure-grace 0)')
+    .option('--webhook <url>', 'POST a JSON summary here when the batch ends')
+    .option('--batch-id <id>', 'use this batch id instead of one derived from the inputs and the date');
+}

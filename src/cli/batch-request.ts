@@ -1,0 +1,197 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaults, ConfigurationError, type Settings } from '../config';
+import { modelChain, type ModelCatalog } from '../gemini/catalog';
+import { discoverVideos, SourceError } from '../sources/discover';
+import { TemplateRegistry, resolveParams } from '../templates';
+import type { BatchInput, MediaResolution, SkippedEntry, VideoItem } from '../types';
+import { CliError, ExitCode } from './exit-codes';
+
+/** The batch options shared by `start-batch` and `schedule create`. */
+export interface BatchCliOptions {
+  template?: string;
+  model?: string;
+  output?: string;
+  outputPattern?: string;
+  concurrency?: string;
+  recursive?: boolean;
+  include: string[];
+  exclude: string[];
+  list: string[];
+  param: string[];
+  templatesDir: string[];
+  force?: boolean;
+  keepUploads?: boolean;
+  mediaResolution?: MediaResolution;
+  maxCost?: string;
+  failureGrace?: string;
+  waitOnFailure?: boolean;
+  webhook?: string;
+  batchId?: string;
+}
+
+export interface BatchRequest {
+  input: BatchInput;
+  items: VideoItem[];
+  skipped: SkippedEntry[];
+  warnings: string[];
+}
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function parseParams(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--param expects key=value, got "${pair}"`, ExitCode.usage);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function positiveInt(text: string | undefined, name: string, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${name} must be a whole number from 1 to ${max}, got "${text}"`, ExitCode.usage);
+  return n;
+}
+
+/** "90", "90s", "15m", "2h", "1d" → seconds. */
+export function parseDurationSeconds(text: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/i.exec(text.trim());
+  if (!m) throw new CliError(`${name} must be a duration such as 90s, 15m, 2h or 1d, got "${text}"`, ExitCode.usage);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function slug(text: string): string {
+  const s = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return s || 'batch';
+}
+
+/** Same command, same day → same id, so running it again continues the batch instead of starting over. */
+export function batchIdFor(label: string, fingerprint: unknown, now: Date): string {
+  const hash = crypto.createHash('sha256').update(JSON.stringify(fingerprint)).digest('hex').slice(0, 6);
+  return `${slug(label)}-${now.toISOString().slice(0, 10)}-${hash}`;
+}
+
+/**
+ * Turns command-line options into a validated batch, checking everything that can be checked
+ * without spending anything: sources exist and hold videos, the template loads and its
+ * parameters fit, the models are known, the output folder can be written.
+ */
+export async function buildBatchRequest(
+  inputs: string[],
+  opts: BatchCliOptions,
+  settings: Settings,
+  catalog: ModelCatalog,
+  keyAliases: string[],
+  now = new Date(),
+): Promise<BatchRequest> {
+  const warnings: string[] = [];
+  if (inputs.length === 0 && opts.list.length === 0) {
+    throw new CliError('Nothing to process: give a folder, video files or YouTube links, or --list <file>.', ExitCode.usage);
+  }
+  const templateDirs = [...(settings.file.templatesDirs ?? []), ...opts.templatesDir.map((d) => path.resolve(d))];
+  let registry: TemplateRegistry;
+  try {
+    registry = TemplateRegistry.load(templateDirs);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.configuration);
+  }
+  const templateName = opts.template ?? defaults.template;
+  const templateParams = parseParams(opts.param);
+  try {
+    // A broken template is reported with its file and problem before anything is spent.
+    resolveParams(registry.get(templateName), templateParams);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.configuration);
+  }
+
+  let chain: { models: string[]; warnings: string[] };
+  try {
+    chain = modelChain(catalog, opts.model ?? settings.file.models?.default, settings.file.models?.fallbacks, now);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.configuration);
+  }
+  warnings.push(...chain.warnings);
+  if (chain.models.length === 0) throw new CliError('No usable model: check --model and the models in lesson-forge.config.json.', ExitCode.configuration);
+
+  const sources = {
+    inputs: inputs.map((i) => (/^https?:\/\//i.test(i) ? i : path.resolve(i))),
+    listFiles: opts.list.map((l) => path.resolve(l)),
+    recursive: Boolean(opts.recursive),
+    include: opts.include,
+    exclude: opts.exclude,
+  };
+  let found: { items: VideoItem[]; skipped: SkippedEntry[] };
+  try {
+    found = await discoverVideos(sources);
+  } catch (err) {
+    if (err instanceof SourceError) throw new CliError(err.message, ExitCode.input);
+    throw err;
+  }
+
+  const outputDir = path.resolve(opts.output ?? settings.file.output?.dir ?? 'lesson-plans');
+  try {
+    fs.mkdirSync(outputDir, { recursive: true });
+    fs.accessSync(outputDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new CliError(`Cannot write to the output folder ${outputDir}: ${(err as Error).message}`, ExitCode.configuration);
+  }
+
+  const maxCostUsd = opts.maxCost === undefined ? undefined : Number(opts.maxCost.replace(/^\$/, ''));
+  if (maxCostUsd !== undefined && !(maxCostUsd > 0)) throw new CliError(`--max-cost must be a positive amount in USD, got "${opts.maxCost}"`, ExitCode.usage);
+
+  const options: BatchInput['options'] = {
+    template: templateName,
+    templateParams,
+    models: chain.models,
+    outputDir,
+    outputPattern: opts.outputPattern ?? settings.file.output?.pattern ?? defaults.outputPattern,
+    templateDirs,
+    force: Boolean(opts.force),
+    keepUploads: Boolean(opts.keepUploads),
+    mediaResolution: opts.mediaResolution,
+    failureGraceSeconds:
+      opts.waitOnFailure === false ? 0 : opts.failureGrace ? parseDurationSeconds(opts.failureGrace, '--failure-grace') : defaults.failureGraceSeconds,
+  };
+  const label = labelFor(inputs, opts.list);
+  const fingerprint = { sources, options, maxCostUsd };
+  const input: BatchInput = {
+    batchId: opts.batchId ?? batchIdFor(label, fingerprint, now),
+    label,
+    sources,
+    options,
+    concurrency: positiveInt(opts.concurrency, '--concurrency', settings.file.concurrency ?? defaults.concurrency, 64),
+    keyAliases,
+    maxCostUsd,
+    webhookUrl: opts.webhook ?? settings.file.webhookUrl,
+  };
+  if (!/^[\p{L}\p{N}._-]{1,100}$/u.test(input.batchId)) {
+    throw new CliError(`--batch-id may use letters, digits, ".", "_" and "-" (at most 100), got "${input.batchId}"`, ExitCode.usage);
+  }
+  return { input, items: found.items, skipped: found.skipped, warnings };
+}
+
+function labelFor(inputs: string[], lists: string[]): string {
+  const first = inputs[0] ?? lists[0];
+  if (!first) return 'batch';
+  if (/^https?:\/\//i.test(first)) return inputs.length > 1 ? 'youtube-links' : 'youtube';
+  return path.basename(path.resolve(first)).replace(/\.[^.]+$/, '') || 'batch';
+}
+
+export function requireKeysOrThrow(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigurationError) throw new CliError(err.message, ExitCode.configuration);
+    throw err;
+  }
+}

@@ -1,0 +1,175 @@
+import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { loadSettings } from '../../config';
+import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../workflows/definitions';
+import type { BatchProgress, BatchSummary } from '../../types';
+import { CliError, ExitCode } from '../exit-codes';
+import { bold, dim, formatTokens, formatUsd, green, red, table, truncate, yellow } from '../output';
+import { progressLine, renderSummary, watchBatch } from '../progress';
+import { openTemporal } from '../temporal-session';
+import { exitCodeFor } from './start-batch';
+
+/** Runs fn with a client (local default server or TEMPORAL_ADDRESS), closing it afterwards. */
+async function withClient<T>(fn: (client: Client, namespace: string) => Promise<T>): Promise<T> {
+  const settings = loadSettings();
+  const session = await openTemporal(settings, (l) => process.stderr.write(`${l}\n`));
+  try {
+    return await fn(session.client, settings.env.TEMPORAL_NAMESPACE);
+  } finally {
+    await session.close();
+  }
+}
+
+async function requireBatch(client: Client, batchId: string) {
+  const handle = client.workflow.getHandle(batchId);
+  try {
+    const description = await handle.describe();
+    return { handle, description };
+  } catch {
+    throw new CliError(`No batch with id "${batchId}". List recent batches with: lesson-forge list`, ExitCode.input);
+  }
+}
+
+/** Videos of a batch that wait for a person (a step failed for good, within the grace period). */
+async function videosNeedingAttention(client: Client, batchId: string): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `BatchId = "${batchId.replace(/"/g, '')}" AND VideoStatus = "NeedsAttention" AND ExecutionStatus = "Running"`;
+  for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+  return ids;
+}
+
+export function registerBatchControl(program: Command): void {
+  program
+    .command('status')
+    .description('Show a batch: its state, counts, tokens and cost (a table, or --json)')
+    .argument('<batchId>')
+    .option('--json', 'print JSON')
+    .action(async (batchId: string, opts: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const { handle, description } = await requireBatch(client, batchId);
+        const status = description.status.name;
+        let summary: BatchSummary | undefined;
+        let progress: BatchProgress | undefined;
+        if (status === 'COMPLETED') summary = (await handle.result()) as BatchSummary;
+        else if (status === 'RUNNING') progress = await handle.query(progressQuery).catch(() => undefined);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ batchId, status, startTime: description.startTime, closeTime: description.closeTime, progress, summary }, null, 2)}\n`);
+          return;
+        }
+        const rows: string[][] = [
+          ['Status', status === 'RUNNING' ? yellow(status) : status === 'COMPLETED' ? green(status) : red(status)],
+          ['Started', description.startTime.toISOString()],
+        ];
+        if (description.closeTime) rows.push(['Ended', description.closeTime.toISOString()]);
+        const counts = summary ?? progress;
+        if (counts) {
+          rows.push(
+            ['Videos', String(counts.total)],
+            ['Succeeded', String(counts.succeeded)],
+            ['Failed', String(counts.failed)],
+            ['Skipped', String(counts.skipped)],
+          );
+          if (progress) rows.push(['Running', String(progress.running)], ['Need attention', String(progress.waiting)]);
+          rows.push(['Tokens', formatTokens(counts.usage.totalTokens)], ['Cost', formatUsd(counts.costUsd)]);
+        }
+        process.stdout.write(`${bold(batchId)}\n${table(['', ''], rows)}\n`);
+        if (summary) process.stdout.write(`\n${renderSummary(summary)}\n`);
+        if (!counts && status === 'RUNNING') process.stdout.write(dim('No worker answered; is one running? (lesson-forge worker)\n'));
+      });
+    });
+
+  program
+    .command('watch')
+    .description('Follow a running batch with a progress bar until it ends')
+    .argument('<batchId>')
+    .option('--json', 'print the final summary as JSON')
+    .action(async (batchId: string, opts: { json?: boolean }) => {
+      await withClient(async (client) => {
+        await requireBatch(client, batchId);
+        const summary = await watchBatch(client, batchId);
+        process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSummary(summary)}\n`);
+        process.exitCode = exitCodeFor(summary);
+      });
+    });
+
+  program
+    .command('list')
+    .description('List recent batches with their state')
+    .option('-n, --limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const limit = Math.max(1, Number(opts.limit) || 20);
+        const rows: Array<{ batchId: string; status: string; started: string; ended?: string }> = [];
+        for await (const wf of client.workflow.list({ query: 'WorkflowType = "BatchWorkflow"' })) {
+          rows.push({ batchId: wf.workflowId, status: wf.status.name, started: wf.startTime.toISOString(), ended: wf.closeTime?.toISOString() });
+          if (rows.length >= limit) break;
+        }
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write('No batches yet. Start one with: lesson-forge start-batch <folder>\n');
+          return;
+        }
+        const live = await Promise.all(
+          rows.map(async (r) =>
+            r.status === 'RUNNING' ? client.workflow.getHandle(r.batchId).query(progressQuery).then((p) => progressLine(p), () => '') : '',
+          ),
+        );
+        process.stdout.write(`${table(['Batch', 'State', 'Started', 'Progress'], rows.map((r, i) => [r.batchId, r.status, r.started.slice(0, 19), truncate(live[i], 90)]))}\n`);
+      });
+    });
+
+  program
+    .command('cancel')
+    .description('Stop a batch from starting new videos; videos in flight finish and are counted')
+    .argument('<batchId>')
+    .option('--reason <text>', 'why, shown in the summary')
+    .action(async (batchId: string, opts: { reason?: string }) => {
+      await withClient(async (client) => {
+        const { handle } = await requireBatch(client, batchId);
+        await handle.signal(cancelBatchSignal, { reason: opts.reason });
+        process.stdout.write(`Cancelling ${batchId}: no new videos start; those in flight finish. Follow with: lesson-forge watch ${batchId}\n`);
+      });
+    });
+
+  program
+    .command('retry-failed')
+    .description('Retry every video of a batch whose step failed for good and waits for a person')
+    .argument('<batchId>')
+    .option('-m, --model <id>', 'retry with this model instead')
+    .action(async (batchId: string, opts: { model?: string }) => {
+      await withClient(async (client) => {
+        await requireBatch(client, batchId);
+        const ids = await videosNeedingAttention(client, batchId);
+        for (const id of ids) await client.workflow.getHandle(id).signal(retrySignal, opts.model ? { model: opts.model } : undefined);
+        process.stdout.write(ids.length ? `Retrying ${ids.length} video(s):\n${ids.map((i) => `  ${i}`).join('\n')}\n` : 'No video of this batch is waiting for a retry.\n');
+      });
+    });
+
+  program
+    .command('skip')
+    .description('Give up on a video that waits for a person; the batch records it as skipped')
+    .argument('<batchId>')
+    .argument('<video>', 'the video key (from the Web UI or `status`) or part of its name')
+    .option('--reason <text>', 'why')
+    .action(async (batchId: string, video: string, opts: { reason?: string }) => {
+      await withClient(async (client) => {
+        await requireBatch(client, batchId);
+        const waiting = await videosNeedingAttention(client, batchId);
+        const matches = waiting.filter((id) => id === `${batchId}/${video}` || id.slice(batchId.length + 1).includes(video));
+        if (matches.length !== 1) {
+          throw new CliError(
+            matches.length === 0
+              ? `No waiting video of ${batchId} matches "${video}". Waiting: ${waiting.map((w) => w.slice(batchId.length + 1)).join(', ') || 'none'}`
+              : `"${video}" matches several videos: ${matches.join(', ')}; give the full key.`,
+            ExitCode.usage,
+          );
+        }
+        await client.workflow.getHandle(matches[0]).signal(skipSignal, { reason: opts.reason ?? 'skipped from the command line' });
+        process.stdout.write(`Skipped ${matches[0]}.\n`);
+      });
+    });
+}

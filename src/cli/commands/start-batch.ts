@@ -1,0 +1,137 @@
+import type { Command } from 'commander';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { loadSettings, resolveApiKeys } from '../../config';
+import { loadCatalog } from '../../gemini/catalog';
+import { BatchIdAttr, TemplateAttr } from '../../search-attributes';
+import { FailureType } from '../../failures';
+import type { BatchSummary } from '../../types';
+import { BatchWorkflow } from '../../workflows';
+import { buildBatchRequest, requireKeysOrThrow, type BatchCliOptions } from '../batch-request';
+import { addBatchOptions } from '../batch-options';
+import { printDryRun } from '../dry-run';
+import { CliError, ExitCode, exitCodeHelp } from '../exit-codes';
+import { bold, cyan, dim, yellow } from '../output';
+import { renderSummary, watchBatch } from '../progress';
+import { openTemporal } from '../temporal-session';
+import { keyAliasesFor } from '../keys';
+
+interface StartBatchOptions extends BatchCliOptions {
+  dryRun?: boolean;
+  wait: boolean;
+  json?: boolean;
+  worker?: boolean;
+}
+
+export function exitCodeFor(summary: BatchSummary): number {
+  if (summary.failures.some((f) => f.errorType === FailureType.OutputWriteFailed)) return ExitCode.writeFailed;
+  if (summary.failed > 0) return ExitCode.analysisFailed;
+  if (summary.stoppedEarly) return ExitCode.stoppedEarly;
+  return ExitCode.ok;
+}
+
+export function registerStartBatch(program: Command): void {
+  const cmd = program
+    .command('start-batch')
+    .description('Turn a folder of videos (or video files, YouTube links, a list file) into Markdown lesson plans')
+    .argument('[inputs...]', 'folders, video files or YouTube links');
+  addBatchOptions(cmd);
+  cmd
+    .option('--dry-run', 'list what would be processed and the expected tokens and cost; spend nothing')
+    .option('--no-wait', 'start the batch and return at once (needs a worker running elsewhere)')
+    .option('--no-worker', 'do not run a worker in this process, even with the local server')
+    .option('--json', 'print the summary (or the dry-run plan) as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lesson-forge start-batch ./videos
+  $ lesson-forge start-batch ./videos --recursive --template summary_report --param max_length=200
+  $ lesson-forge start-batch https://youtu.be/dQw4w9WgXcQ --model gemini-3.5-flash-lite
+  $ lesson-forge start-batch --list lessons.txt --dry-run
+  $ lesson-forge start-batch ./videos --max-cost 5 --concurrency 2
+
+With no TEMPORAL_ADDRESS set, a local Temporal server is used (started if needed) and a worker runs
+in this process until the batch ends; the Web UI is at http://localhost:8233. Interrupt at any time:
+running the same command again continues the same batch, and finished videos are not redone.
+
+${exitCodeHelp}`,
+    )
+    .action(async (inputs: string[], opts: StartBatchOptions) => {
+      process.exitCode = await startBatch(inputs, opts);
+    });
+}
+
+async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const settings = loadSettings();
+  const catalog = loadCatalog();
+  const local = settings.env.TEMPORAL_ADDRESS === undefined;
+  const runWorker = opts.worker !== false && (local || opts.worker === true);
+  const keyAliases = keyAliasesFor(settings);
+  const request = await buildBatchRequest(inputs, opts, settings, catalog, keyAliases);
+  for (const w of request.warnings) log(yellow(`warning: ${w}`));
+
+  if (opts.dryRun) return printDryRun(request, catalog, Boolean(opts.json));
+  // The values are needed only where a worker runs, but fail before anything starts.
+  if (runWorker) requireKeysOrThrow(() => resolveApiKeys(settings.file));
+
+  const { input } = request;
+  log(`${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} entries skipped (not videos)` : ''} → ${input.options.outputDir}`);
+  for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${s.entry}: ${s.reason}`));
+
+  const session = await openTemporal(settings, log);
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(ExitCode.interrupted);
+    interrupted = true;
+    log(yellow(`\nStopping. The batch keeps its progress${session.local ? '; run the same command again to continue it' : ' and goes on with the workers'}.`));
+    void session.close().finally(() => process.exit(ExitCode.interrupted));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (session.uiUrl) log(`Web UI: ${cyan(`${session.uiUrl}/namespaces/${settings.env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(input.batchId)}`)}`);
+    if (runWorker) await session.startWorker();
+    const handle = session.client.workflow.getHandle(input.batchId);
+    const running = await handle
+      .describe()
+      .then((d) => d.status.name === 'RUNNING')
+      .catch(() => false);
+    if (running) {
+      log(yellow(`Batch ${input.batchId} is already running; ${opts.wait ? 'watching it' : `watch it with: lesson-forge watch ${input.batchId}`}.`));
+    } else {
+      try {
+        await session.client.workflow.start(BatchWorkflow, {
+          workflowId: input.batchId,
+          taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
+          args: [input],
+          staticSummary: `${input.label}: ${request.items.length} videos, ${input.options.template}, ${input.options.models[0]}`,
+          typedSearchAttributes: [
+            { key: BatchIdAttr, value: input.batchId },
+            { key: TemplateAttr, value: input.options.template },
+          ],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        log(yellow(`Batch ${input.batchId} was just started elsewhere; watching it.`));
+      }
+    }
+    if (!opts.wait) {
+      if (runWorker) log(yellow('Note: --no-wait stops this process, and with it the worker it runs; start workers with `lesson-forge worker`.'));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ batchId: input.batchId })}\n`);
+      else log(`Started. Follow it with: lesson-forge watch ${input.batchId}`);
+      return ExitCode.ok;
+    }
+    const summary = await watchBatch(session.client, input.batchId);
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else process.stdout.write(`${renderSummary(summary)}\n`);
+    return exitCodeFor(summary);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!interrupted) await session.close();
+  }
+}

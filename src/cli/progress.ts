@@ -1,0 +1,101 @@
+import type { Client } from '@temporalio/client';
+import { progressQuery } from '../workflows/definitions';
+import type { BatchProgress, BatchSummary } from '../types';
+import { bold, cyan, dim, formatDuration, formatTokens, formatUsd, green, red, yellow } from './output';
+
+export interface WatchOptions {
+  /** Where progress lines go (stderr, so stdout can carry --json). */
+  stream?: NodeJS.WriteStream;
+  intervalMs?: number;
+  quiet?: boolean;
+}
+
+const barWidth = 24;
+
+export function progressLine(p: BatchProgress, etaSeconds?: number): string {
+  const done = p.succeeded + p.failed + p.skipped;
+  const filled = p.total > 0 ? Math.round((done / p.total) * barWidth) : 0;
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
+  const parts = [
+    `${bar} ${done}/${p.total}`,
+    green(`${p.succeeded} ok`),
+    p.failed ? red(`${p.failed} failed`) : `${p.failed} failed`,
+    `${p.skipped} skipped`,
+    cyan(`${p.running} running`),
+  ];
+  if (p.waiting) parts.push(yellow(`${p.waiting} need attention`));
+  if (etaSeconds !== undefined && Number.isFinite(etaSeconds)) parts.push(`ETA ${formatDuration(etaSeconds)}`);
+  parts.push(`${formatTokens(p.usage.totalTokens)} tokens`, formatUsd(p.costUsd));
+  if (p.state === 'discovering') return dim('discovering videos ...');
+  return parts.join(' · ');
+}
+
+/** Estimated seconds left from the pace since the batch (or this watch) started. */
+export function estimateEta(p: BatchProgress, nowMs: number, firstSeen?: { atMs: number; done: number }): number | undefined {
+  const done = p.succeeded + p.failed + p.skipped;
+  const remaining = p.total - done;
+  if (remaining <= 0) return 0;
+  const since = firstSeen ?? { atMs: Date.parse(p.startedAt), done: 0 };
+  const rate = (done - since.done) / Math.max(1, (nowMs - since.atMs) / 1000);
+  return rate > 0 ? remaining / rate : undefined;
+}
+
+/** Shows live progress until the batch ends, then returns its summary. */
+export async function watchBatch(client: Client, batchId: string, opts: WatchOptions = {}): Promise<BatchSummary> {
+  const stream = opts.stream ?? process.stderr;
+  const handle = client.workflow.getHandle(batchId);
+  let finished = false;
+  const result = handle.result().finally(() => {
+    finished = true;
+  }) as Promise<BatchSummary>;
+  let firstSeen: { atMs: number; done: number } | undefined;
+  let lastPrinted = '';
+  let lastPrintAt = 0;
+  const interactive = Boolean(stream.isTTY);
+  const loop = (async () => {
+    while (!finished && !opts.quiet) {
+      try {
+        const p = await handle.query(progressQuery);
+        const done = p.succeeded + p.failed + p.skipped;
+        firstSeen ??= { atMs: Date.now(), done };
+        const line = progressLine(p, estimateEta(p, Date.now(), done > firstSeen.done ? firstSeen : undefined));
+        if (interactive) stream.write(`\r\u001b[K${line}`);
+        else if (line !== lastPrinted && Date.now() - lastPrintAt > 2000) {
+          stream.write(`${line}\n`);
+          lastPrintAt = Date.now();
+        }
+        lastPrinted = line;
+      } catch {
+        if (interactive) stream.write(`\r\u001b[K${dim('waiting for a worker to pick up the batch ...')}`);
+      }
+      await Promise.race([new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000)), result.catch(() => undefined)]);
+    }
+  })();
+  try {
+    return await result;
+  } finally {
+    await loop;
+    if (interactive && !opts.quiet) stream.write('\r\u001b[K');
+  }
+}
+
+export function renderSummary(s: BatchSummary): string {
+  const lines = [
+    bold(`Batch ${s.batchId}`),
+    `  ${s.total} videos: ${green(`${s.succeeded} succeeded`)}, ${s.failed ? red(`${s.failed} failed`) : '0 failed'}, ${s.skipped} skipped`,
+    `  tokens ${formatTokens(s.usage.totalTokens)} (prompt ${formatTokens(s.usage.promptTokens)}, output ${formatTokens(s.usage.outputTokens)}) · cost ${formatUsd(s.costUsd)}`,
+  ];
+  if (s.stoppedEarly) lines.push(yellow(`  stopped early: ${s.stoppedEarly}; ${s.notStarted ?? 0} not started`));
+  if (s.failures.length) {
+    lines.push(red('  failed:'));
+    for (const f of s.failures.slice(0, 20)) lines.push(`    ${f.title}: ${f.errorType ? `${f.errorType}: ` : ''}${f.reason}`);
+    if (s.failures.length > 20 || s.listsTruncated) lines.push(dim('    ... more in the report'));
+  }
+  if (s.notVideos.length) {
+    lines.push(dim(`  not videos (${s.notVideos.length}):`));
+    for (const n of s.notVideos.slice(0, 10)) lines.push(dim(`    ${n.entry}: ${n.reason}`));
+  }
+  if (s.outputs.length) lines.push(`  outputs: ${s.outputs.length <= 3 ? s.outputs.join(', ') : `${s.outputs.length} files, e.g. ${s.outputs[0]}`}`);
+  if (s.reportPath) lines.push(`  report: ${s.reportPath}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,53 @@
+/**
+ * The failure types the product raises, shared by activities (which throw them) and workflows
+ * (which decide what to do next). Every error is classified once, where it happens, into one of
+ * these; the Web UI then shows the type and a message a person can act on.
+ * Workflow-safe: no Node imports.
+ */
+export const FailureType = {
+  /** 429 per-minute quota: retry after the server's delay. */
+  QuotaPerMinute: 'GeminiQuotaPerMinute',
+  /** 429 per-day quota: not with this key until the daily reset (midnight Pacific). */
+  QuotaPerDay: 'GeminiQuotaPerDay',
+  /** 400 API_KEY_INVALID: the key is wrong or revoked. */
+  InvalidApiKey: 'GeminiInvalidApiKey',
+  /** 403 on a file: missing, expired (48 h) or uploaded with another key: upload again. */
+  FileUnavailable: 'GeminiFileUnavailable',
+  /** 404 model, or a model that keeps answering 503: try the next model of the chain. */
+  ModelUnavailable: 'GeminiModelUnavailable',
+  /** 500 / 503 / 504 / network trouble: retry with backoff. */
+  Transient: 'GeminiTransient',
+  /** Any other 4xx: the request itself is wrong; retrying will not help. */
+  BadRequest: 'GeminiBadRequest',
+  /** Gemini could not process the uploaded video (file state FAILED). */
+  VideoProcessingFailed: 'GeminiVideoProcessingFailed',
+  /** The prompt or the answer was blocked (SAFETY, RECITATION, PROHIBITED_CONTENT...). */
+  ContentBlocked: 'GeminiContentBlocked',
+  /** The model's JSON did not parse or did not match the template's schema. */
+  InvalidModelOutput: 'InvalidModelOutput',
+  /** The input is not something we can send (empty, too large, not a video, unreadable). */
+  VideoRejected: 'VideoRejected',
+  /** The template is broken or a parameter is wrong. */
+  TemplateError: 'TemplateError',
+  /** The output could not be written (permissions, disk full, bad path). */
+  OutputWriteFailed: 'OutputWriteFailed',
+  /** A setting is missing or wrong on the worker (for example an unknown key alias). */
+  Configuration: 'ConfigurationError',
+} as const;
+
+export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
+
+/** Types the activity retry policies must never retry: waiting does not change the outcome. */
+export const nonRetryableFailureTypes: string[] = [
+  FailureType.QuotaPerDay,
+  FailureType.InvalidApiKey,
+  FailureType.FileUnavailable,
+  FailureType.ModelUnavailable,
+  FailureType.BadRequest,
+  FailureType.VideoProcessingFailed,
+  FailureType.ContentBlocked,
+  FailureType.InvalidModelOutput,
+  FailureType.VideoRejected,
+  FailureType.TemplateError,
+  FailureType.Configuration,
+];

@@ -1,0 +1,175 @@
+import { GoogleGenAI, MediaResolution as SdkMediaResolution, type GenerateContentResponse } from '@google/genai';
+import type { ApiKey } from '../config';
+import type { MediaResolution, TokenUsage } from '../types';
+import { classifyGeminiError, type GeminiOperation } from './classify';
+import { FailureType } from '../failures';
+import { ApplicationFailure } from '@temporalio/common';
+
+export interface RemoteFile {
+  name: string;
+  uri: string;
+  mimeType: string;
+  state: 'PROCESSING' | 'ACTIVE' | 'FAILED' | 'STATE_UNSPECIFIED';
+  error?: string;
+  sizeBytes?: number;
+}
+
+export interface GenerateRequest {
+  model: string;
+  video: { fileUri: string; mimeType?: string; clip?: { startSeconds: number; endSeconds: number } };
+  prompt: string;
+  systemInstruction?: string;
+  temperature?: number;
+  maxOutputTokens?: number;
+  mediaResolution: MediaResolution;
+  responseJsonSchema?: unknown;
+  abortSignal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  text?: string;
+  finishReason?: string;
+  blockReason?: string;
+  usage: TokenUsage;
+  modelVersion?: string;
+}
+
+/**
+ * The product's only door to Gemini: one SDK client per key alias, errors classified into typed
+ * Temporal failures, key values redacted from anything that could be logged.
+ */
+export class GeminiGateway {
+  private readonly clients = new Map<string, GoogleGenAI>();
+  private readonly secrets: string[];
+
+  constructor(
+    keys: ApiKey[],
+    private readonly baseUrl?: string,
+  ) {
+    for (const key of keys) {
+      this.clients.set(
+        key.alias,
+        new GoogleGenAI({ apiKey: key.value, apiVersion: 'v1beta', httpOptions: baseUrl ? { baseUrl } : undefined }),
+      );
+    }
+    this.secrets = keys.map((k) => k.value).filter((v) => v.length >= 6);
+  }
+
+  get aliases(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  hasKey(alias: string): boolean {
+    return this.clients.has(alias);
+  }
+
+  private client(alias: string): GoogleGenAI {
+    const client = this.clients.get(alias);
+    if (!client) {
+      throw ApplicationFailure.create({
+        type: FailureType.Configuration,
+        nonRetryable: true,
+        message: `This worker has no Gemini key named "${alias}" (it has: ${this.aliases.join(', ') || 'none'}). Give every worker the same keys.`,
+      });
+    }
+    return client;
+  }
+
+  private async call<T>(operation: GeminiOperation, alias: string, model: string | undefined, fn: (c: GoogleGenAI) => Promise<T>): Promise<T> {
+    const client = this.client(alias);
+    try {
+      return await fn(client);
+    } catch (err) {
+      const failure = classifyGeminiError(err, { operation, keyAlias: alias, model });
+      failure.message = this.redact(failure.message);
+      throw failure;
+    }
+  }
+
+  /** Removes any key value from text that might reach a log, a history or the UI. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('[redacted key]');
+    return out;
+  }
+
+  /** Streams the file from disk (the SDK reads 8 MiB chunks), so memory stays flat for any size. */
+  upload(alias: string, path: string, opts: { displayName: string; mimeType: string }): Promise<RemoteFile> {
+    return this.call('upload', alias, undefined, async (c) => {
+      const file = await c.files.upload({ file: path, config: { displayName: opts.displayName, mimeType: opts.mimeType } });
+      return toRemoteFile(file);
+    });
+  }
+
+  getFile(alias: string, name: string): Promise<RemoteFile> {
+    return this.call('files.get', alias, undefined, async (c) => toRemoteFile(await c.files.get({ name })));
+  }
+
+  deleteFile(alias: string, name: string): Promise<void> {
+    return this.call('files.delete', alias, undefined, async (c) => {
+      await c.files.delete({ name });
+    });
+  }
+
+  generate(alias: string, req: GenerateRequest): Promise<GenerateResult> {
+    return this.call('generate', alias, req.model, async (c) => {
+      const clip = req.video.clip;
+      const response = await c.models.generateContent({
+        model: req.model,
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              {
+                fileData: { fileUri: req.video.fileUri, ...(req.video.mimeType ? { mimeType: req.video.mimeType } : {}) },
+                ...(clip ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } } : {}),
+              },
+              { text: req.prompt },
+            ],
+          },
+        ],
+        config: {
+          systemInstruction: req.systemInstruction,
+          temperature: req.temperature,
+          maxOutputTokens: req.maxOutputTokens,
+          mediaResolution:
+            req.mediaResolution === 'low' ? SdkMediaResolution.MEDIA_RESOLUTION_LOW : undefined,
+          ...(req.responseJsonSchema ? { responseMimeType: 'application/json', responseJsonSchema: req.responseJsonSchema } : {}),
+          abortSignal: req.abortSignal,
+        },
+      });
+      return toGenerateResult(response);
+    });
+  }
+}
+
+function toRemoteFile(file: { name?: string; uri?: string; mimeType?: string; state?: string; error?: { message?: string }; sizeBytes?: string }): RemoteFile {
+  return {
+    name: file.name ?? '',
+    uri: file.uri ?? '',
+    mimeType: file.mimeType ?? '',
+    state: (file.state as RemoteFile['state']) ?? 'STATE_UNSPECIFIED',
+    error: file.error?.message,
+    sizeBytes: file.sizeBytes ? Number(file.sizeBytes) : undefined,
+  };
+}
+
+function toGenerateResult(response: GenerateContentResponse): GenerateResult {
+  const usage = response.usageMetadata;
+  const candidate = response.candidates?.[0];
+  const promptTokens = usage?.promptTokenCount ?? 0;
+  const outputTokens = usage?.candidatesTokenCount ?? 0;
+  const thoughtsTokens = usage?.thoughtsTokenCount ?? 0;
+  return {
+    text: candidate ? response.text : undefined,
+    finishReason: candidate?.finishReason,
+    blockReason: response.promptFeedback?.blockReason,
+    usage: {
+      promptTokens,
+      outputTokens,
+      thoughtsTokens,
+      totalTokens: usage?.totalTokenCount ?? promptTokens + outputTokens + thoughtsTokens,
+    },
+    modelVersion: response.modelVersion,
+  };
+}

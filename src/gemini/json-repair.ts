@@ -1,0 +1,77 @@
+/**
+ * Best effort to keep what a truncated (MAX_TOKENS) JSON answer already said: cut back to the
+ * last complete value and close the open strings, arrays and objects. Returns undefined when
+ * nothing usable is left.
+ */
+export function repairTruncatedJson(text: string): unknown {
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    // repair below
+  }
+  // Each open container, and for objects whether the next string is a key.
+  const stack: Array<{ closer: '}' | ']'; expectKey: boolean }> = [];
+  const closers = () => stack.map((f) => f.closer).reverse().join('');
+  let cut: { end: number; closers: string } | undefined;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed[i];
+    const top = stack[stack.length - 1];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') {
+        inString = false;
+        const wasKey = top?.closer === '}' && top.expectKey;
+        if (!wasKey) cut = { end: i + 1, closers: closers() };
+      }
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{') stack.push({ closer: '}', expectKey: true });
+    else if (c === '[') stack.push({ closer: ']', expectKey: false });
+    else if (c === ':' && top) top.expectKey = false;
+    else if (c === ',') {
+      if (top?.closer === '}') top.expectKey = true;
+      cut = { end: i, closers: closers() };
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      cut = { end: i + 1, closers: closers() };
+    }
+  }
+  if (!cut) return undefined;
+  try {
+    return JSON.parse(trimmed.slice(0, cut.end) + cut.closers);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Merges the structured answers for consecutive clips of one long video into one: lists are
+ * concatenated in clip order, texts that differ are joined, nested objects merge field by field,
+ * and the first clip's scalar values are kept.
+ */
+export function mergeClipOutputs(parts: unknown[]): unknown {
+  const present = parts.filter((p) => p !== undefined && p !== null);
+  let merged: unknown = present[0];
+  for (const next of present.slice(1)) merged = mergeTwo(merged, next);
+  return merged;
+}
+
+function mergeTwo(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (typeof a === 'string' && typeof b === 'string') return a === b || !b ? a : !a ? b : `${a}\n\n${b}`;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? mergeTwo(out[k], v) : v;
+    return out;
+  }
+  return a ?? b;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { customSearchAttributes } from '../search-attributes';
+import { findTemporalCli } from './cli-binary';
+
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number;
+  /** SQLite file; state survives restarts. Without it the server keeps state in memory. */
+  dbFile?: string;
+  namespace?: string;
+  headless?: boolean;
+  /** Server output goes here (it is noisy); defaults to a file beside the database or discarded. */
+  logFile?: string;
+  startTimeoutMs?: number;
+  /** Keep running after this process exits (used by `server start --background`). */
+  detached?: boolean;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  pid: number;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` from the project's CLI with the product's search attributes
+ * registered, and resolves once the namespace answers.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const cli = findTemporalCli();
+  const port = options.port ?? 7233;
+  const namespace = options.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort ?? port + 1000));
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const attr of customSearchAttributes) args.push('--search-attribute', `${attr.name}=Keyword`);
+  // Big batches start thousands of children; keep the server's own per-namespace rate limits out of the way.
+  args.push('--dynamic-config-value', 'frontend.namespaceRPS=10000');
+  args.push('--dynamic-config-value', 'frontend.namespaceRPS.visibility=1000');
+
+  const logFile = options.logFile ?? (options.dbFile ? `${options.dbFile}.log` : undefined);
+  const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: options.detached ?? false });
+  if (typeof out === 'number') fs.closeSync(out);
+  if (options.detached) child.unref();
+
+  const address = `127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(
+          `The Temporal dev server exited at start (code ${code ?? signal}).` +
+            (logFile ? ` See ${logFile}.` : '') +
+            ` Is port ${port} already in use?`,
+        ),
+      ),
+    );
+    child.once('error', reject);
+  });
+  exited.catch(() => undefined);
+  await Promise.race([waitForNamespace(address, namespace, options.startTimeoutMs ?? 60_000), exited]);
+
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort ?? port + 1000}`,
+    pid: child.pid ?? -1,
+    process: child,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+async function waitForNamespace(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`The Temporal dev server did not become ready at ${address}: ${String(lastError)}`);
+}

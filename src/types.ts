@@ -1,0 +1,243 @@
+/**
+ * Types shared by workflows, activities, the CLI and tests. Everything here travels in Temporal
+ * payloads, so it stays small and serialisable: paths, ids, numbers and short strings, never video
+ * bytes or model output. No secrets either: keys are referred to by alias.
+ */
+
+/** A video to process: a file on a disk every worker can read, or a public YouTube link. */
+export type VideoSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'youtube'; url: string; videoId: string };
+
+/** One entry of a batch, with a stable key used in workflow ids and output names. */
+export interface VideoItem {
+  /** Stable, filesystem- and id-safe key, unique within a batch (e.g. `stage-lighting-a1b2c3`). */
+  key: string;
+  /** Human title derived from the file name or URL (e.g. `Stage lighting basics`). */
+  title: string;
+  source: VideoSource;
+}
+
+/** Why a discovered entry was not turned into a video. */
+export interface SkippedEntry {
+  entry: string;
+  reason: string;
+}
+
+export type MediaResolution = 'default' | 'low';
+
+/** What the user asked for, shared by every video of a batch. */
+export interface ProcessingOptions {
+  template: string;
+  templateParams: Record<string, string>;
+  /** Models to try in order: the chosen one first, then the fallback chain. */
+  models: string[];
+  outputDir: string;
+  /** Output path pattern relative to outputDir, e.g. `{template}/{name}.md`. */
+  outputPattern: string;
+  /** Extra template folders (user templates) besides the built-in ones. */
+  templateDirs: string[];
+  /** Re-process even when an up-to-date output exists. */
+  force: boolean;
+  /** Keep uploaded files on Gemini after a successful analysis. */
+  keepUploads: boolean;
+  /** Key alias to use; undefined lets the worker choose. */
+  keyAlias?: string;
+  /** Force a media resolution; undefined lets the tool choose from the video's length. */
+  mediaResolution?: MediaResolution;
+  /** After a step fails for good: wait this long for a person to retry or skip (0: fail at once). */
+  failureGraceSeconds: number;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  outputTokens: number;
+  thoughtsTokens: number;
+  totalTokens: number;
+}
+
+export const emptyUsage = (): TokenUsage => ({ promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 });
+
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    thoughtsTokens: a.thoughtsTokens + b.thoughtsTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}
+
+/** Facts about a video established before anything is spent. */
+export interface VideoFacts {
+  title: string;
+  /** Canonical source: absolute path or canonical YouTube URL. */
+  source: string;
+  sizeBytes?: number;
+  mimeType: string;
+  durationSeconds?: number;
+  /** Content hash (sha256 hex) of a local file; the video id for YouTube. */
+  contentHash: string;
+  /** Set when the video needs no work (an up-to-date output exists). */
+  upToDate?: { outputPath: string };
+}
+
+/** A video uploaded to Gemini's Files API. */
+export interface UploadedFile {
+  /** Gemini resource name, `files/abc123`. */
+  name: string;
+  uri: string;
+  mimeType: string;
+  keyAlias: string;
+}
+
+export interface AnalysisResult {
+  /** Where the model's structured output was stored (JSON), never the output itself. */
+  analysisPath: string;
+  model: string;
+  keyAlias: string;
+  usage: TokenUsage;
+  costUsd: number;
+  finishReason: string;
+  truncated: boolean;
+  mediaResolution: MediaResolution;
+  /** How the video was analysed: whole, or in clips that were merged. */
+  strategy: 'whole' | 'clips';
+  /** The output limit the final call used, so a truncated answer can be retried with more. */
+  maxOutputTokens: number;
+}
+
+export type VideoStatus = 'succeeded' | 'failed' | 'skipped';
+
+/** A finished video, as recorded by its batch and returned by `VideoWorkflow`. */
+export interface VideoOutcome {
+  key: string;
+  title: string;
+  source: string;
+  status: VideoStatus;
+  outputPath?: string;
+  /** For failed: the failure type and a message a person can act on. For skipped: why. */
+  reason?: string;
+  errorType?: string;
+  model?: string;
+  usage: TokenUsage;
+  costUsd: number;
+  truncated?: boolean;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  /** Entries found during discovery that are not videos, with the reason. */
+  notVideos: SkippedEntry[];
+  usage: TokenUsage;
+  costUsd: number;
+  /** Capped lists: the full record is in the batch report file. */
+  failures: Array<{ key: string; title: string; source: string; errorType?: string; reason: string }>;
+  outputs: string[];
+  skippedVideos: Array<{ key: string; title: string; reason: string }>;
+  /** True when lists above were cut short. */
+  listsTruncated: boolean;
+  /** Set when the batch stopped starting new videos (budget reached, cancelled). */
+  stoppedEarly?: string;
+  /** Videos never started because the batch stopped early. */
+  notStarted?: number;
+  /** The full per-video report (JSON and Markdown) written when the batch ended. */
+  reportPath?: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export interface BatchProgress {
+  batchId: string;
+  state: 'discovering' | 'running' | 'finishing' | 'completed' | 'cancelling';
+  total: number;
+  started: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  /** Videos whose step failed for good and that wait for a person (retry or skip). */
+  waiting: number;
+  usage: TokenUsage;
+  costUsd: number;
+  startedAt: string;
+  /** Workflow run number (continue-as-new generation), for the curious. */
+  generation: number;
+}
+
+/** What to scan for a batch: folders, video files, YouTube links, list files, with filters. */
+export interface BatchSources {
+  inputs: string[];
+  listFiles: string[];
+  recursive: boolean;
+  include: string[];
+  exclude: string[];
+}
+
+/** A video as the batch plans it: the item, plus its estimated cost when a budget is set. */
+export interface PlannedVideo extends VideoItem {
+  estimatedCostUsd?: number;
+}
+
+export interface BatchInput {
+  batchId: string;
+  /** Human label shown in summaries (folder name or schedule name). */
+  label: string;
+  sources: BatchSources;
+  options: ProcessingOptions;
+  /** Videos processed at once. */
+  concurrency: number;
+  /** Names of the Gemini keys the workers hold (never the values). */
+  keyAliases: string[];
+  maxCostUsd?: number;
+  webhookUrl?: string;
+  /** Set by the batch itself when it continues as new; absent when a person starts it. */
+  carried?: BatchCarriedState;
+}
+
+export interface PendingVideo {
+  key: string;
+  title: string;
+  source: string;
+  waiting: boolean;
+  estimatedCostUsd: number;
+}
+
+/** Everything a batch run hands to its next run at continue-as-new. Kept small on purpose. */
+export interface BatchCarriedState {
+  generation: number;
+  startedAt: string;
+  discovered?: { total: number; listPath: string; notVideos: SkippedEntry[]; notVideosCount: number };
+  cursor: number;
+  pending: Record<string, PendingVideo>;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  usage: TokenUsage;
+  costUsd: number;
+  failures: BatchSummary['failures'];
+  outputs: string[];
+  skippedVideos: BatchSummary['skippedVideos'];
+  listsTruncated: boolean;
+  stopReason?: string;
+}
+
+export interface VideoInput {
+  batchId?: string;
+  item: VideoItem;
+  options: ProcessingOptions;
+  keyAliases: string[];
+}
+
+/** What the video workflow answers to its `status` query and shows as current details. */
+export interface VideoState {
+  step: 'inspect' | 'upload' | 'analyze' | 'format' | 'write' | 'cleanup' | 'done';
+  status: 'running' | 'needs-attention' | 'waiting-for-quota' | 'succeeded' | 'failed' | 'skipped';
+  model?: string;
+  keyAlias?: string;
+  attention?: { step: string; errorType?: string; message: string; since: string };
+  note?: string;
+}

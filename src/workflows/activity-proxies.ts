@@ -1,0 +1,64 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { nonRetryableFailureTypes } from '../failures';
+
+/**
+ * One proxy per retry policy, all in one place. Each step fails differently: discovery and disk
+ * work are quick and local; uploads are long and must heartbeat; analysis is slow, costs money
+ * and meets quotas (its maximum interval lets a 429's retryDelay be honoured); writing is local
+ * and idempotent.
+ */
+
+export const discovery = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableFailureTypes },
+});
+
+export const inspection = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableFailureTypes },
+});
+
+export const uploading = proxyActivities<Activities>({
+  startToCloseTimeout: '3 hours',
+  // Heartbeats come every few seconds; a dead worker's upload is retried within half a minute.
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+});
+
+export const analysis = proxyActivities<Activities>({
+  startToCloseTimeout: '45 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '10s',
+    backoffCoefficient: 2,
+    // Long enough for a per-minute quota's retryDelay; nextRetryDelay is capped by this.
+    maximumInterval: '10 minutes',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+});
+
+export const formatting = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableFailureTypes },
+});
+
+export const writing = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableFailureTypes },
+});
+
+/** Clean-up and notifications: worth a few tries, never worth holding anything up. */
+export const housekeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 4, nonRetryableErrorTypes: nonRetryableFailureTypes },
+});

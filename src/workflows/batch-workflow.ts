@@ -1,0 +1,254 @@
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  ParentClosePolicy,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { BatchIdAttr, TemplateAttr, VideoStatusAttr, VideoStatusValue } from '../search-attributes';
+import type { BatchInput, BatchProgress, BatchSummary, PlannedVideo, VideoOutcome } from '../types';
+import { discovery, housekeeping } from './activity-proxies';
+import { initialBatchState, inFlightEstimate, progressOf, recordOutcome, summaryOf } from './batch-state';
+import {
+  cancelBatchSignal,
+  handlerDescriptions,
+  progressQuery,
+  skipSignal,
+  videoAttentionSignal,
+  videoFinishedSignal,
+} from './definitions';
+import { VideoWorkflow } from './video-workflow';
+
+/** Videos loaded per page from the batch's list file: the list never travels whole. */
+const pageSize = 200;
+/** Children waiting for a person don't use the window, but every pending child counts against the server's limit of 2000. */
+const maxPendingChildren = 1000;
+/** Continue as new well before the history grows large; children survive it (ABANDON). */
+const maxStartsPerRun = 400;
+const maxHistoryEventsPerRun = 7000;
+
+export const videoWorkflowId = (batchId: string, videoKey: string): string => `${batchId}/${videoKey}`;
+
+/**
+ * A batch: discovers the videos, runs one VideoWorkflow per video with at most `concurrency` at
+ * work at once, records every outcome, never fails because a video failed, and returns a summary.
+ * Children report back by signal, so the batch can continue as new with children in flight.
+ */
+export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
+  const state = input.carried ?? initialBatchState(new Date().toISOString());
+  const { batchId } = input;
+  let phase: BatchProgress['state'] = state.discovered ? 'running' : 'discovering';
+  let startedThisRun = 0;
+  let toldWaitingToStop = false;
+
+  setHandler(progressQuery, () => progressOf(batchId, state, phase), { description: handlerDescriptions.progress });
+  setHandler(
+    videoFinishedSignal,
+    (outcome: VideoOutcome) => {
+      recordOutcome(state, videoWorkflowId(batchId, outcome.key), outcome);
+    },
+    { description: handlerDescriptions.videoFinished },
+  );
+  setHandler(
+    videoAttentionSignal,
+    ({ key, waiting }) => {
+      const pending = state.pending[videoWorkflowId(batchId, key)];
+      if (pending) pending.waiting = waiting;
+    },
+    { description: handlerDescriptions.videoAttention },
+  );
+  setHandler(
+    cancelBatchSignal,
+    (args) => {
+      state.stopReason ??= `cancelled${args?.reason ? `: ${args.reason}` : ''}`;
+    },
+    { description: handlerDescriptions.cancel },
+  );
+
+  const showDetails = () => {
+    const p = progressOf(batchId, state, phase);
+    setCurrentDetails(
+      [
+        `**${input.label}** · ${phase}`,
+        `${p.succeeded + p.failed + p.skipped}/${p.total} done: ${p.succeeded} succeeded, ${p.failed} failed, ${p.skipped} skipped`,
+        `${p.running} running, ${p.waiting} waiting for a person`,
+        `Tokens ${p.usage.totalTokens} · cost $${p.costUsd.toFixed(4)}`,
+        state.stopReason ? `Stopped starting new videos: ${state.stopReason}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  };
+
+  try {
+    if (!state.discovered) {
+      const found = await discovery.discoverBatch({ batchId, sources: input.sources, outputDir: input.options.outputDir });
+      state.discovered = found;
+      phase = 'running';
+    }
+    await runWindow();
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelled from the UI or CLI: no new videos; those in flight end cleanly and are counted.
+    state.stopReason ??= 'cancelled';
+    await CancellationScope.nonCancellable(async () => {
+      await giveUpWaitingVideos();
+      await drain();
+    });
+  }
+
+  phase = 'finishing';
+  showDetails();
+  const summary = summaryOf(batchId, state, new Date().toISOString());
+  summary.notStarted = (state.discovered?.total ?? 0) - state.cursor;
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      summary.reportPath = await housekeeping.writeBatchReport({ batchId, label: input.label, outputDir: input.options.outputDir, summary });
+    } catch (err) {
+      log.warn('could not write the batch report', { error: String(err) });
+    }
+    if (input.webhookUrl) {
+      try {
+        await housekeeping.notifyWebhook({ url: input.webhookUrl, summary });
+      } catch (err) {
+        // A webhook that is down never fails the batch.
+        log.warn('webhook delivery failed', { error: String(err) });
+      }
+    }
+  });
+  phase = 'completed';
+  showDetails();
+  return summary;
+
+  async function runWindow(): Promise<void> {
+    const total = state.discovered!.total;
+    let page: PlannedVideo[] = [];
+    let pageStart = state.cursor;
+    for (;;) {
+      while (!state.stopReason && state.cursor < total && canStartMore()) {
+        if (state.cursor >= pageStart + page.length) {
+          pageStart = state.cursor;
+          page = await discovery.loadBatchPage({
+            listPath: state.discovered!.listPath,
+            offset: state.cursor,
+            limit: pageSize,
+            estimateWith: input.maxCostUsd !== undefined ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution } : undefined,
+          });
+          if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
+        }
+        const video = page[state.cursor - pageStart];
+        if (wouldPassBudget(video)) break;
+        await startVideo(video);
+        state.cursor++;
+        startedThisRun++;
+      }
+      if (state.stopReason && !toldWaitingToStop) {
+        toldWaitingToStop = true;
+        await giveUpWaitingVideos();
+      }
+      showDetails();
+      const noMoreToStart = state.stopReason !== undefined || state.cursor >= total;
+      if (noMoreToStart && Object.keys(state.pending).length === 0) return;
+      if (shouldContinueAsNew()) {
+        await condition(allHandlersFinished);
+        state.generation++;
+        await continueAsNew<typeof BatchWorkflow>({ ...input, carried: state });
+      }
+      const before = changeMarker();
+      await condition(() => changeMarker() !== before);
+    }
+  }
+
+  function canStartMore(): boolean {
+    const pending = Object.values(state.pending);
+    const working = pending.filter((p) => !p.waiting).length;
+    return working < input.concurrency && pending.length < maxPendingChildren;
+  }
+
+  function wouldPassBudget(video: PlannedVideo): boolean {
+    if (input.maxCostUsd === undefined) return false;
+    const projected = state.costUsd + inFlightEstimate(state) + (video.estimatedCostUsd ?? 0);
+    if (projected <= input.maxCostUsd) return false;
+    state.stopReason = `budget: $${state.costUsd.toFixed(4)} spent + $${inFlightEstimate(state).toFixed(4)} in flight + $${(video.estimatedCostUsd ?? 0).toFixed(4)} for the next video would pass the $${input.maxCostUsd} limit`;
+    return true;
+  }
+
+  function shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > maxHistoryEventsPerRun || startedThisRun >= maxStartsPerRun;
+  }
+
+  function changeMarker(): string {
+    const pending = Object.values(state.pending);
+    return `${pending.length}/${pending.filter((p) => p.waiting).length}/${state.stopReason ?? ''}`;
+  }
+
+  async function startVideo(video: PlannedVideo): Promise<void> {
+    const childId = videoWorkflowId(batchId, video.key);
+    const source = video.source.kind === 'file' ? video.source.path : video.source.url;
+    state.pending[childId] = { key: video.key, title: video.title, source, waiting: false, estimatedCostUsd: video.estimatedCostUsd ?? 0 };
+    const { estimatedCostUsd: _estimate, ...item } = video;
+    try {
+      const handle = await startChild(VideoWorkflow, {
+        workflowId: childId,
+        args: [{ batchId, item, options: input.options, keyAliases: input.keyAliases }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `${video.title} (${input.label})`,
+        typedSearchAttributes: [
+          { key: BatchIdAttr, value: batchId },
+          { key: TemplateAttr, value: input.options.template },
+          { key: VideoStatusAttr, value: VideoStatusValue.running },
+        ],
+      });
+      // Within this run the child's end is also seen directly, which catches a child terminated
+      // from the UI (it cannot send its own report).
+      void handle.result().then(
+        (outcome) => recordOutcome(state, childId, outcome),
+        (err: unknown) =>
+          recordOutcome(state, childId, {
+            key: video.key,
+            title: video.title,
+            source,
+            status: 'failed',
+            errorType: 'VideoWorkflowFailed',
+            reason: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+            usage: { promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 },
+            costUsd: 0,
+          }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // Still running from an earlier run of this batch: it reports here by workflow id when done.
+        log.info('video already running; waiting for its report', { childId });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async function giveUpWaitingVideos(): Promise<void> {
+    for (const [childId, pending] of Object.entries(state.pending)) {
+      if (!pending.waiting) continue;
+      try {
+        await getExternalWorkflowHandle(childId).signal(skipSignal, { reason: 'the batch was cancelled' });
+      } catch (err) {
+        log.warn('could not tell a waiting video to stop', { childId, error: String(err) });
+      }
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (Object.keys(state.pending).length > 0) {
+      const before = changeMarker();
+      await condition(() => changeMarker() !== before);
+    }
+  }
+}

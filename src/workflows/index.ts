@@ -1,0 +1,2 @@
+export { BatchWorkflow, videoWorkflowId } from './batch-workflow';
+export { VideoWorkflow } from './video-workflow';

@@ -1,0 +1,337 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { FailureType } from '../failures';
+import { VideoStatusAttr, VideoStatusValue, ModelAttr } from '../search-attributes';
+import {
+  addUsage,
+  emptyUsage,
+  type AnalysisResult,
+  type UploadedFile,
+  type VideoFacts,
+  type VideoInput,
+  type VideoOutcome,
+  type VideoState,
+} from '../types';
+import { analysis, formatting, housekeeping, inspection, uploading, writing } from './activity-proxies';
+import {
+  handlerDescriptions,
+  retrySignal,
+  skipSignal,
+  videoAttentionSignal,
+  videoFinishedSignal,
+  videoStatusQuery,
+} from './definitions';
+
+/** How often a video tries again by itself before a person is asked. */
+const maxInvalidOutputRetries = 2;
+const maxReuploads = 2;
+
+class SkipRequested extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+type Decision = { kind: 'retry'; model?: string } | { kind: 'skip'; reason: string };
+
+/** The failure type an activity raised (or the workflow's own), as classified where it happened. */
+export function failureTypeOf(err: unknown): string | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+  if (err instanceof ApplicationFailure) return err.type ?? undefined;
+  return undefined;
+}
+
+function failureMessageOf(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function failureDetailsOf(err: unknown): Record<string, unknown> | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (failure instanceof ApplicationFailure && Array.isArray(failure.details)) {
+    return failure.details[0] as Record<string, unknown> | undefined;
+  }
+  return undefined;
+}
+
+/**
+ * One video, from file or link to Markdown: inspect → upload → analyze → format → write, each an
+ * activity with its own retry policy. Recoverable Gemini outcomes are handled here (next model,
+ * upload again, wait for a quota reset); a step that fails for good waits for a person's `retry`
+ * or `skip` when a grace period is set. Reports its outcome to its batch.
+ */
+export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
+  const { item, options } = input;
+  const state: VideoState = { step: 'inspect', status: 'running' };
+  let decision: Decision | undefined;
+  let usage = emptyUsage();
+  let costUsd = 0;
+  let models = [...options.models];
+  let keyIndex = Math.max(0, options.keyAlias ? input.keyAliases.indexOf(options.keyAlias) : 0);
+  const keyAlias = () => input.keyAliases[keyIndex] ?? input.keyAliases[0];
+
+  setHandler(videoStatusQuery, () => state, { description: handlerDescriptions.status });
+  setHandler(
+    retrySignal,
+    (args) => {
+      if (state.status !== 'needs-attention') return;
+      decision = { kind: 'retry', model: args?.model };
+    },
+    { description: handlerDescriptions.retry },
+  );
+  setHandler(
+    skipSignal,
+    (args) => {
+      decision = { kind: 'skip', reason: args?.reason ?? 'skipped by a person' };
+    },
+    { description: handlerDescriptions.skip },
+  );
+
+  const parentId = workflowInfo().parent?.workflowId;
+  const tellParent = async (waiting: boolean) => {
+    if (!parentId) return;
+    try {
+      await getExternalWorkflowHandle(parentId).signal(videoAttentionSignal, { key: item.key, waiting });
+    } catch (err) {
+      log.warn('could not tell the batch about attention state', { error: String(err) });
+    }
+  };
+
+  const showDetails = () => {
+    const lines = [`**${item.title}**`, `Step: ${state.step} · ${state.status}`];
+    if (state.model) lines.push(`Model: ${state.model} · key: ${state.keyAlias ?? keyAlias()}`);
+    if (state.note) lines.push(state.note);
+    if (state.attention) {
+      lines.push(
+        '',
+        `**Needs attention** since ${state.attention.since}: ${state.attention.step} failed`,
+        `${state.attention.errorType ?? 'Error'}: ${state.attention.message}`,
+        '',
+        'Send the `retry` signal (optionally `{"model": "<id>"}`) to run the step again, or `skip` to give up on this video.',
+      );
+    }
+    setCurrentDetails(lines.join('\n'));
+  };
+  showDetails();
+
+  /**
+   * Runs a step; if it fails for good and a grace period is set, waits for a person to retry or
+   * skip it instead of failing the video at once.
+   */
+  async function attempt<T>(step: VideoState['step'], run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      state.step = step;
+      showDetails();
+      try {
+        return await run();
+      } catch (err) {
+        if (isCancellation(err) || err instanceof SkipRequested || options.failureGraceSeconds <= 0) throw err;
+        state.status = 'needs-attention';
+        state.attention = {
+          step,
+          errorType: failureTypeOf(err),
+          message: failureMessageOf(err),
+          since: new Date().toISOString(),
+        };
+        upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.needsAttention }]);
+        showDetails();
+        await tellParent(true);
+        decision = undefined;
+        const decided = await condition(() => decision !== undefined, options.failureGraceSeconds * 1000);
+        state.status = 'running';
+        state.attention = undefined;
+        upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.running }]);
+        await tellParent(false);
+        // Set by a signal handler while we waited; TypeScript cannot see that.
+        const chosen = decision as Decision | undefined;
+        decision = undefined;
+        if (!decided || !chosen) throw err;
+        if (chosen.kind === 'skip') throw new SkipRequested(chosen.reason);
+        if (chosen.model) models = [chosen.model, ...models.filter((m) => m !== chosen.model)];
+      }
+    }
+  }
+
+  let facts: VideoFacts | undefined;
+  let uploaded: UploadedFile | undefined;
+
+  const upload = async (): Promise<UploadedFile | undefined> => {
+    if (item.source.kind === 'youtube' || !facts) return undefined;
+    const currentFacts = facts;
+    uploaded = await attempt('upload', () =>
+      uploading.uploadVideo({ workflowId: workflowInfo().workflowId, item, facts: currentFacts, keyAlias: keyAlias() }),
+    );
+    return uploaded;
+  };
+
+  /** Analysis with every recoverable outcome handled in place. */
+  const analyze = async (): Promise<AnalysisResult> => {
+    let invalidOutputs = 0;
+    let reuploads = 0;
+    let maxOutputTokens: number | undefined;
+    let truncationRetried = false;
+    for (;;) {
+      const model = models[0];
+      state.model = model;
+      state.keyAlias = keyAlias();
+      try {
+        const result = await analysis.analyzeVideo({
+          workflowId: workflowInfo().workflowId,
+          item,
+          facts: facts!,
+          file: uploaded,
+          options,
+          model,
+          keyAlias: keyAlias(),
+          maxOutputTokens,
+        });
+        usage = addUsage(usage, result.usage);
+        costUsd += result.costUsd;
+        if (result.truncated && !truncationRetried) {
+          // Once with a larger limit; if still cut short, keep it and mark it truncated.
+          truncationRetried = true;
+          maxOutputTokens = result.maxOutputTokens * 2;
+          state.note = `Answer was cut short at ${result.maxOutputTokens} tokens; asking again with ${maxOutputTokens}.`;
+          continue;
+        }
+        state.note = undefined;
+        return result;
+      } catch (err) {
+        const type = failureTypeOf(err);
+        const details = failureDetailsOf(err);
+        if (details && typeof details.usage === 'object' && details.usage) {
+          usage = addUsage(usage, details.usage as VideoOutcome['usage']);
+          costUsd += typeof details.costUsd === 'number' ? details.costUsd : 0;
+        }
+        if (type === FailureType.ModelUnavailable && models.length > 1) {
+          log.warn('model unavailable, falling back', { model, next: models[1] });
+          state.note = `Model ${model} unavailable; falling back to ${models[1]}.`;
+          models = models.slice(1);
+          continue;
+        }
+        if (type === FailureType.FileUnavailable && reuploads < maxReuploads && item.source.kind === 'file') {
+          reuploads++;
+          state.note = 'The uploaded file was gone; uploading again.';
+          await upload();
+          continue;
+        }
+        if (type === FailureType.InvalidModelOutput && invalidOutputs < maxInvalidOutputRetries) {
+          invalidOutputs++;
+          state.note = `The model's answer did not match the template (${invalidOutputs}/${maxInvalidOutputRetries} retries).`;
+          continue;
+        }
+        if (type === FailureType.QuotaPerDay) {
+          await onDailyQuota(details);
+          continue;
+        }
+        throw err;
+      }
+    }
+  };
+
+  /** Another key if one is left; otherwise a durable wait until the quota resets. */
+  const onDailyQuota = async (details: Record<string, unknown> | undefined) => {
+    if (keyIndex + 1 < input.keyAliases.length) {
+      keyIndex++;
+      state.note = `Daily quota used up; moving to key "${keyAlias()}".`;
+      if (item.source.kind === 'file') await upload(); // files belong to the key that uploaded them
+      return;
+    }
+    const resetAt = typeof details?.resetAt === 'string' ? Date.parse(details.resetAt) : NaN;
+    const waitMs = Number.isFinite(resetAt) ? Math.max(60_000, resetAt - Date.now() + 60_000) : 3_600_000;
+    state.status = 'waiting-for-quota';
+    state.note = `Daily quota used up for every key; waiting until ${new Date(Date.now() + waitMs).toISOString()}.`;
+    showDetails();
+    await sleep(waitMs);
+    keyIndex = 0;
+    state.status = 'running';
+    if (item.source.kind === 'file') await upload();
+  };
+
+  const outcomeBase = () => ({ key: item.key, title: item.title, source: facts?.source ?? sourceText(input), usage, costUsd });
+  let outcome: VideoOutcome;
+  try {
+    upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.running }]);
+    facts = await attempt('inspect', () => inspection.inspectVideo({ item, options }));
+    if (facts.upToDate) {
+      outcome = { ...outcomeBase(), status: 'skipped', reason: 'up to date (same content, template and model)', outputPath: facts.upToDate.outputPath };
+    } else {
+      await upload();
+      const result = await attempt('analyze', analyze);
+      upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
+      const draft = await attempt('format', () =>
+        formatting.formatDocument({ workflowId: workflowInfo().workflowId, item, facts: facts!, analysis: result, options, usage, costUsd }),
+      );
+      const written = await attempt('write', () => writing.writeOutput({ item, facts: facts!, draftPath: draft.draftPath, options, model: result.model }));
+      outcome = {
+        ...outcomeBase(),
+        status: 'succeeded',
+        outputPath: written.outputPath,
+        model: result.model,
+        truncated: result.truncated,
+        reason: written.note,
+      };
+      if (uploaded && !options.keepUploads) {
+        state.step = 'cleanup';
+        const toDelete = uploaded;
+        try {
+          await housekeeping.deleteUpload({ file: toDelete });
+        } catch (err) {
+          // Gemini deletes files after 48 h anyway; a failed clean-up is not a failed video.
+          log.warn('could not delete the uploaded file', { file: toDelete.name, error: String(err) });
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof SkipRequested) {
+      outcome = { ...outcomeBase(), status: 'skipped', reason: err.reason };
+    } else if (isCancellation(err)) {
+      outcome = { ...outcomeBase(), status: 'failed', errorType: 'Cancelled', reason: 'cancelled' };
+    } else {
+      outcome = { ...outcomeBase(), status: 'failed', errorType: failureTypeOf(err) ?? 'Error', reason: failureMessageOf(err) };
+    }
+  }
+
+  state.step = 'done';
+  state.status = outcome.status;
+  state.note = outcome.reason;
+  showDetails();
+  const statusValue = { succeeded: VideoStatusValue.succeeded, failed: VideoStatusValue.failed, skipped: VideoStatusValue.skipped }[outcome.status];
+  upsertSearchAttributes([{ key: VideoStatusAttr, value: statusValue }]);
+  if (input.batchId) {
+    const recorded = outcome;
+    try {
+      await housekeeping.recordOutcome({ batchId: input.batchId, outputDir: options.outputDir, outcome: recorded });
+    } catch (err) {
+      log.warn('could not record the outcome in the batch report', { error: String(err) });
+    }
+  }
+  if (parentId) {
+    const finished = outcome;
+    // Even when this video was cancelled, the batch must hear how it ended.
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await getExternalWorkflowHandle(parentId).signal(videoFinishedSignal, finished);
+      } catch (err) {
+        log.warn('could not report to the batch', { error: String(err) });
+      }
+    });
+  }
+  return outcome;
+}
+
+function sourceText(input: VideoInput): string {
+  return input.item.source.kind === 'file' ? input.item.source.path : input.item.source.url;
+}

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import { parse as parseYaml } from 'yaml';
+import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import type { BatchSummary } from '../../src/types';
+import { BatchWorkflow } from '../../src/workflows';
+import { batchInput, connectTestClient, historiesText, makeVideoFolder, startTestWorker, tempDir, testKeys, uniqueId, type RunningWorker } from '../support/harness';
+
+/** Real Temporal dev server, real worker, real @google/genai SDK over HTTP to the stand-in. */
+describe('a batch end to end', () => {
+  const taskQueue = uniqueId('batch-e2e');
+  const keyValue = `AIzaFAKE-${uniqueId('key')}-do-not-leak`;
+  let standin: GeminiStandin;
+  let worker: RunningWorker;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    standin = await startGeminiStandin({ processingMs: 50 });
+    worker = await startTestWorker(taskQueue, standin.url, testKeys(keyValue));
+    ({ client, connection } = await connectTestClient());
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await connection?.close();
+    await standin?.close();
+  });
+
+  beforeEach(() => {
+    standin.resetStats();
+    standin.clearFaults();
+  });
+
+  function frontmatterOf(file: string): Record<string, unknown> {
+    const text = fs.readFileSync(file, 'utf8');
+    const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
+    if (!match) throw new Error(`${file} has no frontmatter`);
+    return parseYaml(match[1]) as Record<string, unknown>;
+  }
+
+  test('several real videos become one Markdown file each; each uploaded once and analysed once', async () => {
+    const videos = makeVideoFolder(5, { 'notes.txt': 'not a video', 'cover.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
+    const output = tempDir('out');
+    const batchId = uniqueId('five');
+    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [videos], output)],
+    });
+
+    expect(summary.total).toBe(5);
+    expect(summary.succeeded).toBe(5);
+    expect(summary.failed).toBe(0);
+    expect(summary.notVideos.map((n) => path.basename(n.entry)).sort()).toEqual(['cover.png', 'notes.txt']);
+    expect(summary.usage.totalTokens).toBeGreaterThan(0);
+    expect(summary.outputs).toHaveLength(5);
+
+    const files = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md')).sort();
+    expect(files).toEqual(['lesson-01.md', 'lesson-02.md', 'lesson-03.md', 'lesson-04.md', 'lesson-05.md']);
+    for (const file of files) {
+      const fm = frontmatterOf(path.join(output, 'comprehensive_lesson', file));
+      expect(fm.title).toEqual(expect.any(String));
+      expect(String(fm.source)).toContain(path.join(videos, file.replace('.md', '')));
+      expect(fm.template).toBe('comprehensive_lesson');
+      expect(fm.model).toBe('gemini-3.8-flash');
+      expect(fm.created).toEqual(expect.any(String));
+      expect(fm.tokens).toBeTruthy();
+    }
+
+    const stats = standin.stats();
+    const perVideo = Object.values(stats.byVideo);
+    expect(perVideo).toHaveLength(5);
+    for (const v of perVideo) {
+      expect(v.uploadsCompleted).toBe(1);
+      expect(v.generateCalls).toBe(1);
+      expect(v.generateSucceeded).toBe(1);
+      expect(v.deletes).toBe(1);
+    }
+  });
+
+  test('a video whose analysis fails for good ends as failed with its reason; the others succeed', async () => {
+    const videos = makeVideoFolder(3);
+    const output = tempDir('out');
+    standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'finish', reason: 'SAFETY' } });
+    const batchId = uniqueId('one-bad');
+    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [videos], output)],
+    });
+    expect(summary.succeeded).toBe(2);
+    expect(summary.failed).toBe(1);
+    expect(summary.failures[0]).toMatchObject({ title: expect.stringMatching(/lesson 02/i), errorType: 'GeminiContentBlocked' });
+    expect(summary.failures[0].reason).toMatch(/SAFETY/);
+    // not retried: a withheld answer stays withheld
+    const bad = Object.entries(standin.stats().byVideo).find(([name]) => name.includes('lesson-02'));
+    expect(bad?.[1].generateCalls).toBe(1);
+    expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-02.md'))).toBe(false);
+    expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-01.md'))).toBe(true);
+  });
+
+  test('the API key value appears in no workflow history', async () => {
+    const videos = makeVideoFolder(2);
+    const output = tempDir('out');
+    // An invalid-key answer is the likeliest place for a key to leak into an error message.
+    standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'http', status: 400, kind: 'invalid-key' } });
+    const batchId = uniqueId('secret');
+    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [videos], output)],
+    });
+    expect(summary.failures[0]?.errorType).toBe('GeminiInvalidApiKey');
+    expect(summary.failures[0]?.reason).toContain('"default"');
+    const text = await historiesText(client, batchId);
+    expect(text.length).toBeGreaterThan(1000);
+    expect(text).toContain('lesson-01'); // the search does see decoded payloads
+    expect(text).not.toContain(keyValue);
+  });
+});

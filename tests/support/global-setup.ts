@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/temporal/port';
+
+/**
+ * One real Temporal dev server for the integration tests, from the CLI the project installs
+ * (installed here if missing, so `npx jest` works on a fresh clone too).
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = path.resolve(__dirname, '..', '..');
+  if (!fs.existsSync(path.join(root, '.tools', 'bin', 'temporal'))) {
+    execFileSync('bash', [path.join(root, 'scripts', 'install-temporal.sh')], { stdio: 'inherit' });
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-temporal-'));
+  const port = await freePort();
+  const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'test.db') });
+  process.env.TEMPORAL_TEST_ADDRESS = server.address;
+  (globalThis as Record<string, unknown>).__lessonForgeDevServer = { server, dir };
+}

@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { ApiKey, Settings } from '../../src/config';
+import type { BatchInput, ProcessingOptions } from '../../src/types';
+import { createWorker } from '../../src/worker';
+
+export const projectRoot = path.resolve(__dirname, '..', '..');
+export const samplesDir = path.join(projectRoot, 'samples');
+export const sampleFiles = ['color-theory-intro.mp4', 'stage-lighting-basics.mp4', 'perspective-drawing.webm'];
+
+let runtimeReady = false;
+/** Worker logs only when something is wrong, so test output stays readable. */
+export function quietRuntime(): void {
+  if (runtimeReady) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeReady = true;
+}
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run integration tests through jest (globalSetup starts the server).');
+  return address;
+}
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle is built once per test file; building takes seconds. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
+  return bundlePromise;
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `lf-${prefix}-`));
+}
+
+/** A folder of real small videos (copies of the samples under distinct names), plus optional extra files. */
+export function makeVideoFolder(count: number, extra: Record<string, string | Buffer> = {}): string {
+  const dir = tempDir('videos');
+  for (let i = 0; i < count; i++) {
+    const sample = sampleFiles[i % sampleFiles.length];
+    const ext = path.extname(sample);
+    fs.copyFileSync(path.join(samplesDir, sample), path.join(dir, `lesson-${String(i + 1).padStart(2, '0')}${ext}`));
+  }
+  for (const [name, content] of Object.entries(extra)) fs.writeFileSync(path.join(dir, name), content);
+  return dir;
+}
+
+export function testSettings(taskQueue: string, baseUrl: string): Settings {
+  return {
+    env: { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_BASE_URL: baseUrl },
+    file: {},
+  };
+}
+
+export function testKeys(value = 'test-key-value-0123456789'): ApiKey[] {
+  return [{ alias: 'default', envVar: 'GEMINI_API_KEY', value, limits: {} }];
+}
+
+export async function connectTestClient(): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return { client: new Client({ connection, namespace: 'default' }), connection };
+}
+
+export interface RunningWorker {
+  shutdown(): Promise<void>;
+}
+
+/** A real worker in this process, on its own task queue, talking to the stand-in through the real SDK. */
+export async function startTestWorker(taskQueue: string, baseUrl: string, keys: ApiKey[] = testKeys()): Promise<RunningWorker> {
+  quietRuntime();
+  const { worker, close } = await createWorker({
+    address: temporalAddress(),
+    namespace: 'default',
+    taskQueue,
+    settings: testSettings(taskQueue, baseUrl),
+    keys,
+    workerOptions: { workflowBundle: await workflowBundle() },
+    deps: { filePollMs: 100 },
+  });
+  const running = worker.run();
+  return {
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await close();
+    },
+  };
+}
+
+export function processingOptions(outputDir: string, overrides: Partial<ProcessingOptions> = {}): ProcessingOptions {
+  return {
+    template: 'comprehensive_lesson',
+    templateParams: {},
+    models: ['gemini-3.8-flash', 'gemini-3.5-flash-lite'],
+    outputDir,
+    outputPattern: '{template}/{name}.md',
+    templateDirs: [],
+    force: false,
+    keepUploads: false,
+    failureGraceSeconds: 0,
+    ...overrides,
+  };
+}
+
+export function batchInput(batchId: string, inputs: string[], outputDir: string, overrides: Partial<BatchInput> = {}, options: Partial<ProcessingOptions> = {}): BatchInput {
+  return {
+    batchId,
+    label: path.basename(inputs[0] ?? 'batch'),
+    sources: { inputs, listFiles: [], recursive: false, include: [], exclude: [] },
+    options: processingOptions(outputDir, options),
+    concurrency: 4,
+    keyAliases: ['default'],
+    ...overrides,
+  };
+}
+
+export const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+/** Payload bytes as text, so a search of the history sees what a person would see decoded. */
+function decodeBytes(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+    return Buffer.from((value as { data: number[] }).data).toString('utf8');
+  }
+  return value;
+}
+
+/** Every event of every workflow whose id starts with the prefix, as JSON text. */
+export async function historiesText(client: Client, idPrefix: string): Promise<string> {
+  const texts: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${idPrefix}"` })) {
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    texts.push(JSON.stringify(history, decodeBytes));
+  }
+  return texts.join('\n');
+}
+
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Ids of the workflows whose `activityName` activity has completed, among those whose id starts with prefix. */
+export async function workflowsWithCompletedActivity(client: Client, idPrefix: string, activityName: string): Promise<string[]> {
+  const done: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${idPrefix}/"` })) {
+    const history = await client.workflow.getHandle(wf.workflowId).fetchHistory();
+    const scheduled = new Map<string, string>();
+    for (const e of history.events ?? []) {
+      if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+      const completed = e.activityTaskCompletedEventAttributes;
+      if (completed && scheduled.get(String(completed.scheduledEventId)) === activityName) {
+        done.push(wf.workflowId);
+        break;
+      }
+    }
+  }
+  return done;
+}
+
+/** A worker in its own process (`node --import tsx src/worker.ts`), so it can be killed for real. */
+export function spawnWorkerProcess(env: Record<string, string>): import('node:child_process').ChildProcess {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'worker.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}

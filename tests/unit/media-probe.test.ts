@@ -1,0 +1,164 @@
+import { copyFile, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { findFfprobe, parseFfprobeJson, probeDuration, probeVideo } from '../../src/media/probe';
+
+const samples = path.resolve(__dirname, '..', '..', 'samples');
+const fixtures = path.resolve(__dirname, 'fixtures', 'media');
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'lf-probe-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** A fake ffprobe (a shell script) in its own folder, to test lookup and time limits. */
+async function fakeFfprobe(name: string, script: string): Promise<string> {
+  const dir = path.join(tmp, name);
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'ffprobe');
+  await writeFile(file, `#!/bin/sh\n${script}\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
+describe('real ffprobe on real videos', () => {
+  test.each([
+    ['color-theory-intro.mp4', 12],
+    ['stage-lighting-basics.mp4', 20],
+    ['perspective-drawing.webm', 13.007],
+  ])('%s lasts %d s', async (name, seconds) => {
+    expect(await probeDuration(path.join(samples, name))).toBeCloseTo(seconds, 2);
+  });
+
+  test('reports format and stream kinds', async () => {
+    expect(await probeVideo(path.join(samples, 'perspective-drawing.webm'))).toEqual({
+      ok: true,
+      durationSeconds: 13.007,
+      formatName: 'matroska,webm',
+      hasVideo: true,
+      hasAudio: true,
+    });
+  });
+
+  test.each(['tiny.mov', 'tiny.avi', 'tiny.flv', 'tiny.mpg', 'tiny.ts', 'tiny.wmv', 'tiny.3gp', 'tiny.m4v'])('%s lasts about 1 s', async (name) => {
+    const seconds = await probeDuration(path.join(fixtures, name));
+    expect(seconds).toBeGreaterThan(0.9);
+    expect(seconds).toBeLessThan(1.3);
+  });
+
+  test('a file name full of shell and ffmpeg syntax is just a file name', async () => {
+    const odd = path.join(tmp, "-concat:a|b $(touch pwned) ; 'q' %20 ü.mp4");
+    await copyFile(path.join(samples, 'color-theory-intro.mp4'), odd);
+    expect(await probeDuration(odd)).toBe(12);
+    const relative = path.relative(process.cwd(), odd);
+    expect(await probeDuration(relative)).toBe(12);
+  });
+
+  test('the ffprobe shipped in npm works too', async () => {
+    const bundled = findFfprobe({ PATH: '' });
+    expect(bundled).toContain('@ffprobe-installer');
+    expect(await probeDuration(path.join(samples, 'stage-lighting-basics.mp4'), { ffprobePath: bundled })).toBe(20);
+  });
+});
+
+describe('files ffprobe cannot read give undefined and a reason, never an exception', () => {
+  test('text pretending to be a video', async () => {
+    const fake = path.join(tmp, 'fake.mp4');
+    await writeFile(fake, 'this is not a video\n');
+    expect(await probeDuration(fake)).toBeUndefined();
+    const result = await probeVideo(fake);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/^ffprobe could not read the file: /);
+  });
+
+  test('a truncated MP4 (header only)', async () => {
+    const cut = path.join(tmp, 'cut.mp4');
+    const full = await import('node:fs').then((fs) => fs.readFileSync(path.join(samples, 'color-theory-intro.mp4')));
+    await writeFile(cut, full.subarray(0, 200));
+    expect(await probeDuration(cut)).toBeUndefined();
+  });
+
+  test('a missing file', async () => {
+    const result = await probeVideo(path.join(tmp, 'missing.mp4'));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/No such file/) });
+  });
+});
+
+describe('choosing ffprobe', () => {
+  test('FFPROBE_PATH wins over PATH', () => {
+    expect(findFfprobe({ FFPROBE_PATH: '/opt/ff/ffprobe', PATH: '/usr/bin' })).toBe('/opt/ff/ffprobe');
+  });
+
+  test('then the first ffprobe on PATH', async () => {
+    const fake = await fakeFfprobe('on-path', 'exit 1');
+    expect(findFfprobe({ PATH: [path.join(tmp, 'empty-dir'), path.dirname(fake), '/usr/bin'].join(path.delimiter) })).toBe(fake);
+  });
+
+  test('a non-executable file on PATH is passed over', async () => {
+    const dir = path.join(tmp, 'not-exec');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'ffprobe'), 'nothing');
+    const found = findFfprobe({ PATH: dir });
+    expect(found).not.toBe(path.join(dir, 'ffprobe'));
+  });
+
+  test('probeVideo uses FFPROBE_PATH from the given environment', async () => {
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { env: { FFPROBE_PATH: path.join(tmp, 'no-such-ffprobe') } });
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/could not run ffprobe .*no-such-ffprobe/) });
+  });
+
+  test('a hanging ffprobe is stopped at the time limit', async () => {
+    const slow = await fakeFfprobe('slow', 'sleep 20');
+    const started = Date.now();
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { ffprobePath: slow, timeoutMs: 300 });
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/took longer than/) });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('cancelling through the signal stops ffprobe', async () => {
+    const slow = await fakeFfprobe('slow-abort', 'sleep 20');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { ffprobePath: slow, signal: controller.signal });
+    expect(result).toEqual({ ok: false, reason: 'ffprobe was cancelled' });
+  });
+
+  test('an already-aborted signal does not start ffprobe', async () => {
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { signal: AbortSignal.abort() });
+    expect(result).toEqual({ ok: false, reason: 'ffprobe was cancelled' });
+  });
+
+  test('an ffprobe that prints garbage', async () => {
+    const noisy = await fakeFfprobe('noisy', 'echo "hello"');
+    expect(await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { ffprobePath: noisy })).toEqual({
+      ok: false,
+      reason: 'ffprobe printed something that is not JSON',
+    });
+  });
+});
+
+describe('parseFfprobeJson', () => {
+  test('container duration first', () => {
+    const json = JSON.stringify({ format: { duration: '61.5', format_name: 'mp4' }, streams: [{ codec_type: 'video', duration: '70' }] });
+    expect(parseFfprobeJson(json)).toMatchObject({ ok: true, durationSeconds: 61.5, hasVideo: true, hasAudio: false });
+  });
+  test('falls back to the longest stream when the container has none', () => {
+    const json = JSON.stringify({
+      format: { duration: 'N/A', format_name: 'matroska,webm' },
+      streams: [{ codec_type: 'video', duration: '30.2' }, { codec_type: 'audio', duration: '30.5' }, { codec_type: 'data' }],
+    });
+    expect(parseFfprobeJson(json)).toMatchObject({ ok: true, durationSeconds: 30.5, hasAudio: true });
+  });
+  test('no duration anywhere', () => {
+    expect(parseFfprobeJson(JSON.stringify({ format: { format_name: 'mpegts' }, streams: [] }))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/no duration in this mpegts file/),
+    });
+  });
+  test('zero and negative durations are not durations', () => {
+    expect(parseFfprobeJson(JSON.stringify({ format: { duration: '0' }, streams: [{ duration: '-1' }] })).ok).toBe(false);
+  });
+});
