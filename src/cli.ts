@@ -13,8 +13,9 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('lesson-forge')
     .description(
-      'Turn folders of teaching videos and YouTube links into Markdown lesson plans and transcripts with Google Gemini,\n' +
-        'durably, on Temporal: every batch and video is visible (and retryable) in the Temporal Web UI.',
+      'Turn folders of teaching videos and YouTube links into Markdown lesson plans and transcripts\n' +
+        'with Google Gemini, durably, on Temporal: every batch and video is visible (and retryable)\n' +
+        'in the Temporal Web UI.',
     )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(red(text)) })

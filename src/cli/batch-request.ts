@@ -139,12 +139,7 @@ export async function buildBatchRequest(
   }
 
   const outputDir = path.resolve(opts.output ?? settings.file.output?.dir ?? 'lesson-plans');
-  try {
-    fs.mkdirSync(outputDir, { recursive: true });
-    fs.accessSync(outputDir, fs.constants.W_OK);
-  } catch (err) {
-    throw new CliError(`Cannot write to the output folder ${outputDir}: ${(err as Error).message}`, ExitCode.configuration);
-  }
+  assertWritableFolder(outputDir);
 
   const maxCostUsd = opts.maxCost === undefined ? undefined : Number(opts.maxCost.replace(/^\$/, ''));
   if (maxCostUsd !== undefined && !(maxCostUsd > 0)) throw new CliError(`--max-cost must be a positive amount in USD, got "${opts.maxCost}"`, ExitCode.usage);
@@ -178,6 +173,18 @@ export async function buildBatchRequest(
     throw new CliError(`--batch-id may use letters, digits, ".", "_" and "-" (at most 100), got "${input.batchId}"`, ExitCode.usage);
   }
   return { input, items: found.items, skipped: found.skipped, warnings };
+}
+
+/** The folder, or the nearest existing folder above it, must be writable; nothing is created here. */
+function assertWritableFolder(dir: string): void {
+  let probe = dir;
+  while (!fs.existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  try {
+    if (!fs.statSync(probe).isDirectory()) throw new Error(`${probe} is a file`);
+    fs.accessSync(probe, fs.constants.W_OK);
+  } catch (err) {
+    throw new CliError(`Cannot write to the output folder ${dir}: ${(err as Error).message}. Choose another with --output.`, ExitCode.configuration);
+  }
 }
 
 function labelFor(inputs: string[], lists: string[]): string {

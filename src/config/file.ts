@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from './errors';
@@ -39,6 +40,10 @@ export function configFileCandidates(env: NodeJS.ProcessEnv = process.env, cwd =
   return [path.join(cwd, configFileName), path.join(userDataDir(env), 'config.json')];
 }
 
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
 export interface LoadedConfigFile {
   path?: string;
   config: ConfigFile;
@@ -65,9 +70,9 @@ export function loadConfigFile(env: NodeJS.ProcessEnv = process.env, cwd = proce
     throw new ConfigurationError(`Config file ${found} has problems:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
-  // Relative template folders are relative to the config file, not to wherever the command runs.
-  if (config.templatesDirs) {
-    config.templatesDirs = config.templatesDirs.map((d) => path.resolve(path.dirname(found), d));
-  }
+  // Relative folders are relative to the config file, not to wherever the command runs.
+  const resolveDir = (d: string) => path.resolve(path.dirname(found), expandHome(d));
+  if (config.templatesDirs) config.templatesDirs = config.templatesDirs.map(resolveDir);
+  if (config.output?.dir) config.output.dir = resolveDir(config.output.dir);
   return { path: found, config };
 }

@@ -68,12 +68,11 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   const local = settings.env.TEMPORAL_ADDRESS === undefined;
   const runWorker = opts.worker !== false && (local || opts.worker === true);
   const keyAliases = keyAliasesFor(settings);
+  // Key values are needed only where a worker runs, but a missing one fails before anything starts.
+  if (runWorker && !opts.dryRun) requireKeysOrThrow(() => resolveApiKeys(settings.file));
   const request = await buildBatchRequest(inputs, opts, settings, catalog, keyAliases);
   for (const w of request.warnings) log(yellow(`warning: ${w}`));
-
   if (opts.dryRun) return printDryRun(request, catalog, Boolean(opts.json));
-  // The values are needed only where a worker runs, but fail before anything starts.
-  if (runWorker) requireKeysOrThrow(() => resolveApiKeys(settings.file));
 
   const { input } = request;
   log(`${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} entries skipped (not videos)` : ''} → ${input.options.outputDir}`);
