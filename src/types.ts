@@ -47,6 +47,10 @@ export interface ProcessingOptions {
   mediaResolution?: MediaResolution;
   /** After a step fails for good: wait this long for a person to retry or skip (0: fail at once). */
   failureGraceSeconds: number;
+  /** While every key waits for its daily reset, ask the key pool again this often (default 300 s). */
+  quotaRecheckSeconds?: number;
+  /** Keys (by name) with per-minute limits, and the models those limits cover ('*' for all). Names only. */
+  rateLimitedModels?: Record<string, string[]>;
 }
 
 export interface TokenUsage {

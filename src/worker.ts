@@ -4,6 +4,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { loadSettings, resolveApiKeys, defaults, type ApiKey, type Settings } from './config';
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
+import { activitiesPerSecond } from './keys/queues';
 import { connectionOptions } from './temporal/connection';
 
 export interface WorkerSetup {
@@ -18,8 +19,28 @@ export interface WorkerSetup {
   deps?: Partial<ActivityDeps>;
 }
 
-/** A worker that runs both workflows and every activity, with the keys of this machine's environment. */
-export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker; close: () => Promise<void> }> {
+/** The worker of the main task queue plus one per rate-limited key queue, run and stopped together. */
+export interface WorkerGroup {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): string;
+  /** Queues this group polls, for logs. */
+  queues: string[];
+}
+
+/** Rate-limited queues this worker serves: one per key (and model) with a per-minute limit. */
+export function rateLimitedQueues(keys: ApiKey[], taskQueue: string): Array<{ queue: string; perSecond: number }> {
+  const out: Array<{ queue: string; perSecond: number }> = [];
+  for (const key of keys) {
+    for (const [model, limits] of Object.entries(key.limits)) {
+      if (limits.rpm) out.push({ queue: `${taskQueue}.gemini.${key.alias}.${model}`, perSecond: activitiesPerSecond(limits.rpm) });
+    }
+  }
+  return out;
+}
+
+/** Workers that run both workflows and every activity, with the keys of this machine's environment. */
+export async function createWorker(setup: WorkerSetup): Promise<{ worker: WorkerGroup; close: () => Promise<void> }> {
   const keys = setup.keys ?? resolveApiKeys(setup.settings.file);
   const connection = await NativeConnection.connect(connectionOptions(setup.address, setup.settings));
   const clientConnection = await Connection.connect(connectionOptions(setup.address, setup.settings));
@@ -28,19 +49,45 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     gemini: new GeminiGateway(keys, setup.settings.env.GEMINI_BASE_URL),
     catalog: loadCatalog(),
     temporal: client,
+    keys,
     ...setup.deps,
   };
-  const worker = await Worker.create({
+  const activities = createActivities(deps);
+  const main = await Worker.create({
     connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     ...(setup.workerOptions?.workflowBundle ? {} : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities(deps),
+    activities,
     maxConcurrentActivityTaskExecutions: 40,
     ...setup.workerOptions,
   });
+  // The server enforces each queue's rate across all workers, so a key's limit holds however many run.
+  const limited = await Promise.all(
+    rateLimitedQueues(keys, setup.taskQueue).map(({ queue, perSecond }) =>
+      Worker.create({
+        connection,
+        namespace: setup.namespace,
+        taskQueue: queue,
+        activities: { analyzeVideo: activities.analyzeVideo },
+        maxTaskQueueActivitiesPerSecond: perSecond,
+        maxConcurrentActivityTaskExecutions: 20,
+      }),
+    ),
+  );
+  const all = [main, ...limited];
+  const group: WorkerGroup = {
+    queues: [setup.taskQueue, ...limited.map((w) => w.options.taskQueue)],
+    run: async () => {
+      await Promise.all(all.map((w) => w.run()));
+    },
+    shutdown: () => {
+      for (const w of all) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    getState: () => main.getState(),
+  };
   return {
-    worker,
+    worker: group,
     close: async () => {
       await clientConnection.close();
       await connection.close();
@@ -58,7 +105,7 @@ async function main(): Promise<void> {
     taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
     settings,
   });
-  console.log(`Worker polling task queue "${settings.env.TEMPORAL_TASK_QUEUE}" on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
+  console.log(`Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
   try {
     await worker.run();
   } finally {

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { ApiKey } from '../config';
 import type { GeminiGateway } from '../gemini/gateway';
 import type { ModelCatalog } from '../gemini/catalog';
 import { ManifestStore } from '../output/manifest';
@@ -8,8 +9,10 @@ import { TemplateRegistry } from '../templates';
 export interface ActivityDeps {
   gemini: GeminiGateway;
   catalog: ModelCatalog;
-  /** Used by batch-level activities that look at other workflows. */
+  /** Used by activities that talk to other workflows (the key pool, reconciling children). */
   temporal?: Client;
+  /** The keys this worker holds (names and limits go to the key pool; values never leave). */
+  keys?: ApiKey[];
   now?: () => Date;
   /** How often to poll Gemini for an uploaded file to become ACTIVE. */
   filePollMs?: number;

@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../failures';
 import { parseYouTubeUrl } from '../sources/youtube';
 import { renderDocument, resolveParams } from '../templates';
 import { writeFileAtomic } from '../output/atomic';
@@ -49,7 +51,17 @@ export function formatActivities(ctx: ActivityContext) {
         }),
       );
       const draftPath = path.join(workDirOf(options.outputDir, input.workflowId), 'draft.md');
-      await writeFileAtomic(draftPath, markdown);
+      try {
+        await writeFileAtomic(draftPath, markdown);
+      } catch (err) {
+        // The draft lives in the output folder's .lesson-forge: a folder that cannot be written is the person's to fix.
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        throw ApplicationFailure.create({
+          type: FailureType.OutputWriteFailed,
+          nonRetryable: ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR'].includes(code),
+          message: `Could not write the draft ${draftPath} in the output folder ${options.outputDir}: ${(err as Error).message}`,
+        });
+      }
       return { draftPath, bytes: Buffer.byteLength(markdown) };
     },
   };

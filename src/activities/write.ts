@@ -17,14 +17,53 @@ export interface WriteResult {
   note?: string;
 }
 
-async function readIfExists(file: string): Promise<Buffer | undefined> {
+export interface WriteInput {
+  item: VideoItem;
+  facts: VideoFacts;
+  draftPath: string;
+  options: ProcessingOptions;
+  model: string;
+  /** Fills `{batch}` in the output pattern; absent for a video outside a batch. */
+  batchId?: string;
+}
+
+/** Waiting does not give permission back or shorten a name: these are the person's to fix. */
+const fatalCodes = new Set(['EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'ENOTDIR', 'EISDIR', 'ELOOP']);
+
+function writeFailure(err: unknown, file: string, outputDir: string): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const fatal = fatalCodes.has(code);
+  const hint = fatal ? ` Check that the output folder ${outputDir} exists and that the worker may write to it.` : '';
+  return ApplicationFailure.create({
+    type: FailureType.OutputWriteFailed,
+    nonRetryable: fatal,
+    message: `Could not write ${file} in the output folder ${outputDir}: ${(err as Error).message}.${hint}`,
+  });
+}
+
+/** What is at a path now: nothing, something that is not a file, or a file with this content hash. */
+type Found = { kind: 'free' } | { kind: 'not-a-file' } | { kind: 'file'; sha: string };
+
+async function look(file: string): Promise<Found> {
   try {
-    return await fs.readFile(file);
+    return { kind: 'file', sha: sha256Hex(await fs.readFile(file)) };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'free' };
+    if (code === 'EISDIR') return { kind: 'not-a-file' };
     throw err;
   }
 }
+
+/**
+ * What to do with one candidate path:
+ * - `write`: free, or our own unedited earlier version of this video;
+ * - `done`: already holds exactly this document (a retry); `recorded` says whether the manifest knows;
+ * - `edited`: our earlier version of this video, changed by a person since: keep it;
+ * - `next`: another video's, a file a person made, or a folder.
+ */
+type Verdict = { action: 'write'; replacing: boolean } | { action: 'edited' | 'next' } | { action: 'done'; recorded: boolean };
 
 export function outputBaseName(item: VideoItem): string {
   if (item.source.kind === 'youtube') return `youtube-${parseYouTubeUrl(item.source.url)?.videoId ?? item.key}`;
@@ -37,10 +76,11 @@ export function writeActivities(ctx: ActivityContext) {
      * Puts the rendered document in place atomically (temporary file, then rename) and records it
      * in the output folder's manifest. Idempotent: a retry after a crash finds its own file.
      * Never overwrites a different video's file (takes `name_1.md`...) nor a file a person edited
-     * since it was written (writes beside it and says so).
+     * since it was written (writes `name.regenerated.md` beside it and says so).
      */
-    async writeOutput(input: { item: VideoItem; facts: VideoFacts; draftPath: string; options: ProcessingOptions; model: string }): Promise<WriteResult> {
+    async writeOutput(input: WriteInput): Promise<WriteResult> {
       const { item, facts, options } = input;
+      const { outputDir } = options;
       const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
       const content = await fs.readFile(input.draftPath);
       const contentSha = sha256Hex(content);
@@ -51,67 +91,81 @@ export function writeActivities(ctx: ActivityContext) {
           name: outputBaseName(item),
           date: ctx.now().toISOString().slice(0, 10),
           key: item.key,
+          batch: input.batchId,
         });
       } catch (err) {
         throw ApplicationFailure.create({ type: FailureType.OutputWriteFailed, nonRetryable: true, message: (err as Error).message });
       }
+      const full = (rel: string) => path.join(outputDir, rel);
 
-      const record = async (rel: string, note?: string): Promise<WriteResult> => {
-        await ctx.manifests.append(options.outputDir, {
-          outputPath: rel,
-          source: facts.source,
-          contentHash: facts.contentHash,
-          template: template.manifest.name,
-          templateVersion: template.manifest.version,
-          model: input.model,
-          writtenSha256: contentSha,
-          writtenAt: ctx.now().toISOString(),
-        });
-        return { outputPath: path.join(options.outputDir, rel), note };
+      const judge = async (rel: string): Promise<Verdict> => {
+        const found = await look(full(rel));
+        // The latest record for this path says which video it belongs to, even after the file was deleted.
+        const owner = ctx.manifests.byOutputPath(outputDir, rel);
+        const ours = owner === undefined || owner.source === facts.source;
+        if (found.kind === 'not-a-file') return { action: 'next' };
+        // A name another video had keeps belonging to it, so each video keeps its file name from run to run.
+        if (found.kind === 'free') return ours ? { action: 'write', replacing: false } : { action: 'next' };
+        if (!ours) return { action: 'next' };
+        if (found.sha === contentSha) return { action: 'done', recorded: owner?.writtenSha256 === contentSha };
+        if (owner === undefined) return { action: 'next' }; // a file the person made themselves
+        return found.sha === owner.writtenSha256 ? { action: 'write', replacing: true } : { action: 'edited' };
       };
 
-      const place = async (rel: string, note?: string): Promise<WriteResult> => {
-        try {
-          await writeFileAtomic(path.join(options.outputDir, rel), content);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          const fatal = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENAMETOOLONG' || code === 'ENOTDIR';
-          throw ApplicationFailure.create({
-            type: FailureType.OutputWriteFailed,
-            nonRetryable: fatal,
-            message: `Could not write ${path.join(options.outputDir, rel)}: ${(err as Error).message}${fatal ? '. Check the output folder and its permissions.' : ''}`,
+      const finish = async (rel: string, verdict: Verdict, note?: string): Promise<WriteResult> => {
+        if (verdict.action === 'write') await writeFileAtomic(full(rel), content);
+        if (verdict.action === 'write' || (verdict.action === 'done' && !verdict.recorded)) {
+          await ctx.manifests.append(outputDir, {
+            outputPath: rel,
+            source: facts.source,
+            contentHash: facts.contentHash,
+            template: template.manifest.name,
+            templateVersion: template.manifest.version,
+            model: input.model,
+            writtenSha256: contentSha,
+            writtenAt: ctx.now().toISOString(),
           });
         }
-        return record(rel, note);
+        return note === undefined ? { outputPath: full(rel) } : { outputPath: full(rel), note };
       };
 
-      for (let n = 0; n < maxCollisions; n++) {
-        const candidate = n === 0 ? relPath : withCollisionSuffix(relPath, n);
-        const existing = await readIfExists(path.join(options.outputDir, candidate));
-        if (!existing) return place(candidate, n > 0 ? `${relPath} belongs to another video; wrote ${candidate}` : undefined);
-        const existingSha = sha256Hex(existing);
-        const entry = ctx.manifests.byOutputPath(options.outputDir, candidate);
-        if (existingSha === contentSha) {
-          // Our own earlier attempt got this far: make sure it is recorded and stop.
-          return entry?.writtenSha256 === contentSha ? { outputPath: path.join(options.outputDir, candidate) } : record(candidate);
+      // The person's edited copy stays; the new version goes to `name.regenerated.md` (or `_1`… if that is edited too).
+      const besideEdited = async (edited: string): Promise<WriteResult> => {
+        const beside = withSuffix(edited, '.regenerated');
+        for (let k = 0; k < maxCollisions; k++) {
+          const candidate = withCollisionSuffix(beside, k);
+          const verdict = await judge(candidate);
+          if (verdict.action === 'next' || verdict.action === 'edited') continue;
+          return finish(candidate, verdict, `${edited} was edited since it was written, so it was kept; the new version is ${candidate}`);
         }
-        if (entry?.source !== facts.source) continue; // another video's file, or one the user made
-        if (existingSha === entry.writtenSha256) return place(candidate, 'replaced the earlier version');
-        // The person edited our earlier output: keep theirs untouched and write beside it.
-        const beside = withSuffix(candidate, '.regenerated');
-        const besideExisting = await readIfExists(path.join(options.outputDir, beside));
-        const besideEntry = ctx.manifests.byOutputPath(options.outputDir, beside);
-        const besideFree = !besideExisting || (besideEntry?.source === facts.source && sha256Hex(besideExisting) === besideEntry.writtenSha256);
-        const target = besideFree ? beside : withSuffix(candidate, `.regenerated-${ctx.now().toISOString().replace(/[:.]/g, '-')}`);
-        return place(target, `${candidate} was edited since it was written, so it was kept; the new version is ${target}`);
+        throw tooMany(beside);
+      };
+
+      let current = relPath;
+      try {
+        for (let n = 0; n < maxCollisions; n++) {
+          current = withCollisionSuffix(relPath, n);
+          const verdict = await judge(current);
+          if (verdict.action === 'next') continue;
+          if (verdict.action === 'edited') return await besideEdited(current);
+          const replacing = verdict.action === 'write' && verdict.replacing;
+          const note = n > 0 ? `${relPath} belongs to another video; wrote ${current}` : replacing ? `replaced the earlier version of ${current}` : undefined;
+          return await finish(current, verdict, note);
+        }
+      } catch (err) {
+        throw writeFailure(err, full(current), outputDir);
       }
-      throw ApplicationFailure.create({
-        type: FailureType.OutputWriteFailed,
-        nonRetryable: true,
-        message: `More than ${maxCollisions} files named like ${relPath} already exist; choose another --output or output pattern.`,
-      });
+      throw tooMany(relPath);
     },
   };
+}
+
+function tooMany(relPath: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.OutputWriteFailed,
+    nonRetryable: true,
+    message: `More than ${maxCollisions} files named like ${relPath} already exist; choose another --output or output pattern.`,
+  });
 }
 
 function withSuffix(rel: string, suffix: string): string {

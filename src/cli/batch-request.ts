@@ -7,6 +7,7 @@ import { discoverVideos, SourceError } from '../sources/discover';
 import { TemplateRegistry, resolveParams } from '../templates';
 import type { BatchInput, MediaResolution, SkippedEntry, VideoItem } from '../types';
 import { CliError, ExitCode } from './exit-codes';
+import { rateLimitedModelsFor } from './keys';
 
 /** The batch options shared by `start-batch` and `schedule create`. */
 export interface BatchCliOptions {
@@ -154,6 +155,7 @@ export async function buildBatchRequest(
     force: Boolean(opts.force),
     keepUploads: Boolean(opts.keepUploads),
     mediaResolution: opts.mediaResolution,
+    rateLimitedModels: rateLimitedModelsFor(settings),
     failureGraceSeconds:
       opts.waitOnFailure === false ? 0 : opts.failureGrace ? parseDurationSeconds(opts.failureGrace, '--failure-grace') : defaults.failureGraceSeconds,
   };

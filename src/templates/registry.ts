@@ -50,7 +50,7 @@ export class TemplateRegistry {
     for (const extra of extraDirs) {
       const dir = path.resolve(extra);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-        throw new ConfigurationError(`Template folder ${dir} does not exist or is not a folder (check --template-dir / templateDirs).`);
+        throw new ConfigurationError(`Template folder ${dir} does not exist or is not a folder (check --templates-dir / "templatesDirs" in lesson-forge.config.json).`);
       }
       add(templateDirsIn(dir), 'user');
     }

@@ -1,2 +1,3 @@
 export { BatchWorkflow, videoWorkflowId } from './batch-workflow';
 export { VideoWorkflow } from './video-workflow';
+export { KeyPoolWorkflow } from './key-pool-workflow';

@@ -1,0 +1,192 @@
+/**
+ * The shared state of the Gemini keys: which are active, parked until their daily reset, or
+ * disabled, and what each used today per model. Pure functions, used by the KeyPoolWorkflow
+ * (deterministic) and by unit tests.
+ */
+
+export interface ModelLimits {
+  rpm?: number;
+  tpm?: number;
+  rpd?: number;
+}
+
+export interface KeyConfigView {
+  alias: string;
+  /** Limits by model id, or '*' for every model. */
+  limits: Record<string, ModelLimits>;
+}
+
+export interface KeyUsage {
+  requests: number;
+  tokens: number;
+}
+
+export interface KeyState {
+  alias: string;
+  status: 'active' | 'parked' | 'disabled';
+  parkedUntil?: string;
+  reason?: string;
+  limits: Record<string, ModelLimits>;
+  /** Today's usage (Pacific day) by model. */
+  usage: Record<string, KeyUsage>;
+}
+
+export interface PoolState {
+  day: string;
+  keys: Record<string, KeyState>;
+  /** Times a key was handed out, for spreading work evenly among unlimited keys. */
+  handedOut: Record<string, number>;
+}
+
+export type Acquired = { alias: string } | { waitUntil: string; reason: string } | { error: string };
+
+export function limitsFor(key: KeyState, model: string): ModelLimits {
+  return { ...key.limits['*'], ...key.limits[model] };
+}
+
+/** The Pacific calendar day of an instant, e.g. "2026-11-22" (quotas reset at midnight Pacific). */
+export function pacificDay(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+export function initialPool(keys: KeyConfigView[], now: Date): PoolState {
+  const pool: PoolState = { day: pacificDay(now), keys: {}, handedOut: {} };
+  syncKeys(pool, keys);
+  return pool;
+}
+
+/** Brings the pool in line with the configured keys (added, removed, limits changed). */
+export function syncKeys(pool: PoolState, keys: KeyConfigView[]): void {
+  for (const k of keys) {
+    const existing = pool.keys[k.alias];
+    pool.keys[k.alias] = existing ? { ...existing, limits: k.limits } : { alias: k.alias, status: 'active', limits: k.limits, usage: {} };
+  }
+  for (const alias of Object.keys(pool.keys)) if (!keys.some((k) => k.alias === alias)) delete pool.keys[alias];
+}
+
+/** A new Pacific day: usage starts again and parked keys come back. Disabled keys stay disabled. */
+export function rollDay(pool: PoolState, now: Date): void {
+  const today = pacificDay(now);
+  for (const key of Object.values(pool.keys)) {
+    if (key.status === 'parked' && key.parkedUntil && Date.parse(key.parkedUntil) <= now.getTime()) {
+      key.status = 'active';
+      key.parkedUntil = undefined;
+      key.reason = undefined;
+    }
+  }
+  if (today === pool.day) return;
+  pool.day = today;
+  for (const key of Object.values(pool.keys)) {
+    key.usage = {};
+    if (key.status === 'parked') {
+      key.status = 'active';
+      key.parkedUntil = undefined;
+      key.reason = undefined;
+    }
+  }
+}
+
+/** Requests left today for this model, or Infinity without a daily limit. */
+export function remainingToday(key: KeyState, model: string): number {
+  const rpd = limitsFor(key, model).rpd;
+  return rpd === undefined ? Infinity : Math.max(0, rpd - (key.usage[model]?.requests ?? 0));
+}
+
+/**
+ * Picks a key with quota left for `model`, weighted by what remains today (keys without a daily
+ * limit share evenly). `random` is in [0, 1): Math.random in a workflow is deterministic.
+ */
+export function acquire(pool: PoolState, model: string, now: Date, random: number, nextReset: Date): Acquired {
+  rollDay(pool, now);
+  const keys = Object.values(pool.keys);
+  const active = keys.filter((k) => k.status === 'active');
+  const usable = active.filter((k) => remainingToday(k, model) > 0);
+  if (usable.length > 0) {
+    const finite = usable.filter((k) => Number.isFinite(remainingToday(k, model)));
+    let chosen: KeyState;
+    if (finite.length === usable.length) {
+      const total = finite.reduce((s, k) => s + remainingToday(k, model), 0);
+      let pick = random * total;
+      chosen = finite[finite.length - 1];
+      for (const k of finite) {
+        pick -= remainingToday(k, model);
+        if (pick < 0) {
+          chosen = k;
+          break;
+        }
+      }
+    } else {
+      // Unlimited keys: the one handed out least, so work spreads evenly.
+      const unlimited = usable.filter((k) => !Number.isFinite(remainingToday(k, model)));
+      chosen = unlimited.reduce((a, b) => ((pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b));
+    }
+    pool.handedOut[chosen.alias] = (pool.handedOut[chosen.alias] ?? 0) + 1;
+    // Count the request now so concurrent videos don't all take the last unit of quota.
+    const u = (chosen.usage[model] ??= { requests: 0, tokens: 0 });
+    u.requests++;
+    return { alias: chosen.alias };
+  }
+  if (active.length === 0 && keys.every((k) => k.status === 'disabled')) {
+    return { error: `Every Gemini key is disabled: ${keys.map((k) => `${k.alias} (${k.reason ?? 'disabled'})`).join(', ')}. Fix the keys and retry.` };
+  }
+  const parkedUntil = keys
+    .filter((k) => k.status === 'parked' && k.parkedUntil)
+    .map((k) => Date.parse(k.parkedUntil as string));
+  const earliest = Math.min(nextReset.getTime(), ...parkedUntil);
+  return { waitUntil: new Date(earliest).toISOString(), reason: `every key has used its daily quota for ${model}` };
+}
+
+/** After a call: tokens used (the request was counted at acquire). */
+export function recordTokens(pool: PoolState, alias: string, model: string, tokens: number): void {
+  const key = pool.keys[alias];
+  if (!key) return;
+  const u = (key.usage[model] ??= { requests: 0, tokens: 0 });
+  u.tokens += tokens;
+}
+
+/** An acquired key that was not used after all (the call never went out). */
+export function releaseRequest(pool: PoolState, alias: string, model: string): void {
+  const u = pool.keys[alias]?.usage[model];
+  if (u && u.requests > 0) u.requests--;
+}
+
+export function park(pool: PoolState, alias: string, until: string, reason: string): void {
+  const key = pool.keys[alias];
+  if (!key || key.status === 'disabled') return;
+  key.status = 'parked';
+  key.parkedUntil = until;
+  key.reason = reason;
+}
+
+export function disable(pool: PoolState, alias: string, reason: string): void {
+  const key = pool.keys[alias];
+  if (!key) return;
+  key.status = 'disabled';
+  key.parkedUntil = undefined;
+  key.reason = reason;
+}
+
+/** An operator's word that quotas were reset (or raised): parked keys come back at once. */
+export function unparkAll(pool: PoolState): void {
+  for (const key of Object.values(pool.keys)) {
+    if (key.status !== 'parked') continue;
+    key.status = 'active';
+    key.parkedUntil = undefined;
+    key.reason = undefined;
+    key.usage = {};
+  }
+}
+
+/** Keys past `percent` % of a daily limit, as warnings for the CLI and the batch summary. */
+export function quotaWarnings(pool: PoolState, percent: number): string[] {
+  const out: string[] = [];
+  for (const key of Object.values(pool.keys)) {
+    for (const [model, usage] of Object.entries(key.usage)) {
+      const rpd = limitsFor(key, model).rpd;
+      if (rpd && usage.requests >= (rpd * percent) / 100) {
+        out.push(`key "${key.alias}" has used ${usage.requests} of ${rpd} daily requests for ${model} (${Math.round((usage.requests / rpd) * 100)} %)`);
+      }
+    }
+  }
+  return out;
+}

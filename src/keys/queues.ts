@@ -1,0 +1,24 @@
+/**
+ * Task queues for rate-limited Gemini calls. A key (and model) with configured per-minute limits
+ * gets its own activity task queue, whose rate the Temporal server enforces across every worker
+ * (`maxTaskQueueActivitiesPerSecond`): limits hold however many workers run, with no home-made
+ * distributed limiter. Workflow-safe: no Node imports.
+ */
+
+/** Per key alias: models with their own limits, and whether a '*' limit covers the others. Names only. */
+export type RateLimitedModels = Record<string, string[]>;
+
+export function analysisQueueFor(baseQueue: string, alias: string, model: string, limited: RateLimitedModels | undefined): string | undefined {
+  const models = limited?.[alias];
+  if (!models || models.length === 0) return undefined;
+  if (models.includes(model)) return `${baseQueue}.gemini.${alias}.${model}`;
+  if (models.includes('*')) return `${baseQueue}.gemini.${alias}.*`;
+  return undefined;
+}
+
+/** Leave a little headroom so the server's token bucket never tips a window over the limit. */
+export const rateHeadroom = 0.97;
+
+export function activitiesPerSecond(rpm: number): number {
+  return (rpm / 60) * rateHeadroom;
+}
