@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { progressQuery } from '../workflows/definitions';
 import type { BatchProgress, BatchSummary } from '../types';
+import { isNothingNew } from '../schedules/view';
 import { bold, cyan, dim, formatDuration, formatTokens, formatUsd, green, red, yellow } from './output';
 
 export interface WatchOptions {
@@ -85,6 +86,7 @@ export function renderSummary(s: BatchSummary): string {
     `  ${s.total} videos: ${green(`${s.succeeded} succeeded`)}, ${s.failed ? red(`${s.failed} failed`) : '0 failed'}, ${s.skipped} skipped`,
     `  tokens ${formatTokens(s.usage.totalTokens)} (prompt ${formatTokens(s.usage.promptTokens)}, output ${formatTokens(s.usage.outputTokens)}) · cost ${formatUsd(s.costUsd)}`,
   ];
+  if (isNothingNew(s)) lines.push(green('  nothing new: every video is up to date; nothing spent'));
   if (s.stoppedEarly) lines.push(yellow(`  stopped early: ${s.stoppedEarly}; ${s.notStarted ?? 0} not started`));
   if (s.failures.length) {
     lines.push(red('  failed:'));

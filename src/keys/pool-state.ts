@@ -68,7 +68,7 @@ export function syncKeys(pool: PoolState, keys: KeyConfigView[]): void {
 export function rollDay(pool: PoolState, now: Date): void {
   const today = pacificDay(now);
   for (const key of Object.values(pool.keys)) {
-    if (key.status === 'parked' && key.parkedUntil && Date.parse(key.parkedUntil) <= now.getTime()) {
+    if (key.status !== 'active' && key.parkedUntil && Date.parse(key.parkedUntil) <= now.getTime()) {
       key.status = 'active';
       key.parkedUntil = undefined;
       key.reason = undefined;
@@ -158,18 +158,21 @@ export function park(pool: PoolState, alias: string, until: string, reason: stri
   key.reason = reason;
 }
 
-export function disable(pool: PoolState, alias: string, reason: string): void {
+/** A disabled key is tried again after this long, in case its value was fixed and workers restarted. */
+export const disabledRetryMs = 3_600_000;
+
+export function disable(pool: PoolState, alias: string, reason: string, now: Date): void {
   const key = pool.keys[alias];
   if (!key) return;
   key.status = 'disabled';
-  key.parkedUntil = undefined;
+  key.parkedUntil = new Date(now.getTime() + disabledRetryMs).toISOString();
   key.reason = reason;
 }
 
-/** An operator's word that quotas were reset (or raised): parked keys come back at once. */
+/** An operator's word that quotas were reset (or keys fixed): parked and disabled keys come back at once. */
 export function unparkAll(pool: PoolState): void {
   for (const key of Object.values(pool.keys)) {
-    if (key.status !== 'parked') continue;
+    if (key.status === 'active') continue;
     key.status = 'active';
     key.parkedUntil = undefined;
     key.reason = undefined;

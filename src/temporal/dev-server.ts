@@ -46,6 +46,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // Big batches start thousands of children; keep the server's own per-namespace rate limits out of the way.
   args.push('--dynamic-config-value', 'frontend.namespaceRPS=10000');
   args.push('--dynamic-config-value', 'frontend.namespaceRPS.visibility=1000');
+  // One partition per task queue: a key queue's rate limit is then one token bucket, so a burst
+  // cannot pass several partitions' allowance at once (seen: 4 partitions let 4 calls through together).
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
 
   const logFile = options.logFile ?? (options.dbFile ? `${options.dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';

@@ -62,3 +62,9 @@ export const housekeeping = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 4, nonRetryableErrorTypes: nonRetryableFailureTypes },
 });
+
+/** Asking the key pool for a key: quick, and worth retrying while the pool starts. */
+export const keyPool = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableFailureTypes },
+});

@@ -70,12 +70,12 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
       if (event.type === 'tokens') recordTokens(pool, event.alias, event.model, event.tokens);
       else if (event.type === 'release') releaseRequest(pool, event.alias, event.model);
       else if (event.type === 'park') park(pool, event.alias, event.until, event.reason);
-      else disable(pool, event.alias, event.reason);
+      else disable(pool, event.alias, event.reason, new Date());
     },
     { description: 'Usage and health reports from videos: tokens used, a key parked until its reset, or disabled.' },
   );
   setHandler(resetQuotasSignal, () => unparkAll(pool), {
-    description: "Bring every parked key back now (after a quota raise, or when Google's reset came early).",
+    description: 'Bring every parked or disabled key back now (after a quota raise, an early reset, or a fixed key).',
   });
   setHandler(
     keyPoolQuery,

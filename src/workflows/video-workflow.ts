@@ -24,7 +24,9 @@ import {
   type VideoOutcome,
   type VideoState,
 } from '../types';
-import { analysis, formatting, housekeeping, inspection, uploading, writing } from './activity-proxies';
+import { analysis, formatting, housekeeping, inspection, keyPool, uploading, writing } from './activity-proxies';
+import { analysisQueueFor } from '../keys/queues';
+import { keyEventSignal, keyPoolWorkflowId, type KeyEvent } from './key-pool-workflow';
 import {
   handlerDescriptions,
   retrySignal,
@@ -79,8 +81,17 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   let usage = emptyUsage();
   let costUsd = 0;
   let models = [...options.models];
-  let keyIndex = Math.max(0, options.keyAlias ? input.keyAliases.indexOf(options.keyAlias) : 0);
-  const keyAlias = () => input.keyAliases[keyIndex] ?? input.keyAliases[0];
+  /** The key this video uses; its upload and analysis must share it (files belong to a key's project). */
+  let chosenKey: string | undefined = options.keyAlias;
+  const keyAlias = () => chosenKey ?? '(choosing)';
+  const pool = getExternalWorkflowHandle(keyPoolWorkflowId(workflowInfo().taskQueue));
+  const tellPool = async (event: KeyEvent) => {
+    try {
+      await pool.signal(keyEventSignal, event);
+    } catch (err) {
+      log.warn('could not report to the key pool', { error: String(err) });
+    }
+  };
 
   setHandler(videoStatusQuery, () => state, { description: handlerDescriptions.status });
   setHandler(
@@ -167,12 +178,49 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   let facts: VideoFacts | undefined;
   let uploaded: UploadedFile | undefined;
 
+  /**
+   * The key pool (shared by every worker) hands out a key with quota left; when every key waits
+   * for its daily reset, this waits too, durably, asking again now and then.
+   */
+  const ensureKey = async (): Promise<string> => {
+    while (!chosenKey) {
+      const got = await keyPool.chooseKey({ model: models[0] });
+      if ('alias' in got) {
+        chosenKey = got.alias;
+        break;
+      }
+      if ('error' in got) throw ApplicationFailure.create({ type: FailureType.InvalidApiKey, nonRetryable: true, message: got.error });
+      state.status = 'waiting-for-quota';
+      state.note = `Waiting: ${got.reason}; quotas reset at ${got.waitUntil}.`;
+      showDetails();
+      const untilMs = Date.parse(got.waitUntil) - Date.now();
+      await sleep(Math.max(1000, Math.min(untilMs, (options.quotaRecheckSeconds ?? 300) * 1000)));
+    }
+    state.status = 'running';
+    return chosenKey;
+  };
+
+  /** A key that cannot serve this video any more: tell the pool, and take another. */
+  const dropKey = async (event: KeyEvent) => {
+    await tellPool(event);
+    chosenKey = undefined;
+    uploaded = undefined;
+  };
+
   const upload = async (): Promise<UploadedFile | undefined> => {
     if (item.source.kind === 'youtube' || !facts) return undefined;
     const currentFacts = facts;
-    uploaded = await attempt('upload', () =>
-      uploading.uploadVideo({ workflowId: workflowInfo().workflowId, item, facts: currentFacts, keyAlias: keyAlias() }),
-    );
+    uploaded = await attempt('upload', async () => {
+      for (;;) {
+        const alias = await ensureKey();
+        try {
+          return await uploading.uploadVideo({ workflowId: workflowInfo().workflowId, item, facts: currentFacts, keyAlias: alias });
+        } catch (err) {
+          if (failureTypeOf(err) !== FailureType.InvalidApiKey || options.keyAlias) throw err;
+          await dropKey({ type: 'disable', alias, reason: failureMessageOf(err) });
+        }
+      }
+    });
     return uploaded;
   };
 
@@ -187,18 +235,17 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
       state.model = model;
       state.keyAlias = keyAlias();
       try {
-        const result = await analysis.analyzeVideo({
-          workflowId: workflowInfo().workflowId,
-          item,
-          facts: facts!,
-          file: uploaded,
-          options,
-          model,
-          keyAlias: keyAlias(),
-          maxOutputTokens,
-        });
+        const alias = await ensureKey();
+        if (item.source.kind === 'file' && !uploaded) await upload();
+        const queue = analysisQueueFor(workflowInfo().taskQueue, alias, model, options.rateLimitedModels);
+        const args = { workflowId: workflowInfo().workflowId, item, facts: facts!, file: uploaded, options, model, keyAlias: alias, maxOutputTokens };
+        // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
+        const result = queue
+          ? await analysis.analyzeVideo.executeWithOptions({ taskQueue: queue }, [args])
+          : await analysis.analyzeVideo(args);
         usage = addUsage(usage, result.usage);
         costUsd += result.costUsd;
+        await tellPool({ type: 'tokens', alias, model, tokens: result.usage.totalTokens });
         if (result.truncated && !truncationRetried) {
           // Once with a larger limit; if still cut short, keep it and mark it truncated.
           truncationRetried = true;
@@ -232,32 +279,19 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
           state.note = `The model's answer did not match the template (${invalidOutputs}/${maxInvalidOutputRetries} retries).`;
           continue;
         }
-        if (type === FailureType.QuotaPerDay) {
-          await onDailyQuota(details);
+        if (type === FailureType.QuotaPerDay && chosenKey && !options.keyAlias) {
+          const resetAt = typeof details?.resetAt === 'string' ? details.resetAt : new Date(Date.now() + 3_600_000).toISOString();
+          state.note = `Daily quota of key "${chosenKey}" used up; it rests until ${resetAt}.`;
+          await dropKey({ type: 'park', alias: chosenKey, until: resetAt, reason: 'daily quota used up' });
+          continue;
+        }
+        if (type === FailureType.InvalidApiKey && chosenKey && !options.keyAlias) {
+          await dropKey({ type: 'disable', alias: chosenKey, reason: failureMessageOf(err) });
           continue;
         }
         throw err;
       }
     }
-  };
-
-  /** Another key if one is left; otherwise a durable wait until the quota resets. */
-  const onDailyQuota = async (details: Record<string, unknown> | undefined) => {
-    if (keyIndex + 1 < input.keyAliases.length) {
-      keyIndex++;
-      state.note = `Daily quota used up; moving to key "${keyAlias()}".`;
-      if (item.source.kind === 'file') await upload(); // files belong to the key that uploaded them
-      return;
-    }
-    const resetAt = typeof details?.resetAt === 'string' ? Date.parse(details.resetAt) : NaN;
-    const waitMs = Number.isFinite(resetAt) ? Math.max(60_000, resetAt - Date.now() + 60_000) : 3_600_000;
-    state.status = 'waiting-for-quota';
-    state.note = `Daily quota used up for every key; waiting until ${new Date(Date.now() + waitMs).toISOString()}.`;
-    showDetails();
-    await sleep(waitMs);
-    keyIndex = 0;
-    state.status = 'running';
-    if (item.source.kind === 'file') await upload();
   };
 
   const outcomeBase = () => ({ key: item.key, title: item.title, source: facts?.source ?? sourceText(input), usage, costUsd });
@@ -274,7 +308,7 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
       const draft = await attempt('format', () =>
         formatting.formatDocument({ workflowId: workflowInfo().workflowId, item, facts: facts!, analysis: result, options, usage, costUsd }),
       );
-      const written = await attempt('write', () => writing.writeOutput({ item, facts: facts!, draftPath: draft.draftPath, options, model: result.model }));
+      const written = await attempt('write', () => writing.writeOutput({ item, facts: facts!, draftPath: draft.draftPath, options, model: result.model, batchId: input.batchId }));
       outcome = {
         ...outcomeBase(),
         status: 'succeeded',

@@ -22,29 +22,33 @@ describe('key pool state', () => {
     expect(acquire(pool, model, noon, 0.5, reset)).toEqual({ waitUntil: reset.toISOString(), reason: expect.stringContaining(model) });
   });
 
-  test('a parked key is skipped until its time, a disabled key for good', () => {
+  test('a parked key is skipped until its time, a disabled key until its retry time', () => {
     const pool = initialPool(keys, noon);
     park(pool, 'a', '2026-11-22T21:00:00Z', 'daily quota');
-    disable(pool, 'b', 'API_KEY_INVALID');
+    disable(pool, 'b', 'API_KEY_INVALID', noon);
     expect(acquire(pool, model, noon, 0.1, reset)).toMatchObject({ waitUntil: '2026-11-22T21:00:00.000Z' });
     const later = new Date('2026-11-22T21:00:01Z');
     expect(acquire(pool, model, later, 0.1, reset)).toEqual({ alias: 'a' });
-    disable(pool, 'a', 'revoked');
+    disable(pool, 'a', 'revoked', later);
+    disable(pool, 'b', 'API_KEY_INVALID', later);
     expect(acquire(pool, model, later, 0.1, reset)).toMatchObject({ error: expect.stringContaining('disabled') });
   });
 
-  test('a new Pacific day clears usage and parking, not disabling', () => {
+  test('a new Pacific day clears usage and parking; a disabled key waits for its retry time', () => {
     const pool = initialPool(keys, noon);
     for (let i = 0; i < 5; i++) acquire(pool, model, noon, 0.99, reset);
     recordTokens(pool, 'b', model, 1234);
     park(pool, 'a', reset.toISOString(), 'daily quota');
-    disable(pool, 'b', 'bad');
     const tomorrow = new Date('2026-11-23T09:00:00Z');
+    disable(pool, 'b', 'bad', new Date(tomorrow.getTime() - 60_000));
     expect(pacificDay(tomorrow)).toBe('2026-11-23');
     rollDay(pool, tomorrow);
     expect(pool.keys.a.status).toBe('active');
     expect(pool.keys.a.usage).toEqual({});
     expect(pool.keys.b.status).toBe('disabled');
+    // ...until its retry time, in case the key was fixed.
+    rollDay(pool, new Date(tomorrow.getTime() + 3_600_000));
+    expect(pool.keys.b.status).toBe('active');
   });
 
   test('unlimited keys share evenly; release gives a request back; warnings near the limit', () => {

@@ -8,7 +8,7 @@ import { openTemporal } from '../temporal-session';
 function stateCell(k: KeyState): string {
   if (k.status === 'active') return green('active');
   if (k.status === 'parked') return yellow(`parked until ${k.parkedUntil ?? '?'}`);
-  return red(`disabled: ${k.reason ?? ''}`);
+  return red(`disabled: ${k.reason ?? ''} (tried again after ${k.parkedUntil ?? '?'}, or run \`keys reset\`)`);
 }
 
 function usageCell(k: KeyState): string {
@@ -55,13 +55,13 @@ export function registerKeys(program: Command): void {
     });
   keys
     .command('reset')
-    .description('Bring parked keys back now (after a quota raise, or an early reset)')
+    .description('Bring parked and disabled keys back now (after a quota raise, an early reset, or fixing a key)')
     .action(async () => {
       const settings = loadSettings();
       const session = await openTemporal(settings, (l) => process.stderr.write(`${l}\n`));
       try {
         await session.client.workflow.getHandle(keyPoolWorkflowId(settings.env.TEMPORAL_TASK_QUEUE)).signal(resetQuotasSignal);
-        process.stdout.write('Parked keys are active again.\n');
+        process.stdout.write('Parked and disabled keys are active again.\n');
       } finally {
         await session.close();
       }
