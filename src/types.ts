@@ -123,6 +123,8 @@ export interface VideoOutcome {
   reason?: string;
   errorType?: string;
   model?: string;
+  /** The key (by name) the video's calls used. */
+  keyAlias?: string;
   usage: TokenUsage;
   costUsd: number;
   truncated?: boolean;
@@ -227,6 +229,10 @@ export interface BatchCarriedState {
   skippedVideos: BatchSummary['skippedVideos'];
   listsTruncated: boolean;
   stopReason?: string;
+  /** Tokens per "key\u0000model" not yet reported to the key pool (sent in bulk, not per video). */
+  unreportedTokens?: Record<string, number>;
+  /** Finished-video count at the last usage report. */
+  reportedAt?: number;
 }
 
 export interface VideoInput {

@@ -31,6 +31,10 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
   if (!state.pending[childId]) return false;
   delete state.pending[childId];
   state.usage = addUsage(state.usage, outcome.usage);
+  if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
+    const k = `${outcome.keyAlias}\u0000${outcome.model}`;
+    state.unreportedTokens = { ...state.unreportedTokens, [k]: (state.unreportedTokens?.[k] ?? 0) + outcome.usage.totalTokens };
+  }
   state.costUsd += outcome.costUsd;
   if (outcome.status === 'succeeded') {
     state.succeeded++;

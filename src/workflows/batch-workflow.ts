@@ -9,6 +9,7 @@ import {
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,14 +27,34 @@ import {
   videoFinishedSignal,
 } from './definitions';
 import { VideoWorkflow } from './video-workflow';
+import { keyEventSignal, keyPoolWorkflowId } from './key-pool-workflow';
 
-/** Videos loaded per page from the batch's list file: the list never travels whole. */
-const pageSize = 200;
-/** Children waiting for a person don't use the window, but every pending child counts against the server's limit of 2000. */
-const maxPendingChildren = 1000;
-/** Continue as new well before the history grows large; children survive it (ABANDON). */
-const maxStartsPerRun = 400;
-const maxHistoryEventsPerRun = 7000;
+/**
+ * Limits of one batch run. The defaults suit any batch; tests and benchmarks lower them to see
+ * several continue-as-new generations without thousands of videos.
+ */
+export interface BatchTuning {
+  /** Videos loaded per page from the batch's list file: the list never travels whole. */
+  pageSize?: number;
+  /** Children waiting for a person don't use the window, but every pending child counts against the server's limit of 2000. */
+  maxPendingChildren?: number;
+  /** Continue as new well before the history grows large; children survive it (ABANDON). */
+  maxStartsPerRun?: number;
+  maxHistoryEventsPerRun?: number;
+  /** How often children carried over from an earlier run are checked for having ended silently. */
+  reconcileEverySeconds?: number;
+}
+
+export const defaultTuning: Required<BatchTuning> = {
+  pageSize: 200,
+  maxPendingChildren: 1000,
+  maxStartsPerRun: 400,
+  maxHistoryEventsPerRun: 7000,
+  reconcileEverySeconds: 300,
+};
+
+/** Children described per reconcile activity, so its payloads stay small. */
+const reconcileChunk = 100;
 
 export const videoWorkflowId = (batchId: string, videoKey: string): string => `${batchId}/${videoKey}`;
 
@@ -42,9 +63,12 @@ export const videoWorkflowId = (batchId: string, videoKey: string): string => `$
  * work at once, records every outcome, never fails because a video failed, and returns a summary.
  * Children report back by signal, so the batch can continue as new with children in flight.
  */
-export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
+export async function BatchWorkflow(input: BatchInput & { tuning?: BatchTuning }): Promise<BatchSummary> {
   const state = input.carried ?? initialBatchState(new Date().toISOString());
-  const { batchId } = input;
+  const batchId = input.batchId || workflowInfo().workflowId;
+  const tuning = { ...defaultTuning, ...input.tuning };
+  /** Children whose end this run sees directly (handle.result()); the others can only report by signal. */
+  const startedHere = new Set<string>();
   let phase: BatchProgress['state'] = state.discovered ? 'running' : 'discovering';
   let startedThisRun = 0;
   let toldWaitingToStop = false;
@@ -88,6 +112,9 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
     );
   };
 
+  // Not cancellable: a cancelled batch still drains its children, and needs this to do it.
+  void CancellationScope.nonCancellable(reconcileCarriedChildren);
+
   try {
     if (!state.discovered) {
       const found = await discovery.discoverBatch({ batchId, sources: input.sources, outputDir: input.options.outputDir });
@@ -107,6 +134,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   phase = 'finishing';
   showDetails();
+  await CancellationScope.nonCancellable(() => reportKeyUsage(true));
   const summary = summaryOf(batchId, state, new Date().toISOString());
   summary.notStarted = (state.discovered?.total ?? 0) - state.cursor;
   await CancellationScope.nonCancellable(async () => {
@@ -133,44 +161,74 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
     let page: PlannedVideo[] = [];
     let pageStart = state.cursor;
     for (;;) {
-      while (!state.stopReason && state.cursor < total && canStartMore()) {
+      // Children are started together: awaiting each start alone costs a workflow task per
+      // child, which kept a 40-wide window to about 7 running on a busy machine.
+      const starting: Array<Promise<void>> = [];
+      while (!state.stopReason && state.cursor < total && startedThisRun < tuning.maxStartsPerRun && canStartMore()) {
         if (state.cursor >= pageStart + page.length) {
           pageStart = state.cursor;
           page = await discovery.loadBatchPage({
             listPath: state.discovered!.listPath,
             offset: state.cursor,
-            limit: pageSize,
+            limit: tuning.pageSize,
             estimateWith: input.maxCostUsd !== undefined ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution } : undefined,
           });
           if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
         }
         const video = page[state.cursor - pageStart];
         if (wouldPassBudget(video)) break;
-        await startVideo(video);
+        // startVideo marks the video pending before its first await, so canStartMore sees it.
+        starting.push(startVideo(video));
         state.cursor++;
         startedThisRun++;
       }
+      await Promise.all(starting);
       if (state.stopReason && !toldWaitingToStop) {
         toldWaitingToStop = true;
         await giveUpWaitingVideos();
       }
       showDetails();
+      await reportKeyUsage(false);
       const noMoreToStart = state.stopReason !== undefined || state.cursor >= total;
       if (noMoreToStart && Object.keys(state.pending).length === 0) return;
       if (shouldContinueAsNew()) {
+        await reportKeyUsage(true);
         await condition(allHandlersFinished);
         state.generation++;
         await continueAsNew<typeof BatchWorkflow>({ ...input, carried: state });
       }
       const before = changeMarker();
-      await condition(() => changeMarker() !== before);
+      // Also wake for a long history: a batch waiting days for a person still has timers ticking.
+      await condition(() => changeMarker() !== before || shouldContinueAsNew());
+    }
+  }
+
+  /**
+   * Tokens used per key go to the shared key pool in bulk (every 25 videos' worth of entries, and
+   * at the end): one message per key and model instead of one per video keeps the pool light.
+   */
+  async function reportKeyUsage(all: boolean): Promise<void> {
+    const entries = Object.entries(state.unreportedTokens ?? {});
+    if (input.keyAliases.length < 2 || entries.length === 0) return;
+    const finishedSinceLast = state.succeeded + state.failed + state.skipped - (state.reportedAt ?? 0);
+    if (!all && finishedSinceLast < 25) return;
+    state.unreportedTokens = {};
+    state.reportedAt = state.succeeded + state.failed + state.skipped;
+    const pool = getExternalWorkflowHandle(keyPoolWorkflowId(workflowInfo().taskQueue));
+    for (const [k, tokens] of entries) {
+      const [alias, model] = k.split('\u0000');
+      try {
+        await pool.signal(keyEventSignal, { type: 'tokens', alias, model, tokens });
+      } catch (err) {
+        log.warn('could not report key usage', { error: String(err) });
+      }
     }
   }
 
   function canStartMore(): boolean {
     const pending = Object.values(state.pending);
     const working = pending.filter((p) => !p.waiting).length;
-    return working < input.concurrency && pending.length < maxPendingChildren;
+    return working < input.concurrency && pending.length < tuning.maxPendingChildren;
   }
 
   function wouldPassBudget(video: PlannedVideo): boolean {
@@ -183,7 +241,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   function shouldContinueAsNew(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > maxHistoryEventsPerRun || startedThisRun >= maxStartsPerRun;
+    return info.continueAsNewSuggested || info.historyLength > tuning.maxHistoryEventsPerRun || startedThisRun >= tuning.maxStartsPerRun;
   }
 
   function changeMarker(): string {
@@ -208,6 +266,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
           { key: VideoStatusAttr, value: VideoStatusValue.running },
         ],
       });
+      startedHere.add(childId);
       // Within this run the child's end is also seen directly, which catches a child terminated
       // from the UI (it cannot send its own report).
       void handle.result().then(
@@ -231,6 +290,32 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
         return;
       }
       throw err;
+    }
+  }
+
+  /**
+   * A child carried over from an earlier run and then terminated from the UI never reports;
+   * without this the batch would wait for it forever. Only a timer ticks while nothing is carried.
+   */
+  async function reconcileCarriedChildren(): Promise<void> {
+    const carried = () => Object.keys(state.pending).filter((id) => !startedHere.has(id));
+    for (;;) {
+      await condition(() => carried().length > 0);
+      await sleep(tuning.reconcileEverySeconds * 1000);
+      const ids = carried();
+      for (let i = 0; i < ids.length; i += reconcileChunk) {
+        const children = ids.slice(i, i + reconcileChunk).map((workflowId) => ({ workflowId, ...state.pending[workflowId] }));
+        try {
+          const closed = await housekeeping.reconcileChildren({
+            children: children.filter((c) => c.key).map(({ workflowId, key, title, source }) => ({ workflowId, key, title, source })),
+          });
+          for (const outcome of closed) {
+            if (recordOutcome(state, videoWorkflowId(batchId, outcome.key), outcome)) log.warn('a video ended without reporting', { key: outcome.key, status: outcome.status });
+          }
+        } catch (err) {
+          log.warn('could not check on carried-over videos; trying again later', { error: String(err) });
+        }
+      }
     }
   }
 

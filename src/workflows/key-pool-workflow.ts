@@ -43,7 +43,8 @@ export const keyPoolQuery = defineQuery<PoolState>('keys');
 export const keyPoolWorkflowId = (taskQueue: string): string => `lesson-forge-keys/${taskQueue}`;
 
 /** Continue as new well before the history gets long; a pool lives as long as the workers. */
-const maxEventsPerRun = 5000;
+const maxEventsPerRun = 4000;
+const maxMessagesPerRun = 500;
 
 /**
  * One per task queue: the shared view of every Gemini key (active, parked until its daily reset,
@@ -53,10 +54,12 @@ const maxEventsPerRun = 5000;
 export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
   const pool = input.state ?? initialPool(input.keys, new Date());
   let keys = input.keys;
+  let messages = 0;
 
   setHandler(
     acquireKeyUpdate,
     ({ model, keys: configured }) => {
+      messages++;
       keys = configured;
       syncKeys(pool, configured);
       return acquire(pool, model, new Date(), Math.random(), nextPacificMidnight(new Date()));
@@ -66,6 +69,7 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
   setHandler(
     keyEventSignal,
     (event) => {
+      messages++;
       rollDay(pool, new Date());
       if (event.type === 'tokens') recordTokens(pool, event.alias, event.model, event.tokens);
       else if (event.type === 'release') releaseRequest(pool, event.alias, event.model);
@@ -86,7 +90,7 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
     { description: 'Every key: state, parked until when, disabled why, and usage today per model.' },
   );
 
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEventsPerRun);
+  await condition(() => messages >= maxMessagesPerRun || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEventsPerRun);
   await condition(allHandlersFinished);
   await continueAsNew<typeof KeyPoolWorkflow>({ keys, state: pool });
 }

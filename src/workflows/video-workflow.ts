@@ -82,7 +82,9 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   let costUsd = 0;
   let models = [...options.models];
   /** The key this video uses; its upload and analysis must share it (files belong to a key's project). */
-  let chosenKey: string | undefined = options.keyAlias;
+  // With one key (or one forced) there is nothing to choose: the shared key pool is only for several.
+  const usePool = !options.keyAlias && input.keyAliases.length > 1;
+  let chosenKey: string | undefined = options.keyAlias ?? (usePool ? undefined : input.keyAliases[0]);
   const keyAlias = () => chosenKey ?? '(choosing)';
   const pool = getExternalWorkflowHandle(keyPoolWorkflowId(workflowInfo().taskQueue));
   const tellPool = async (event: KeyEvent) => {
@@ -216,7 +218,7 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
         try {
           return await uploading.uploadVideo({ workflowId: workflowInfo().workflowId, item, facts: currentFacts, keyAlias: alias });
         } catch (err) {
-          if (failureTypeOf(err) !== FailureType.InvalidApiKey || options.keyAlias) throw err;
+          if (failureTypeOf(err) !== FailureType.InvalidApiKey || !usePool) throw err;
           await dropKey({ type: 'disable', alias, reason: failureMessageOf(err) });
         }
       }
@@ -245,7 +247,6 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
           : await analysis.analyzeVideo(args);
         usage = addUsage(usage, result.usage);
         costUsd += result.costUsd;
-        await tellPool({ type: 'tokens', alias, model, tokens: result.usage.totalTokens });
         if (result.truncated && !truncationRetried) {
           // Once with a larger limit; if still cut short, keep it and mark it truncated.
           truncationRetried = true;
@@ -279,13 +280,21 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
           state.note = `The model's answer did not match the template (${invalidOutputs}/${maxInvalidOutputRetries} retries).`;
           continue;
         }
-        if (type === FailureType.QuotaPerDay && chosenKey && !options.keyAlias) {
+        if (type === FailureType.QuotaPerDay && chosenKey) {
           const resetAt = typeof details?.resetAt === 'string' ? details.resetAt : new Date(Date.now() + 3_600_000).toISOString();
           state.note = `Daily quota of key "${chosenKey}" used up; it rests until ${resetAt}.`;
-          await dropKey({ type: 'park', alias: chosenKey, until: resetAt, reason: 'daily quota used up' });
+          if (usePool) {
+            await dropKey({ type: 'park', alias: chosenKey, until: resetAt, reason: 'daily quota used up' });
+          } else {
+            // The only key: a durable wait (no worker is busy meanwhile), then the same key again.
+            state.status = 'waiting-for-quota';
+            showDetails();
+            await sleep(Math.max(1000, Date.parse(resetAt) - Date.now() + 60_000));
+            state.status = 'running';
+          }
           continue;
         }
-        if (type === FailureType.InvalidApiKey && chosenKey && !options.keyAlias) {
+        if (type === FailureType.InvalidApiKey && chosenKey && usePool) {
           await dropKey({ type: 'disable', alias: chosenKey, reason: failureMessageOf(err) });
           continue;
         }
@@ -294,7 +303,7 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
     }
   };
 
-  const outcomeBase = () => ({ key: item.key, title: item.title, source: facts?.source ?? sourceText(input), usage, costUsd });
+  const outcomeBase = () => ({ key: item.key, title: item.title, source: facts?.source ?? sourceText(input), usage, costUsd, keyAlias: chosenKey });
   let outcome: VideoOutcome;
   try {
     upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.running }]);
