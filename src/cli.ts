@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigurationError } from './config';
 import { registerBatchControl } from './cli/commands/batch-control';
+import { registerSchedule } from './cli/commands/schedule';
+import { registerKeys } from './cli/commands/keys';
 import { registerServer } from './cli/commands/server';
 import { registerStartBatch } from './cli/commands/start-batch';
 import { registerTemplates } from './cli/commands/templates';
@@ -23,8 +25,10 @@ export function buildProgram(): Command {
   registerStartBatch(program);
   registerBatchControl(program);
   registerTemplates(program);
+  registerKeys(program);
   registerWorker(program);
   registerServer(program);
+  registerSchedule(program);
   program.addHelpText(
     'after',
     `

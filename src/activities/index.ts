@@ -3,6 +3,8 @@ import { batchActivities } from './batch';
 import { ActivityContext, type ActivityDeps } from './context';
 import { formatActivities } from './format';
 import { inspectActivities } from './inspect';
+import { keyActivities } from './keys';
+import { reconcileActivities } from './reconcile';
 import { reportActivities } from './report';
 import { uploadActivities } from './upload';
 import { writeActivities } from './write';
@@ -23,6 +25,8 @@ export function createActivities(deps: ActivityDeps) {
     ...formatActivities(ctx),
     ...writeActivities(ctx),
     ...reportActivities(ctx),
+    ...keyActivities(ctx),
+    ...reconcileActivities(ctx),
   };
 }
 

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import type { BatchProgress, BatchSummary } from '../../src/types';
+import { BatchWorkflow } from '../../src/workflows';
+import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../src/workflows/definitions';
+import { batchInput, connectTestClient, makeVideoFolder, startTestWorker, tempDir, uniqueId, waitFor, type RunningWorker } from '../support/harness';
+
+/** What a person does to a batch through its handlers: retry, skip, cancel; and a child terminated behind its back. */
+describe('a batch driven through its handlers', () => {
+  const taskQueue = uniqueId('durability-handlers');
+  let standin: GeminiStandin;
+  let worker: RunningWorker;
+  let client: Client;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    standin = await startGeminiStandin({ processingMs: 50 });
+    worker = await startTestWorker(taskQueue, standin.url);
+    ({ client, connection } = await connectTestClient());
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await connection?.close();
+    await standin?.close();
+  });
+
+  beforeEach(() => {
+    standin.resetStats();
+    standin.clearFaults();
+  });
+
+  const progressOf = (handle: WorkflowHandle) => handle.query(progressQuery) as Promise<BatchProgress>;
+  const childIdOf = (ids: string[], name: string) => {
+    const id = ids.find((i) => i.includes(name));
+    if (!id) throw new Error(`no child for ${name} among ${ids.join(', ')}`);
+    return id;
+  };
+
+  async function needingAttention(batchId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const wf of client.workflow.list({ query: `BatchId = "${batchId}" AND VideoStatus = "NeedsAttention"` })) ids.push(wf.workflowId);
+    return ids.sort();
+  }
+
+  test('a video that failed for good waits for a person: retry makes it succeed, skip records it as skipped', async () => {
+    const videos = makeVideoFolder(3);
+    const output = tempDir('out');
+    for (const video of ['lesson-01', 'lesson-02']) {
+      standin.addFault({ route: 'generate', match: { video }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
+    }
+    const batchId = uniqueId('attention');
+    const handle = await client.workflow.start(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 600 })],
+    });
+
+    let waiting: string[] = [];
+    await waitFor(async () => (waiting = await needingAttention(batchId)).length === 2, 90_000, 'two videos needing attention in visibility');
+    await waitFor(async () => (await progressOf(handle)).waiting === 2, 30_000, 'the batch counting two waiting videos');
+    const progress = await progressOf(handle);
+    expect(progress).toMatchObject({ total: 3, waiting: 2 });
+    expect(progress.running).toBeLessThanOrEqual(1); // waiting videos are not counted as running
+
+    await client.workflow.getHandle(childIdOf(waiting, 'lesson-01')).signal(retrySignal);
+    await client.workflow.getHandle(childIdOf(waiting, 'lesson-02')).signal(skipSignal, { reason: 'not needed this term' });
+    const summary = (await handle.result()) as BatchSummary;
+
+    expect(summary).toMatchObject({ total: 3, succeeded: 2, skipped: 1, failed: 0 });
+    expect(summary.skippedVideos).toEqual([expect.objectContaining({ title: expect.stringMatching(/lesson 02/i), reason: 'not needed this term' })]);
+    expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-01.md'))).toBe(true);
+    expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-02.md'))).toBe(false);
+    const byVideo = Object.entries(standin.stats().byVideo);
+    const calls = (name: string) => byVideo.find(([k]) => k.includes(name))?.[1];
+    // The retry asked Gemini again exactly once; the skipped video was never asked again.
+    expect(calls('lesson-01')).toMatchObject({ generateCalls: 2, generateSucceeded: 1 });
+    expect(calls('lesson-02')).toMatchObject({ generateCalls: 1, generateSucceeded: 0 });
+    expect(await needingAttention(batchId)).toEqual([]);
+  });
+
+  test('with a short grace period and nobody acting, the video ends failed', async () => {
+    const videos = makeVideoFolder(1);
+    const output = tempDir('out');
+    standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
+    const batchId = uniqueId('grace');
+    const started = Date.now();
+    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 3 })],
+    });
+    expect(summary).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
+    expect(summary.failures[0]).toMatchObject({ errorType: 'GeminiContentBlocked', reason: expect.stringMatching(/SAFETY/) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000); // it did wait out the grace period
+    expect(Object.values(standin.stats().byVideo)[0]?.generateCalls).toBe(1);
+  });
+
+  test('cancel stops new videos; those in flight finish; the summary says so', async () => {
+    const videos = makeVideoFolder(8);
+    const output = tempDir('out');
+    standin.addFault({ route: 'generate', action: { type: 'delay', ms: 2000 } });
+    const batchId = uniqueId('cancel');
+    const handle = await client.workflow.start(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [videos], output, { concurrency: 2 })],
+    });
+    await waitFor(async () => (await progressOf(handle)).started >= 2, 60_000, 'two videos started');
+    await handle.signal(cancelBatchSignal, { reason: 'end of term' });
+    const summary = (await handle.result()) as BatchSummary;
+
+    expect(summary.stoppedEarly).toBe('cancelled: end of term');
+    expect(summary.notStarted).toBeGreaterThan(0);
+    expect(summary.succeeded + summary.failed + summary.skipped + (summary.notStarted ?? 0)).toBe(8);
+    // Those already started were not abandoned: each finished and wrote its lesson plan.
+    expect(summary.failed).toBe(0);
+    expect(summary.succeeded).toBe(8 - (summary.notStarted ?? 0));
+    const written = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'));
+    expect(written).toHaveLength(summary.succeeded);
+    expect(Object.keys(standin.stats().byVideo)).toHaveLength(summary.succeeded);
+    const report = fs.readFileSync(summary.reportPath!, 'utf8');
+    expect(report).toContain(`${summary.notStarted} videos not started`);
+  });
+
+  test('a child terminated after the batch continued as new is recorded as failed, not waited for', async () => {
+    const videos = makeVideoFolder(3);
+    const output = tempDir('out');
+    // lesson-01 stays in its analysis long enough to be carried over and terminated.
+    standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, action: { type: 'delay', ms: 20_000 } });
+    const batchId = uniqueId('reconcile');
+    const handle = await client.workflow.start(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [{ ...batchInput(batchId, [videos], output, { concurrency: 2 }), tuning: { maxStartsPerRun: 2, reconcileEverySeconds: 2 } }],
+    });
+    await waitFor(async () => (await progressOf(handle)).generation >= 2, 60_000, 'the batch to continue as new');
+    let key: string | undefined;
+    await waitFor(async () => (key = (await childKeys(batchId)).find((k) => k.includes('lesson-01'))) !== undefined, 30_000, 'lesson-01 in visibility');
+    const stuck = `${batchId}/${key}`;
+    await client.workflow.getHandle(stuck).terminate('terminated from the UI');
+    const summary = (await handle.result()) as BatchSummary;
+
+    expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
+    expect(summary.failures[0]).toMatchObject({ title: expect.stringMatching(/lesson 01/i), errorType: 'VideoWorkflowClosed' });
+    expect(summary.failures[0].reason).toContain('TERMINATED');
+  });
+
+  async function childKeys(batchId: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const wf of client.workflow.list({ query: `BatchId = "${batchId}"` })) keys.push(wf.workflowId.slice(batchId.length + 1));
+    return keys;
+  }
+});

@@ -1,0 +1,40 @@
+import { initialBatchState, progressOf, recordOutcome, summaryListCap, summaryOf } from '../../src/workflows/batch-state';
+import type { VideoOutcome } from '../../src/types';
+
+const usage = { promptTokens: 10, outputTokens: 5, thoughtsTokens: 0, totalTokens: 15 };
+const outcome = (key: string, status: VideoOutcome['status']): VideoOutcome => ({ key, title: key, source: `/v/${key}.mp4`, status, usage, costUsd: 0.01, outputPath: `/out/${key}.md` });
+
+function withPending(keys: string[]) {
+  const state = initialBatchState('2026-11-22T00:00:00Z');
+  for (const key of keys) state.pending[`b/${key}`] = { key, title: key, source: key, waiting: false, estimatedCostUsd: 0 };
+  state.cursor = keys.length;
+  state.discovered = { total: keys.length, listPath: '/l', notVideos: [], notVideosCount: 0 };
+  return state;
+}
+
+describe('batch state', () => {
+  test('a video reported twice (signal, result, reconcile) is counted once', () => {
+    const state = withPending(['a']);
+    expect(recordOutcome(state, 'b/a', outcome('a', 'succeeded'))).toBe(true);
+    expect(recordOutcome(state, 'b/a', outcome('a', 'succeeded'))).toBe(false);
+    expect(recordOutcome(state, 'b/a', { ...outcome('a', 'failed'), errorType: 'VideoWorkflowClosed' })).toBe(false);
+    expect(state).toMatchObject({ succeeded: 1, failed: 0, costUsd: 0.01 });
+    expect(state.usage.totalTokens).toBe(15);
+  });
+
+  test('waiting videos are counted apart from running ones', () => {
+    const state = withPending(['a', 'b', 'c']);
+    state.pending['b/b'].waiting = true;
+    expect(progressOf('b', state, 'running')).toMatchObject({ running: 2, waiting: 1, started: 3, total: 3 });
+  });
+
+  test('summary lists are capped and say so, while counts stay exact', () => {
+    const keys = Array.from({ length: summaryListCap + 5 }, (_, i) => `v${i}`);
+    const state = withPending(keys);
+    for (const key of keys) recordOutcome(state, `b/${key}`, outcome(key, 'failed'));
+    const summary = summaryOf('b', state, '2026-11-22T01:00:00Z');
+    expect(summary.failed).toBe(keys.length);
+    expect(summary.failures).toHaveLength(summaryListCap);
+    expect(summary.listsTruncated).toBe(true);
+  });
+});
