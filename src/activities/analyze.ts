@@ -5,9 +5,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
 import { getModel, type ModelInfo } from '../gemini/catalog';
+import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy } from '../gemini/cost';
 import type { GenerateResult } from '../gemini/gateway';
-import { mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
+import { completeToSchema, mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
 import { addUsage, emptyUsage, type AnalysisResult, type ProcessingOptions, type TokenUsage, type UploadedFile, type VideoFacts, type VideoItem } from '../types';
@@ -15,10 +16,6 @@ import type { ActivityContext } from './context';
 import { withHeartbeat, inActivity } from './heartbeat';
 import { templateFailure } from './template-failure';
 
-/** Finish reasons that mean the answer was withheld; asking again gives the same. */
-const blockedFinishReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
-/** A model that answered 503 this many attempts in a row is treated as unavailable. */
-const unavailableAfterAttempts = 4;
 const defaultMaxOutputTokens = 8192;
 
 export interface AnalyzeInput {
@@ -112,34 +109,29 @@ export function analyzeActivities(ctx: ActivityContext) {
             () => ({ clip: index, of: clips.length }),
           );
         } catch (err) {
-          throw escalatePersistentUnavailability(err, model);
+          throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
         }
         usage = addUsage(usage, result.usage);
         const cost = () => (info ? costOfUsage(info, usage, ctx.now()) : 0);
 
-        if (result.blockReason || (result.finishReason && blockedFinishReasons.has(result.finishReason))) {
-          const reason = result.blockReason ? `the prompt was blocked (${result.blockReason})` : `the answer was withheld (${result.finishReason})`;
-          throw ApplicationFailure.create({
-            type: FailureType.ContentBlocked,
-            nonRetryable: true,
-            message: `Gemini refused this video: ${reason}. Retrying gives the same answer; skip it or try another template or model.`,
-            details: [{ usage, costUsd: cost(), finishReason: result.finishReason, blockReason: result.blockReason }],
-          });
-        }
+        const refusal = classifyRefusal(result, { usage, costUsd: cost() });
+        if (refusal) throw refusal;
         const text = result.text ?? '';
         if (result.finishReason === 'MAX_TOKENS') {
           truncated = true;
           finishReason = 'MAX_TOKENS';
           const repaired = repairTruncatedJson(text);
-          if (repaired === undefined) {
+          // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
+          const kept = repaired === undefined ? undefined : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
+          if (!kept?.ok) {
             throw ApplicationFailure.create({
               type: FailureType.InvalidModelOutput,
               nonRetryable: true,
-              message: `Gemini's answer was cut off at ${limit} output tokens before any usable part; raise the template's maxOutputTokens.`,
+              message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
               details: [{ usage, costUsd: cost() }],
             });
           }
-          parts.push(repaired);
+          parts.push(kept.data);
           continue;
         }
         const parsed = parseModelOutput(template, text);
@@ -181,19 +173,4 @@ async function readStoredAnalysis(file: string): Promise<AnalysisResult | undefi
   } catch {
     return undefined;
   }
-}
-
-/** 503 again and again from one model: stop waiting on it and let the workflow fall back. */
-function escalatePersistentUnavailability(err: unknown, model: string): unknown {
-  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.Transient || !inActivity()) return err;
-  const status = (err.details?.[0] as { httpStatus?: number } | undefined)?.httpStatus;
-  if (status === 503 && Context.current().info.attempt >= unavailableAfterAttempts) {
-    return ApplicationFailure.create({
-      type: FailureType.ModelUnavailable,
-      nonRetryable: true,
-      message: `Model ${model} answered 503 UNAVAILABLE ${Context.current().info.attempt} times in a row; treating it as unavailable. ${err.message}`,
-      details: [{ model }],
-    });
-  }
-  return err;
 }

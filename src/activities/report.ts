@@ -76,7 +76,10 @@ function renderReport(label: string, s: BatchSummary, videos: VideoOutcome[], ou
   if (s.stoppedEarly) lines.push('', `Stopped early: ${s.stoppedEarly} (${s.notStarted ?? 0} videos not started).`);
   lines.push('', '| Video | Status | Output or reason | Tokens | Cost |', '|---|---|---|---|---|');
   for (const v of videos) {
-    const what = v.status === 'succeeded' ? rel(v.outputPath) : `${v.errorType ? `${v.errorType}: ` : ''}${v.reason ?? ''}`;
+    const what =
+      v.status === 'succeeded'
+        ? `${rel(v.outputPath)}${v.reason ? ` (${v.reason})` : ''}`
+        : `${v.errorType ? `${v.errorType}: ` : ''}${v.reason ?? ''}`;
     lines.push(`| ${cell(v.title)} | ${v.status} | ${cell(what)} | ${v.usage.totalTokens} | $${v.costUsd.toFixed(4)} |`);
   }
   if (s.notVideos.length) {

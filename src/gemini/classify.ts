@@ -160,3 +160,50 @@ export function classifyGeminiError(err: unknown, ctx: ClassifyContext): Applica
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({ type: FailureType.Transient, message: `Unexpected error talking to Gemini: ${message}` });
 }
+
+/** A model that answered 503 this many attempts in a row is treated as unavailable. */
+export const unavailableAfterAttempts = 4;
+
+/**
+ * 503 again and again from one model (retired models have been seen doing this): stop waiting on
+ * it and let the workflow fall back to the next model. `attempt` is the activity's attempt number.
+ */
+export function escalatePersistentUnavailability(err: unknown, model: string, attempt: number): unknown {
+  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.Transient) return err;
+  const status = (err.details?.[0] as { httpStatus?: number } | undefined)?.httpStatus;
+  if (status !== 503 || attempt < unavailableAfterAttempts) return err;
+  return ApplicationFailure.create({
+    type: FailureType.ModelUnavailable,
+    nonRetryable: true,
+    message: `Model ${model} answered 503 UNAVAILABLE ${attempt} times in a row; treating it as unavailable and trying the next model of the chain. ${err.message}`,
+    details: [{ model }],
+  });
+}
+
+/** Finish reasons that mean the answer was withheld; asking again gives the same. */
+const blockedFinishReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
+
+/**
+ * An HTTP 200 that is still a refusal: a blocked prompt (no candidates, promptFeedback.blockReason)
+ * or a withheld answer (finishReason SAFETY, RECITATION...). Undefined when the answer can be used.
+ */
+export function classifyRefusal(result: { blockReason?: string; finishReason?: string }, details: Record<string, unknown> = {}): ApplicationFailure | undefined {
+  const withheld = result.finishReason !== undefined && blockedFinishReasons.has(result.finishReason);
+  if (!result.blockReason && !withheld) return undefined;
+  const reason = result.blockReason ? `the prompt was blocked (${result.blockReason})` : `the answer was withheld (${result.finishReason})`;
+  return ApplicationFailure.create({
+    type: FailureType.ContentBlocked,
+    nonRetryable: true,
+    message: `Gemini refused this video: ${reason}. Retrying gives the same answer; skip it or try another template or model.`,
+    details: [{ ...details, finishReason: result.finishReason, blockReason: result.blockReason }],
+  });
+}
+
+/** An uploaded file Gemini put in state FAILED: the video itself is the problem. */
+export function fileProcessingFailure(error?: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.VideoProcessingFailed,
+    nonRetryable: true,
+    message: `Gemini could not process this video${error ? ` (${error})` : ''}. Check that it plays, or re-encode it (H.264 MP4).`,
+  });
+}

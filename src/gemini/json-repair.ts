@@ -75,3 +75,62 @@ function mergeTwo(a: unknown, b: unknown): unknown {
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  minItems?: number;
+  minimum?: number;
+  enum?: unknown[];
+};
+
+/**
+ * A truncated answer, once repaired, usually lacks the fields the model had not reached yet, so
+ * the template's schema refuses it and nothing could be kept. This completes it against the JSON
+ * schema sent to Gemini: missing required fields get empty values, and a last array element that
+ * was cut short is dropped when the array has enough without it.
+ */
+export function completeToSchema(value: unknown, schema: unknown): unknown {
+  return complete(value, schema as JsonSchema).value;
+}
+
+function complete(value: unknown, schema: JsonSchema | undefined): { value: unknown; whole: boolean } {
+  if (!schema) return { value, whole: true };
+  if (schema.properties && isPlainObject(value)) {
+    const out: Record<string, unknown> = { ...value };
+    let whole = true;
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      if (key in out) {
+        const r = complete(out[key], sub);
+        out[key] = r.value;
+        whole &&= r.whole;
+      } else if (schema.required?.includes(key)) {
+        out[key] = emptyFor(sub);
+        whole = false;
+      }
+    }
+    return { value: out, whole };
+  }
+  if (schema.items && Array.isArray(value)) {
+    const items = value.map((v) => complete(v, schema.items));
+    const last = items[items.length - 1];
+    if (last && !last.whole && items.length - 1 >= (schema.minItems ?? 0)) items.pop();
+    const values = items.map((i) => i.value);
+    while (values.length < (schema.minItems ?? 0)) values.push(emptyFor(schema.items));
+    return { value: values, whole: items.every((i) => i.whole) };
+  }
+  return { value, whole: true };
+}
+
+function emptyFor(schema: JsonSchema): unknown {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes('null')) return null;
+  if (schema.enum?.length) return schema.enum[0];
+  if (types.includes('object') || schema.properties) return complete({}, schema).value;
+  if (types.includes('array')) return complete([], schema).value;
+  if (types.includes('integer') || types.includes('number')) return schema.minimum ?? 0;
+  if (types.includes('boolean')) return false;
+  return '';
+}

@@ -11,6 +11,7 @@ import {
   setHandler,
   sleep,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -65,7 +66,9 @@ export const videoWorkflowId = (batchId: string, videoKey: string): string => `$
  */
 export async function BatchWorkflow(input: BatchInput & { tuning?: BatchTuning }): Promise<BatchSummary> {
   const state = input.carried ?? initialBatchState(new Date().toISOString());
+  // A scheduled run has no id of its own in its input: it is the run's workflow id.
   const batchId = input.batchId || workflowInfo().workflowId;
+  if (!input.batchId && !input.carried) upsertSearchAttributes([{ key: BatchIdAttr, value: batchId }]);
   const tuning = { ...defaultTuning, ...input.tuning };
   /** Children whose end this run sees directly (handle.result()); the others can only report by signal. */
   const startedHere = new Set<string>();
