@@ -108,6 +108,8 @@ export interface AnalysisResult {
   strategy: 'whole' | 'clips';
   /** The output limit the final call used, so a truncated answer can be retried with more. */
   maxOutputTokens: number;
+  /** The limit is already the model's maximum: asking again cannot give a longer answer. */
+  atModelLimit?: boolean;
 }
 
 export type VideoStatus = 'succeeded' | 'failed' | 'skipped';

@@ -158,6 +158,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         mediaResolution: resolution,
         strategy: clips.length > 1 ? 'clips' : 'whole',
         maxOutputTokens: limit,
+        atModelLimit: info?.maxOutputTokens !== undefined && limit >= info.maxOutputTokens,
       };
       await fs.mkdir(workDir, { recursive: true });
       await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));

@@ -205,6 +205,15 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   /** A key that cannot serve this video any more: tell the pool, and take another. */
   const dropKey = async (event: KeyEvent) => {
     await tellPool(event);
+    // The copy uploaded with that key is of no use to another key's project; free its storage.
+    const stale = uploaded;
+    if (stale && event.type === 'park') {
+      try {
+        await housekeeping.deleteUpload({ file: stale });
+      } catch (err) {
+        log.warn('could not delete an upload left on a parked key', { file: stale.name, error: String(err) });
+      }
+    }
     chosenKey = undefined;
     uploaded = undefined;
   };
@@ -247,7 +256,7 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
           : await analysis.analyzeVideo(args);
         usage = addUsage(usage, result.usage);
         costUsd += result.costUsd;
-        if (result.truncated && !truncationRetried) {
+        if (result.truncated && !truncationRetried && !result.atModelLimit) {
           // Once with a larger limit; if still cut short, keep it and mark it truncated.
           truncationRetried = true;
           maxOutputTokens = result.maxOutputTokens * 2;
