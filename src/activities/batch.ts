@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
 import { getModel } from '../gemini/catalog';
-import { estimateVideoCost, planMediaStrategy } from '../gemini/cost';
+import { estimateForVideo } from '../gemini/estimate';
 import { probeDuration } from '../media/probe';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { discoverVideos, SourceError } from '../sources/discover';
@@ -68,20 +68,19 @@ export function batchActivities(ctx: ActivityContext) {
       listPath: string;
       offset: number;
       limit: number;
-      estimateWith?: { model: string; mediaResolution?: MediaResolution };
+      estimateWith?: { model: string; mediaResolution?: MediaResolution; template?: string; templateDirs?: string[] };
     }): Promise<PlannedVideo[]> {
       const lines = (await fs.readFile(input.listPath, 'utf8')).split('\n').filter(Boolean);
       const items = lines.slice(input.offset, input.offset + input.limit).map((l) => JSON.parse(l) as VideoItem);
       if (!input.estimateWith) return items;
-      const model = getModel(ctx.deps.catalog, input.estimateWith.model);
+      const { model: modelId, mediaResolution, template: templateName, templateDirs } = input.estimateWith;
+      const model = getModel(ctx.deps.catalog, modelId);
+      const templateModel = templateName ? ctx.templates(templateDirs ?? []).get(templateName).manifest.model : undefined;
       return withHeartbeat(async () => {
         const planned: PlannedVideo[] = [];
         for (const item of items) {
-          // YouTube durations are unknown before analysis; assume a typical 10-minute lesson.
-          const duration = item.source.kind === 'file' ? ((await probeDuration(item.source.path)) ?? 600) : 600;
-          const plan = planMediaStrategy(model, duration, { expectedOutputTokens: 4000 });
-          const resolution = input.estimateWith?.mediaResolution ?? plan.resolution;
-          const estimate = estimateVideoCost(model, duration, resolution, 4000, ctx.now());
+          const duration = item.source.kind === 'file' ? await probeDuration(item.source.path) : undefined;
+          const estimate = estimateForVideo(model, templateModel, duration, mediaResolution, ctx.now());
           planned.push({ ...item, estimatedCostUsd: estimate.usd });
         }
         return planned;

@@ -1,14 +1,11 @@
 import path from 'node:path';
 import { getModel, type ModelCatalog } from '../gemini/catalog';
-import { estimateVideoCost, planMediaStrategy } from '../gemini/cost';
+import { assumedYouTubeSeconds, estimateForVideo } from '../gemini/estimate';
 import { probeDuration } from '../media/probe';
 import { TemplateRegistry } from '../templates';
 import type { BatchRequest } from './batch-request';
 import { ExitCode } from './exit-codes';
 import { bold, dim, formatDuration, formatTokens, formatUsd, table } from './output';
-
-/** Assumed length of a YouTube video in a dry run (its length is known only once Gemini reads it). */
-export const assumedYouTubeSeconds = 600;
 
 export interface PlannedEstimate {
   key: string;
@@ -28,22 +25,18 @@ export async function planBatch(request: BatchRequest, catalog: ModelCatalog, no
   const { options } = request.input;
   const model = getModel(catalog, options.models[0]);
   const template = TemplateRegistry.load(options.templateDirs).get(options.template);
-  const expectedOutput = template.manifest.model?.maxOutputTokens ? Math.round(template.manifest.model.maxOutputTokens / 2) : 4000;
   const plans: PlannedEstimate[] = [];
   for (const item of request.items) {
     const measured = item.source.kind === 'file' ? await probeDuration(item.source.path) : undefined;
-    const duration = measured ?? assumedYouTubeSeconds;
-    const plan = planMediaStrategy(model, duration, { expectedOutputTokens: expectedOutput });
-    const resolution = options.mediaResolution ?? template.manifest.model?.mediaResolution ?? plan.resolution;
-    const est = estimateVideoCost(model, duration, resolution, expectedOutput, now);
+    const est = estimateForVideo(model, template.manifest.model, measured, options.mediaResolution, now);
     plans.push({
       key: item.key,
       title: item.title,
       source: item.source.kind === 'file' ? item.source.path : item.source.url,
       durationSeconds: measured,
       durationKnown: measured !== undefined,
-      resolution,
-      strategy: plan.strategy,
+      resolution: est.resolution,
+      strategy: est.strategy,
       inputTokens: est.inputTokens,
       outputTokens: est.outputTokens,
       usd: est.usd,

@@ -174,7 +174,10 @@ export async function BatchWorkflow(input: BatchInput & { tuning?: BatchTuning }
             listPath: state.discovered!.listPath,
             offset: state.cursor,
             limit: tuning.pageSize,
-            estimateWith: input.maxCostUsd !== undefined ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution } : undefined,
+            estimateWith:
+              input.maxCostUsd !== undefined
+                ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution, template: input.options.template, templateDirs: input.options.templateDirs }
+                : undefined,
           });
           if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
         }
