@@ -190,6 +190,22 @@ export interface PlannedVideo extends VideoItem {
   estimatedCostUsd?: number;
 }
 
+/**
+ * Limits of one batch run. The defaults suit any batch; tests and benchmarks lower them to see
+ * several continue-as-new generations without thousands of videos.
+ */
+export interface BatchTuning {
+  /** Videos loaded per page from the batch's list file: the list never travels whole. */
+  pageSize?: number;
+  /** Children waiting for a person don't use the window, but every pending child counts against the server's limit of 2000. */
+  maxPendingChildren?: number;
+  /** Continue as new well before the history grows large; children survive it (ABANDON). */
+  maxStartsPerRun?: number;
+  maxHistoryEventsPerRun?: number;
+  /** How often children carried over from an earlier run are checked for having ended silently. */
+  reconcileEverySeconds?: number;
+}
+
 export interface BatchInput {
   batchId: string;
   /** Human label shown in summaries (folder name or schedule name). */
@@ -204,6 +220,8 @@ export interface BatchInput {
   webhookUrl?: string;
   /** Set by the batch itself when it continues as new; absent when a person starts it. */
   carried?: BatchCarriedState;
+  /** Run limits; defaults suit any batch (tests lower them). */
+  tuning?: BatchTuning;
 }
 
 export interface PendingVideo {

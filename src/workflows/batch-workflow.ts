@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { BatchIdAttr, TemplateAttr, VideoStatusAttr, VideoStatusValue } from '../search-attributes';
-import type { BatchInput, BatchProgress, BatchSummary, PlannedVideo, VideoOutcome } from '../types';
+import type { BatchInput, BatchTuning, BatchProgress, BatchSummary, PlannedVideo, VideoOutcome } from '../types';
 import { discovery, housekeeping } from './activity-proxies';
 import { initialBatchState, inFlightEstimate, progressOf, recordOutcome, summaryOf } from './batch-state';
 import {
@@ -29,22 +29,6 @@ import {
 } from './definitions';
 import { VideoWorkflow } from './video-workflow';
 import { keyEventSignal, keyPoolWorkflowId } from './key-pool-workflow';
-
-/**
- * Limits of one batch run. The defaults suit any batch; tests and benchmarks lower them to see
- * several continue-as-new generations without thousands of videos.
- */
-export interface BatchTuning {
-  /** Videos loaded per page from the batch's list file: the list never travels whole. */
-  pageSize?: number;
-  /** Children waiting for a person don't use the window, but every pending child counts against the server's limit of 2000. */
-  maxPendingChildren?: number;
-  /** Continue as new well before the history grows large; children survive it (ABANDON). */
-  maxStartsPerRun?: number;
-  maxHistoryEventsPerRun?: number;
-  /** How often children carried over from an earlier run are checked for having ended silently. */
-  reconcileEverySeconds?: number;
-}
 
 export const defaultTuning: Required<BatchTuning> = {
   pageSize: 200,
@@ -64,7 +48,7 @@ export const videoWorkflowId = (batchId: string, videoKey: string): string => `$
  * work at once, records every outcome, never fails because a video failed, and returns a summary.
  * Children report back by signal, so the batch can continue as new with children in flight.
  */
-export async function BatchWorkflow(input: BatchInput & { tuning?: BatchTuning }): Promise<BatchSummary> {
+export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   const state = input.carried ?? initialBatchState(new Date().toISOString());
   // A scheduled run has no id of its own in its input: it is the run's workflow id.
   const batchId = input.batchId || workflowInfo().workflowId;
