@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,9 +167,7 @@ export async function workflowsWithCompletedActivity(client: Client, idPrefix: s
 }
 
 /** A worker in its own process (`node --import tsx src/worker.ts`), so it can be killed for real. */
-export function spawnWorkerProcess(env: Record<string, string>): import('node:child_process').ChildProcess {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'worker.ts')], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
