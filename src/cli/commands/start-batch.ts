@@ -75,7 +75,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   if (opts.dryRun) return printDryRun(request, catalog, Boolean(opts.json));
 
   const { input } = request;
-  log(`${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} entries skipped (not videos)` : ''} → ${input.options.outputDir}`);
+  log(`${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} ${request.skipped.length === 1 ? 'entry' : 'entries'} skipped (not videos)` : ''} → ${input.options.outputDir}`);
   for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${s.entry}: ${s.reason}`));
 
   const session = await openTemporal(settings, log);
