@@ -1,6 +1,6 @@
 /**
  * Upload memory benchmark (`npm run bench:upload-memory`): a real worker process uploads 8 sparse
- * 1 GiB videos at once to the local Gemini stand-in, through the real SDK, while this script
+ * 1 GiB videos at once to the local Gemini stand-in, through the product's upload path, while this script
  * samples the worker's resident memory every 200 ms. Uploads stream 8 MiB chunks from disk, so the
  * peak must stay far below the bytes in flight (target < 300 MB).
  *
@@ -63,9 +63,11 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5_000)); // let the worker load and start polling
     const idle = rssMb(worker.pid!) ?? 0;
     let peak = 0;
+    let uploadedAtPeak = 0;
     const sampler = setInterval(() => {
       const mb = rssMb(worker.pid!);
-      if (mb !== undefined) peak = Math.max(peak, mb);
+      // Bytes the stand-in had received when the peak was sampled: tells hashing (0) from uploading.
+      if (mb !== undefined && mb > peak) [peak, uploadedAtPeak] = [mb, standin.stats().bytesUploaded];
     }, 200);
     const started = Date.now();
     const outcomes: VideoOutcome[] = await Promise.all(
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     console.log(`bytes uploaded: ${uploaded} (${(uploaded / 1024 ** 3).toFixed(2)} GiB)`);
     console.log(`duration:       ${seconds.toFixed(1)} s (${(uploaded / 1024 ** 2 / seconds).toFixed(0)} MiB/s)`);
     console.log(`worker RSS:     idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (target < ${targetMb} MB)`);
+    console.log(`at the peak:    ${(uploadedAtPeak / 1024 ** 3).toFixed(2)} GiB of ${((fileCount * fileBytes) / 1024 ** 3).toFixed(2)} GiB uploaded`);
     process.exitCode = failed.length === 0 && peak < targetMb && uploaded >= fileCount * fileBytes ? 0 : 1;
   } finally {
     worker.kill('SIGTERM');

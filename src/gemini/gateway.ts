@@ -4,6 +4,17 @@ import type { MediaResolution, TokenUsage } from '../types';
 import { classifyGeminiError, type GeminiOperation } from './classify';
 import { FailureType } from '../failures';
 import { ApplicationFailure } from '@temporalio/common';
+import { resumableUpload, type UploadProgress } from './resumable-upload';
+
+/** Where uploads go when GEMINI_BASE_URL is not set (the SDK's own default). */
+export const defaultGeminiBaseUrl = 'https://generativelanguage.googleapis.com';
+
+export interface UploadControl {
+  /** Upload URL of an earlier attempt: resume it if the server still has it. */
+  resumeUrl?: string;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
 
 export interface RemoteFile {
   name: string;
@@ -40,6 +51,8 @@ export interface GenerateResult {
  */
 export class GeminiGateway {
   private readonly clients = new Map<string, GoogleGenAI>();
+  /** Key values by alias, for the uploads that do not go through the SDK. */
+  private readonly keyValues = new Map<string, string>();
   private readonly secrets: string[];
 
   constructor(
@@ -47,6 +60,7 @@ export class GeminiGateway {
     private readonly baseUrl?: string,
   ) {
     for (const key of keys) {
+      this.keyValues.set(key.alias, key.value);
       this.clients.set(
         key.alias,
         new GoogleGenAI({ apiKey: key.value, apiVersion: 'v1beta', httpOptions: baseUrl ? { baseUrl } : undefined }),
@@ -93,10 +107,23 @@ export class GeminiGateway {
     return out;
   }
 
-  /** Streams the file from disk (the SDK reads 8 MiB chunks), so memory stays flat for any size. */
-  upload(alias: string, path: string, opts: { displayName: string; mimeType: string }): Promise<RemoteFile> {
-    return this.call('upload', alias, undefined, async (c) => {
-      const file = await c.files.upload({ file: path, config: { displayName: opts.displayName, mimeType: opts.mimeType } });
+  /**
+   * Streams the file from disk with the resumable protocol (not the SDK, which buffers each 8 MiB
+   * chunk and cannot resume), so memory stays flat for any size and a retry can go on from
+   * `control.resumeUrl` instead of byte 0.
+   */
+  upload(alias: string, path: string, opts: { displayName: string; mimeType: string }, control: UploadControl = {}): Promise<RemoteFile> {
+    return this.call('upload', alias, undefined, async () => {
+      const file = await resumableUpload({
+        baseUrl: this.baseUrl ?? defaultGeminiBaseUrl,
+        apiKey: this.keyValues.get(alias) as string,
+        path,
+        displayName: opts.displayName,
+        mimeType: opts.mimeType,
+        resumeUrl: control.resumeUrl,
+        onProgress: control.onProgress,
+        signal: control.signal,
+      });
       return toRemoteFile(file);
     });
   }

@@ -1,9 +1,10 @@
 /**
  * Content hash of a local video, used to recognise an unchanged video (skip work already paid for)
- * whatever its name. Streams the file so a 2 GB video costs a few MiB of memory, not 2 GB.
+ * whatever its name. Reads the file into one reused buffer, so hashing a 2 GB video costs 1 MiB
+ * and leaves no garbage behind: eight videos hashed at once stay flat in memory.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface HashOptions {
   signal?: AbortSignal;
@@ -21,12 +22,20 @@ export async function sha256File(
   options: HashOptions = {},
 ): Promise<string> {
   const hash = createHash('sha256');
-  const stream = createReadStream(filePath, { highWaterMark: options.chunkBytes ?? 1024 * 1024, signal: options.signal });
+  const buffer = Buffer.allocUnsafe(options.chunkBytes ?? 1024 * 1024);
+  const file = await open(filePath, 'r');
   let bytesHashed = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytesHashed += chunk.length;
-    onProgress?.(bytesHashed);
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, bytesHashed);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      bytesHashed += bytesRead;
+      onProgress?.(bytesHashed);
+    }
+  } finally {
+    await file.close();
   }
   return hash.digest('hex');
 }
