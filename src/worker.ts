@@ -123,22 +123,26 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   };
 }
 
-/** `tsx src/worker.ts`: a worker for the configured Temporal server, until Ctrl-C. */
-async function main(): Promise<void> {
-  const settings = loadSettings();
+/** A worker for the configured Temporal server until Ctrl-C (Temporal shuts it down gracefully). */
+export async function runWorkerUntilStopped(settings: Settings, maxActivities = 40): Promise<void> {
   const address = settings.env.TEMPORAL_ADDRESS ?? defaults.localTemporalAddress;
   const { worker, close } = await createWorker({
     address,
     namespace: settings.env.TEMPORAL_NAMESPACE,
     taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
     settings,
+    workerOptions: { maxConcurrentActivityTaskExecutions: maxActivities },
   });
-  console.log(`Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
+  process.stderr.write(`Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.\n`);
   try {
     await worker.run();
   } finally {
     await close();
   }
+}
+
+async function main(): Promise<void> {
+  await runWorkerUntilStopped(loadSettings());
 }
 
 if (require.main === module) {

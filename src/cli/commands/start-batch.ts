@@ -9,7 +9,7 @@ import { BatchWorkflow } from '../../workflows';
 import { buildBatchRequest, requireKeysOrThrow, type BatchCliOptions } from '../batch-request';
 import { addBatchOptions } from '../batch-options';
 import { printDryRun } from '../dry-run';
-import { CliError, ExitCode, exitCodeHelp } from '../exit-codes';
+import { ExitCode, exitCodeHelp } from '../exit-codes';
 import { bold, cyan, dim, yellow } from '../output';
 import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
@@ -125,9 +125,6 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
     if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else process.stdout.write(`${renderSummary(summary)}\n`);
     return exitCodeFor(summary);
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { defaults, loadSettings, resolveApiKeys } from '../../config';
-import { createWorker } from '../../worker';
+import { loadSettings, resolveApiKeys } from '../../config';
+import { runWorkerUntilStopped } from '../../worker';
 import { requireKeysOrThrow } from '../batch-request';
-import { dim } from '../output';
 
 export function registerWorker(program: Command): void {
   program
@@ -19,19 +18,6 @@ Each worker needs the Gemini keys (GEMINI_API_KEY, or the variables named in the
     .action(async (opts: { maxActivities: string }) => {
       const settings = loadSettings();
       requireKeysOrThrow(() => resolveApiKeys(settings.file));
-      const address = settings.env.TEMPORAL_ADDRESS ?? defaults.localTemporalAddress;
-      const { worker, close } = await createWorker({
-        address,
-        namespace: settings.env.TEMPORAL_NAMESPACE,
-        taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
-        settings,
-        workerOptions: { maxConcurrentActivityTaskExecutions: Math.max(1, Number(opts.maxActivities) || 40) },
-      });
-      process.stderr.write(`Worker on ${address}, namespace ${settings.env.TEMPORAL_NAMESPACE}, task queue ${settings.env.TEMPORAL_TASK_QUEUE}. ${dim('Ctrl-C to stop.')}\n`);
-      try {
-        await worker.run();
-      } finally {
-        await close();
-      }
+      await runWorkerUntilStopped(settings, Math.max(1, Number(opts.maxActivities) || 40));
     });
 }
