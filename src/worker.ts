@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from './activities';
-import { loadSettings, resolveApiKeys, defaults, type ApiKey, type Settings } from './config';
+import { ConfigurationError, loadSettings, resolveApiKeys, defaults, type ApiKey, type Settings } from './config';
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
 import { activitiesPerSecond } from './keys/queues';
@@ -70,7 +70,15 @@ w.bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new w.DefaultLogg
 /** Workers that run both workflows and every activity, with the keys of this machine's environment. */
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: WorkerGroup; close: () => Promise<void> }> {
   const keys = setup.keys ?? resolveApiKeys(setup.settings.file);
-  const connection = await NativeConnection.connect(connectionOptions(setup.address, setup.settings));
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(connectionOptions(setup.address, setup.settings));
+  } catch (err) {
+    throw new ConfigurationError(
+      `The worker cannot reach the Temporal server at ${setup.address}: ${(err as Error).message}. ` +
+        'Check TEMPORAL_ADDRESS and that the server is running (`lesson-forge server` starts a local one).',
+    );
+  }
   const clientConnection = await Connection.connect(connectionOptions(setup.address, setup.settings));
   const client = new Client({ connection: clientConnection, namespace: setup.namespace });
   const deps: ActivityDeps = {
