@@ -5,6 +5,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 if [ ! -d node_modules/@temporalio/worker ] || [ ! -d node_modules/tsx ]; then
   echo "setup: installing npm dependencies ..." >&2
-  npm ci --no-fund --no-audit --loglevel=error
+  npm install --no-fund --no-audit --loglevel=error
 fi
 bash scripts/install-temporal.sh
