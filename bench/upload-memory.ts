@@ -64,10 +64,15 @@ async function main(): Promise<void> {
     const idle = rssMb(worker.pid!) ?? 0;
     let peak = 0;
     let uploadedAtPeak = 0;
+    let peakInFlight = 0;
+    const totalBytes = fileCount * fileBytes;
     const sampler = setInterval(() => {
       const mb = rssMb(worker.pid!);
+      if (mb === undefined) return;
       // Bytes the stand-in had received when the peak was sampled: tells hashing (0) from uploading.
-      if (mb !== undefined && mb > peak) [peak, uploadedAtPeak] = [mb, standin.stats().bytesUploaded];
+      const received = standin.stats().bytesUploaded;
+      if (mb > peak) [peak, uploadedAtPeak] = [mb, received];
+      if (received > 0 && received < totalBytes) peakInFlight = Math.max(peakInFlight, mb);
     }, 200);
     const started = Date.now();
     const outcomes: VideoOutcome[] = await Promise.all(
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
     console.log(`bytes uploaded: ${uploaded} (${(uploaded / 1024 ** 3).toFixed(2)} GiB)`);
     console.log(`duration:       ${seconds.toFixed(1)} s (${(uploaded / 1024 ** 2 / seconds).toFixed(0)} MiB/s)`);
     console.log(`worker RSS:     idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (target < ${targetMb} MB)`);
+    console.log(`while uploads were in flight: peak ${peakInFlight.toFixed(0)} MB`);
     console.log(`at the peak:    ${(uploadedAtPeak / 1024 ** 3).toFixed(2)} GiB of ${((fileCount * fileBytes) / 1024 ** 3).toFixed(2)} GiB uploaded`);
     process.exitCode = failed.length === 0 && peak < targetMb && uploaded >= fileCount * fileBytes ? 0 : 1;
   } finally {
