@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigurationError } from './config';
 import { registerBatchControl } from './cli/commands/batch-control';
 import { registerSchedule } from './cli/commands/schedule';
+import { registerCleanup } from './cli/commands/cleanup';
 import { registerKeys } from './cli/commands/keys';
 import { registerServer } from './cli/commands/server';
 import { registerStartBatch } from './cli/commands/start-batch';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerBatchControl(program);
   registerTemplates(program);
   registerKeys(program);
+  registerCleanup(program);
   registerWorker(program);
   registerServer(program);
   registerSchedule(program);
