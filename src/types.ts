@@ -154,6 +154,8 @@ export interface BatchSummary {
   notStarted?: number;
   /** The full per-video report (JSON and Markdown) written when the batch ended. */
   reportPath?: string;
+  /** Things a person should know, e.g. a key near its daily limit. */
+  warnings?: string[];
   startedAt: string;
   finishedAt?: string;
 }
@@ -218,6 +220,8 @@ export interface BatchInput {
   keyAliases: string[];
   maxCostUsd?: number;
   webhookUrl?: string;
+  /** Warn in the summary when a key has used this share of a daily limit (default 90). */
+  quotaWarningPercent?: number;
   /** Set by the batch itself when it continues as new; absent when a person starts it. */
   carried?: BatchCarriedState;
   /** Run limits; defaults suit any batch (tests lower them). */

@@ -3,11 +3,24 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FailureType } from '../failures';
 import type { KeyConfigView, Acquired } from '../keys/pool-state';
-import { acquireKeyUpdate, keyPoolWorkflowId, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import { quotaWarnings } from '../keys/pool-state';
+import { acquireKeyUpdate, keyPoolQuery, keyPoolWorkflowId, type KeyPoolInput } from '../workflows/key-pool-workflow';
 import type { ActivityContext } from './context';
 
 export function keyActivities(ctx: ActivityContext) {
   return {
+    /** Keys near a daily limit, from the shared key pool (none when the pool has not started). */
+    async keyQuotaWarnings(input: { percent: number }): Promise<string[]> {
+      const client = ctx.deps.temporal;
+      if (!client) return [];
+      try {
+        const pool = await client.workflow.getHandle(keyPoolWorkflowId(baseQueueOf(Context.current().info.taskQueue))).query(keyPoolQuery);
+        return quotaWarnings(pool, input.percent);
+      } catch {
+        return [];
+      }
+    },
+
     /**
      * Asks the key pool (starting it if needed) which key the video should use for this model.
      * Only names and limits go to the pool; the values stay in this worker.

@@ -170,6 +170,7 @@ export async function buildBatchRequest(
     keyAliases,
     maxCostUsd,
     webhookUrl: opts.webhook ?? settings.file.webhookUrl,
+    quotaWarningPercent: settings.file.quotaWarningPercent,
   };
   if (!/^[\p{L}\p{N}._-]{1,100}$/u.test(input.batchId)) {
     throw new CliError(`--batch-id may use letters, digits, ".", "_" and "-" (at most 100), got "${input.batchId}"`, ExitCode.usage);

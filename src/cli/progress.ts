@@ -98,6 +98,7 @@ export function renderSummary(s: BatchSummary): string {
     for (const n of s.notVideos.slice(0, 10)) lines.push(dim(`    ${n.entry}: ${n.reason}`));
   }
   if (s.outputs.length) lines.push(`  outputs: ${s.outputs.length <= 3 ? s.outputs.join(', ') : `${s.outputs.length} files, e.g. ${s.outputs[0]}`}`);
+  for (const w of s.warnings ?? []) lines.push(yellow(`  warning: ${w}`));
   if (s.reportPath) lines.push(`  report: ${s.reportPath}`);
   return lines.join('\n');
 }

@@ -116,9 +116,9 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
         }
       }
     } else {
-      // Unlimited keys: the one handed out least, so work spreads evenly.
-      const unlimited = usable.filter((k) => !Number.isFinite(remainingToday(k, model)));
-      chosen = unlimited.reduce((a, b) => ((pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b));
+      // Some keys have no daily limit, so "what remains" cannot weigh them: hand out evenly to
+      // every key with quota left (a limited key drops out once its day is used up).
+      chosen = usable.reduce((a, b) => ((pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b));
     }
     pool.handedOut[chosen.alias] = (pool.handedOut[chosen.alias] ?? 0) + 1;
     // Count the request now so concurrent videos don't all take the last unit of quota.

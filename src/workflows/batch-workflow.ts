@@ -125,6 +125,14 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   const summary = summaryOf(batchId, state, new Date().toISOString());
   summary.notStarted = (state.discovered?.total ?? 0) - state.cursor;
   await CancellationScope.nonCancellable(async () => {
+    if (input.keyAliases.length > 1) {
+      try {
+        const warnings = await housekeeping.keyQuotaWarnings({ percent: input.quotaWarningPercent ?? 90 });
+        if (warnings.length) summary.warnings = warnings;
+      } catch (err) {
+        log.warn('could not read key usage', { error: String(err) });
+      }
+    }
     try {
       summary.reportPath = await housekeeping.writeBatchReport({ batchId, label: input.label, outputDir: input.options.outputDir, summary });
     } catch (err) {

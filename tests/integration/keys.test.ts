@@ -82,6 +82,27 @@ describe('several Gemini keys', () => {
     expect(pool.keys['lab-b'].status).toBe('active');
   });
 
+  test('a known daily limit is used to the full and never exceeded; the summary warns near it', async () => {
+    const { standin, taskQueue } = await setup([key('lab-a', valueA, { '*': { rpd: 2 } }), key('lab-b', valueB)], {
+      keys: [
+        { name: 'lab-a', value: valueA, limits: { '*': { rpd: 2 } } },
+        { name: 'lab-b', value: valueB },
+      ],
+    });
+    const batchId = uniqueId('known');
+    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, [makeVideoFolder(5)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] })],
+    });
+    expect(summary).toMatchObject({ total: 5, succeeded: 5, failed: 0 });
+    expect(standin.stats().count429).toBe(0);
+    // Handed out evenly until lab-a's day is used up: exactly its 2, the rest on lab-b.
+    expect(okCallsByKey(standin)).toEqual({ 'lab-a': 2, 'lab-b': 3 });
+    expect(summary.warnings).toEqual([expect.stringContaining('key "lab-a" has used 2 of 2 daily requests')]);
+    expect(JSON.stringify(summary)).not.toContain(valueA);
+  });
+
   test('an invalid key is disabled and reported while the batch completes on the others', async () => {
     const { standin, taskQueue } = await setup([key('lab-a', valueA), key('lab-b', valueB)], {
       keys: [

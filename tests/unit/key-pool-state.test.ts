@@ -51,6 +51,13 @@ describe('key pool state', () => {
     expect(pool.keys.b.status).toBe('active');
   });
 
+  test('a limited key shares evenly with unlimited ones until its day is used up', () => {
+    const pool = initialPool([{ alias: 'lim', limits: { '*': { rpd: 2 } } }, { alias: 'free', limits: {} }], noon);
+    const seq = Array.from({ length: 6 }, () => (acquire(pool, model, noon, 0, reset) as { alias: string }).alias);
+    expect(seq.filter((s) => s === 'lim')).toHaveLength(2);
+    expect(seq.filter((s) => s === 'free')).toHaveLength(4);
+  });
+
   test('unlimited keys share evenly; release gives a request back; warnings near the limit', () => {
     const pool = initialPool([{ alias: 'x', limits: {} }, { alias: 'y', limits: {} }], noon);
     const seq = Array.from({ length: 6 }, () => (acquire(pool, model, noon, 0, reset) as { alias: string }).alias);
