@@ -8,7 +8,7 @@ import { getModel, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy } from '../gemini/cost';
 import type { GenerateResult } from '../gemini/gateway';
-import { completeToSchema, mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
+import { completeToSchema, fitListsToSchema, mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
 import { addUsage, emptyUsage, type AnalysisResult, type ProcessingOptions, type TokenUsage, type UploadedFile, type VideoFacts, type VideoItem } from '../types';
@@ -146,7 +146,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         parts.push(parsed.data);
       }
 
-      const data = clips.length > 1 ? mergeClipOutputs(parts) : parts[0];
+      const data = clips.length > 1 ? fitListsToSchema(mergeClipOutputs(parts), template.responseJsonSchema) : parts[0];
       const result: AnalysisResult = {
         analysisPath,
         model,

@@ -45,6 +45,7 @@ export function formatActivities(ctx: ActivityContext) {
           usage: input.usage,
           costUsd: input.costUsd,
           mediaResolution: analysis.mediaResolution,
+          analysisStrategy: analysis.strategy,
           truncated: analysis.truncated,
           contentSha256: facts.contentHash,
           params: resolveParams(template, options.templateParams),

@@ -82,6 +82,7 @@ type JsonSchema = {
   required?: string[];
   items?: JsonSchema;
   minItems?: number;
+  maxItems?: number;
   minimum?: number;
   enum?: unknown[];
 };
@@ -133,4 +134,28 @@ function emptyFor(schema: JsonSchema): unknown {
   if (types.includes('integer') || types.includes('number')) return schema.minimum ?? 0;
   if (types.includes('boolean')) return false;
   return '';
+}
+
+/**
+ * Merged clip answers can hold more list items than the schema allows (five key points per clip,
+ * five wanted in all). Keeps an evenly spread selection, so the list still spans the whole video
+ * rather than only its first clips.
+ */
+export function fitListsToSchema(value: unknown, schema: unknown): unknown {
+  const s = schema as JsonSchema | undefined;
+  if (!s) return value;
+  if (s.properties && isPlainObject(value)) {
+    const out: Record<string, unknown> = { ...value };
+    for (const [key, sub] of Object.entries(s.properties)) if (key in out) out[key] = fitListsToSchema(out[key], sub);
+    return out;
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v) => fitListsToSchema(v, s.items));
+    const max = s.maxItems;
+    if (max === undefined || items.length <= max) return items;
+    if (max <= 0) return [];
+    if (max === 1) return [items[0]];
+    return Array.from({ length: max }, (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))]);
+  }
+  return value;
 }

@@ -20,6 +20,7 @@ export function frontmatterFields(meta: DocumentMeta, templateTags: string[]): R
   fields.template_version = meta.templateVersion;
   fields.model = meta.model;
   fields.media_resolution = meta.mediaResolution;
+  if (meta.analysisStrategy === 'clips') fields.analysed_in = 'clips';
   fields.tags = [...new Set([...templateTags, 'lesson-forge'])];
   fields.tokens = {
     prompt: meta.usage.promptTokens,

@@ -83,6 +83,8 @@ export interface DocumentMeta {
   usage: TokenUsage;
   costUsd: number;
   mediaResolution: MediaResolution;
+  /** How a long video was sent: whole, or in clips whose answers were merged. */
+  analysisStrategy?: 'whole' | 'clips';
   truncated: boolean;
   contentSha256: string;
   subject?: string;

@@ -1,4 +1,5 @@
 import { completeToSchema, repairTruncatedJson } from '../../src/gemini/json-repair';
+import { fitListsToSchema } from '../../src/gemini/json-repair';
 
 const schema = {
   type: 'object',
@@ -49,5 +50,22 @@ describe('keeping what a truncated (MAX_TOKENS) answer said', () => {
   test('a complete answer is left as it is', () => {
     const whole = { topic: 'x', objectives: ['a', 'b'], moments: [{ seconds: 1, title: 't', kind: 'talk' }], note: null };
     expect(completeToSchema(whole, schema)).toEqual(whole);
+  });
+});
+
+describe('fitListsToSchema', () => {
+  test('keeps an evenly spread selection of a list longer than maxItems, nested lists too', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        points: { type: 'array', maxItems: 3, items: { type: 'object', properties: { tags: { type: 'array', maxItems: 1, items: { type: 'string' } } } } },
+        title: { type: 'string' },
+      },
+    };
+    const merged = { title: 't', points: [0, 1, 2, 3, 4, 5, 6].map((n) => ({ n, tags: ['a', 'b'] })) };
+    const fitted = fitListsToSchema(merged, schema) as { points: Array<{ n: number; tags: string[] }>; title: string };
+    expect(fitted.points.map((p) => p.n)).toEqual([0, 3, 6]);
+    expect(fitted.points.every((p) => p.tags.length === 1)).toBe(true);
+    expect(fitted.title).toBe('t');
   });
 });
