@@ -1,5 +1,4 @@
-import { completeToSchema, repairTruncatedJson } from '../../src/gemini/json-repair';
-import { fitListsToSchema } from '../../src/gemini/json-repair';
+import { completeToSchema, fitListsToSchema, repairTruncatedJson } from '../../src/gemini/json-repair';
 
 const schema = {
   type: 'object',
