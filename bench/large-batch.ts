@@ -122,6 +122,8 @@ async function main(): Promise<void> {
           runHistoryEvents: runs,
           workerPeakRssMiB: Math.round(peakRss / 2 ** 20),
           geminiGenerateCalls: standin.stats().totals.generate,
+          // A benchmark with no faults should have no failures: say why, before the folder goes.
+          failures: summary.failures.map((f) => `${f.title}: ${f.errorType ?? ''} ${f.reason}`),
         },
         null,
         2,
