@@ -35,7 +35,7 @@ export const defaultTuning: Required<BatchTuning> = {
   maxPendingChildren: 1000,
   maxStartsPerRun: 400,
   maxHistoryEventsPerRun: 7000,
-  reconcileEverySeconds: 300,
+  reconcileEverySeconds: 60,
 };
 
 /** Children described per reconcile activity, so its payloads stay small. */
