@@ -11,8 +11,8 @@ import { ApiError, GoogleGenAI, MediaResolution, type File as GeminiFile } from 
 import { z } from 'zod';
 import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '../../src/standin';
 
-const keyA = 'AIzaSyA-test-key-value-for-project-a';
-const keyB = 'AIzaSyB-test-key-value-for-project-b';
+const keyA = 'fake-test-key-value-for-project-a';
+const keyB = 'fake-test-key-value-for-project-b';
 
 let standin: GeminiStandin;
 let dir: string;
