@@ -102,8 +102,11 @@ async function main(): Promise<void> {
       .catch(() => undefined); // between runs a query may miss; the next tick will do
   }, 15_000);
 
+  // A failed video's histories are worth reading: keep the work dir (and its server database) then.
+  let keep = false;
   try {
     const summary = (await handle.result()) as BatchSummary;
+    keep = summary.failed > 0;
     const seconds = (Date.now() - started) / 1000;
     clearInterval(ticker);
     const runs = await walkRuns(client, batchId, firstRunId);
@@ -138,7 +141,8 @@ async function main(): Promise<void> {
     await connection.close();
     await standin.close();
     await server.stop();
-    fs.rmSync(root, { recursive: true, force: true });
+    if (keep) console.log(`Kept ${root} for reading the failed videos' histories: temporal server start-dev --db-filename ${path.join(root, 'temporal.db')}`);
+    else fs.rmSync(root, { recursive: true, force: true });
   }
 }
 

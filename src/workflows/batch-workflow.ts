@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { BatchIdAttr, TemplateAttr, VideoStatusAttr, VideoStatusValue } from '../search-attributes';
-import type { BatchInput, BatchTuning, BatchProgress, BatchSummary, PlannedVideo, VideoOutcome } from '../types';
+import { emptyUsage, type BatchInput, type BatchTuning, type BatchProgress, type BatchSummary, type PlannedVideo, type VideoOutcome } from '../types';
 import { discovery, housekeeping } from './activity-proxies';
 import { initialBatchState, inFlightEstimate, progressOf, recordOutcome, summaryOf } from './batch-state';
 import {
@@ -58,7 +58,13 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   const startedHere = new Set<string>();
   let phase: BatchProgress['state'] = state.discovered ? 'running' : 'discovering';
   let startedThisRun = 0;
+  /** Child starts issued and not yet confirmed (or refused) by the server. */
+  let startsInFlight = 0;
+  let startFailure: unknown;
   let toldWaitingToStop = false;
+  /** The page of the video list the window is starting from. */
+  let page: PlannedVideo[] = [];
+  let pageStart = state.cursor;
 
   setHandler(progressQuery, () => progressOf(batchId, state, phase), { description: handlerDescriptions.progress });
   setHandler(
@@ -152,64 +158,100 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   return summary;
 
   async function runWindow(): Promise<void> {
-    const total = state.discovered!.total;
-    let page: PlannedVideo[] = [];
-    let pageStart = state.cursor;
     for (;;) {
-      // Children are started together: awaiting each start alone costs a workflow task per
-      // child, which kept a 40-wide window to about 7 running on a busy machine.
-      const starting: Array<Promise<void>> = [];
-      while (!state.stopReason && state.cursor < total && startedThisRun < tuning.maxStartsPerRun && canStartMore()) {
-        if (state.cursor >= pageStart + page.length) {
-          pageStart = state.cursor;
-          page = await discovery.loadBatchPage({
-            listPath: state.discovered!.listPath,
-            offset: state.cursor,
-            limit: tuning.pageSize,
-            estimateWith:
-              input.maxCostUsd !== undefined
-                ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution, template: input.options.template, templateDirs: input.options.templateDirs }
-                : undefined,
-          });
-          if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
-        }
-        const video = page[state.cursor - pageStart];
-        if (wouldPassBudget(video)) break;
-        // startVideo marks the video pending before its first await, so canStartMore sees it.
-        starting.push(startVideo(video));
-        state.cursor++;
-        startedThisRun++;
-      }
-      await Promise.all(starting);
+      if (startFailure !== undefined) throw startFailure;
+      await startWhatFits();
       if (state.stopReason && !toldWaitingToStop) {
         toldWaitingToStop = true;
         await giveUpWaitingVideos();
       }
       showDetails();
       await reportKeyUsage(false);
-      const noMoreToStart = state.stopReason !== undefined || state.cursor >= total;
-      if (noMoreToStart && Object.keys(state.pending).length === 0) return;
+      if (allDone()) return;
       if (shouldContinueAsNew()) {
+        // A start still in flight would be lost with this run: let each be confirmed first.
+        await condition(() => startsInFlight === 0);
+        if (startFailure !== undefined) throw startFailure;
         await reportKeyUsage(true);
         await condition(allHandlersFinished);
         state.generation++;
         await continueAsNew<typeof BatchWorkflow>({ ...input, carried: state });
       }
-      const before = changeMarker();
+      // Wait on the state itself, never on "something changed since I looked": children can all
+      // finish while this run awaits a page or a start, and then nothing would change again.
       // Also wake for a long history: a batch waiting days for a person still has timers ticking.
-      await condition(() => changeMarker() !== before || shouldContinueAsNew());
+      await condition(
+        () =>
+          startFailure !== undefined ||
+          roomToStart() ||
+          allDone() ||
+          (state.stopReason !== undefined && !toldWaitingToStop) ||
+          keyUsageReportDue(false) ||
+          shouldContinueAsNew(),
+      );
     }
+  }
+
+  /**
+   * Starts videos while the window has room. Starts are not awaited one by one: awaiting each
+   * costs a workflow task per child, and under load a child can finish before its siblings'
+   * starts are even confirmed.
+   */
+  async function startWhatFits(): Promise<void> {
+    const total = state.discovered!.total;
+    while (roomToStart()) {
+      if (state.cursor >= pageStart + page.length) {
+        pageStart = state.cursor;
+        page = await discovery.loadBatchPage({
+          listPath: state.discovered!.listPath,
+          offset: state.cursor,
+          limit: tuning.pageSize,
+          estimateWith:
+            input.maxCostUsd !== undefined
+              ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution, template: input.options.template, templateDirs: input.options.templateDirs }
+              : undefined,
+        });
+        if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
+        // The page load took time: the window may have changed (a cancel, say) meanwhile.
+        continue;
+      }
+      const video = page[state.cursor - pageStart];
+      if (wouldPassBudget(video)) return;
+      // startVideo marks the video pending before its first await, so roomToStart sees it.
+      startsInFlight++;
+      void startVideo(video).then(
+        () => startsInFlight--,
+        (err: unknown) => {
+          startsInFlight--;
+          startFailure ??= err;
+        },
+      );
+      state.cursor++;
+      startedThisRun++;
+    }
+  }
+
+  function roomToStart(): boolean {
+    return !state.stopReason && state.cursor < state.discovered!.total && startedThisRun < tuning.maxStartsPerRun && canStartMore();
+  }
+
+  function allDone(): boolean {
+    const noMoreToStart = state.stopReason !== undefined || state.cursor >= state.discovered!.total;
+    return noMoreToStart && startsInFlight === 0 && Object.keys(state.pending).length === 0;
   }
 
   /**
    * Tokens used per key go to the shared key pool in bulk (every 25 videos' worth of entries, and
    * at the end): one message per key and model instead of one per video keeps the pool light.
    */
+  function keyUsageReportDue(all: boolean): boolean {
+    if (input.keyAliases.length < 2 || Object.keys(state.unreportedTokens ?? {}).length === 0) return false;
+    return all || state.succeeded + state.failed + state.skipped - (state.reportedAt ?? 0) >= 25;
+  }
+
   async function reportKeyUsage(all: boolean): Promise<void> {
+    if (!keyUsageReportDue(all)) return;
     const entries = Object.entries(state.unreportedTokens ?? {});
-    if (input.keyAliases.length < 2 || entries.length === 0) return;
-    const finishedSinceLast = state.succeeded + state.failed + state.skipped - (state.reportedAt ?? 0);
-    if (!all && finishedSinceLast < 25) return;
     state.unreportedTokens = {};
     state.reportedAt = state.succeeded + state.failed + state.skipped;
     const pool = getExternalWorkflowHandle(keyPoolWorkflowId(workflowInfo().taskQueue));
@@ -242,11 +284,6 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
     return info.continueAsNewSuggested || info.historyLength > tuning.maxHistoryEventsPerRun || startedThisRun >= tuning.maxStartsPerRun;
   }
 
-  function changeMarker(): string {
-    const pending = Object.values(state.pending);
-    return `${pending.length}/${pending.filter((p) => p.waiting).length}/${state.stopReason ?? ''}`;
-  }
-
   async function startVideo(video: PlannedVideo): Promise<void> {
     const childId = videoWorkflowId(batchId, video.key);
     const source = video.source.kind === 'file' ? video.source.path : video.source.url;
@@ -277,7 +314,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
             status: 'failed',
             errorType: 'VideoWorkflowFailed',
             reason: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
-            usage: { promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 },
+            usage: emptyUsage(),
             costUsd: 0,
           }),
       );
@@ -285,6 +322,11 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         // Still running from an earlier run of this batch: it reports here by workflow id when done.
         log.info('video already running; waiting for its report', { childId });
+        return;
+      }
+      if (isCancellation(err)) {
+        // The batch was cancelled before the server started this video.
+        recordOutcome(state, childId, { key: video.key, title: video.title, source, status: 'skipped', reason: 'the batch was cancelled before this video started', usage: emptyUsage(), costUsd: 0 });
         return;
       }
       throw err;
@@ -329,9 +371,6 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   }
 
   async function drain(): Promise<void> {
-    while (Object.keys(state.pending).length > 0) {
-      const before = changeMarker();
-      await condition(() => changeMarker() !== before);
-    }
+    await condition(() => startsInFlight === 0 && Object.keys(state.pending).length === 0);
   }
 }
