@@ -5,18 +5,12 @@
  *
  *   npm run bench:keys -- [--rpm 60] [--minutes 3] [--concurrency 60]
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startGeminiStandin } from '../src/standin';
-import { startDevServer } from '../src/temporal/dev-server';
-import { freePort } from '../src/temporal/port';
-import { createWorker } from '../src/worker';
-import { BatchWorkflow } from '../src/workflows';
 import type { ApiKey } from '../src/config';
 import type { BatchInput, BatchSummary } from '../src/types';
+import { BatchWorkflow } from '../src/workflows';
+import { processingOptions } from '../tests/support/harness';
+import { linkSampleVideos, startLocalStack } from './support/local-stack';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,50 +23,25 @@ async function main(): Promise<void> {
   const model = 'gemini-3.8-flash';
   const aliases = ['lab-a', 'lab-b', 'lab-c'];
   const videos = Math.ceil(rpm * aliases.length * minutes);
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-bench-keys-'));
-  const server = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(dir, 'temporal.db') });
-  const standin = await startGeminiStandin({
-    processingMs: 0,
-    keys: aliases.map((name) => ({ name, value: `bench-${name}-0123456789`, limits: { [model]: { rpm } } })),
-  });
   const keys: ApiKey[] = aliases.map((alias) => ({ alias, envVar: alias, value: `bench-${alias}-0123456789`, limits: { [model]: { rpm } } }));
-
-  const videoDir = path.join(dir, 'videos');
-  fs.mkdirSync(videoDir);
-  const sample = path.resolve(__dirname, '..', 'samples', 'color-theory-intro.mp4');
-  for (let i = 0; i < videos; i++) fs.copyFileSync(sample, path.join(videoDir, `v${String(i).padStart(5, '0')}.mp4`));
-
-  const taskQueue = 'bench-keys';
-  const { worker, close } = await createWorker({
-    address: server.address,
-    namespace: 'default',
-    taskQueue,
-    settings: { env: { TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_BASE_URL: standin.url }, file: {} },
+  const stack = await startLocalStack({
+    name: 'keys',
+    taskQueue: 'bench-keys',
+    standin: { processingMs: 0, keys: keys.map((k) => ({ name: k.alias, value: k.value, limits: { [model]: { rpm } } })) },
     keys,
-    deps: { filePollMs: 50 },
     workerOptions: { maxConcurrentActivityTaskExecutions: 100 },
   });
-  const running = worker.run();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const { client, standin, taskQueue } = stack;
+  const videoDir = linkSampleVideos(stack.dir, videos, 'v');
   const input: BatchInput = {
     batchId: 'bench-keys',
     label: 'bench',
     sources: { inputs: [videoDir], listFiles: [], recursive: false, include: [], exclude: [] },
-    options: {
+    options: processingOptions(path.join(stack.dir, 'out'), {
       template: 'summary_report',
-      templateParams: {},
       models: [model],
-      outputDir: path.join(dir, 'out'),
-      outputPattern: '{template}/{name}.md',
-      templateDirs: [],
-      force: false,
-      keepUploads: false,
-      failureGraceSeconds: 0,
       rateLimitedModels: Object.fromEntries(aliases.map((a) => [a, [model]])),
-    },
+    }),
     concurrency: arg('concurrency', 60),
     keyAliases: aliases,
   };
@@ -94,13 +63,7 @@ async function main(): Promise<void> {
   console.log(`requests answered 429: ${calls.filter((e) => e.status === 429).length} of ${calls.length} = ${(share429 * 100).toFixed(2)} %`);
   for (const a of aliases) console.log(`  ${a}: ${calls.filter((e) => e.key === a && e.status === 200).length} analyses`);
 
-  worker.shutdown();
-  await running;
-  await close();
-  await connection.close();
-  await standin.close();
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await stack.stop();
 }
 
 main().catch((err: unknown) => {

@@ -5,18 +5,13 @@
  * is still hashed, uploaded and written as a file of its own). Prints throughput, the longest
  * history of any batch run (walking the continue-as-new chain), the number of runs and peak RSS.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startGeminiStandin } from '../src/standin';
-import { startDevServer } from '../src/temporal/dev-server';
-import { freePort } from '../src/temporal/port';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { BatchInput, BatchProgress, BatchSummary } from '../src/types';
-import { createWorker } from '../src/worker';
 import { BatchWorkflow } from '../src/workflows';
 import { progressQuery } from '../src/workflows/definitions';
+import { processingOptions } from '../tests/support/harness';
+import { linkSampleVideos, startLocalStack } from './support/local-stack';
 
 function argValue(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,49 +36,23 @@ async function walkRuns(client: Client, workflowId: string, firstRunId: string):
 async function main(): Promise<void> {
   const videos = argValue('videos', 10_000);
   const concurrency = argValue('concurrency', 40);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-bench-batch-'));
-  const sample = path.resolve(__dirname, '..', 'samples', 'color-theory-intro.mp4');
-  const videoDir = path.join(root, 'videos');
-  fs.mkdirSync(videoDir);
-  for (let i = 0; i < videos; i++) fs.linkSync(sample, path.join(videoDir, `clip-${String(i).padStart(5, '0')}.mp4`));
-
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const port = await freePort();
-  const server = await startDevServer({ port, headless: true, dbFile: path.join(root, 'temporal.db') });
-  const standin = await startGeminiStandin({ processingMs: 0, latencyMs: 0, logLimit: 100 });
-  const address = server.address;
-  const taskQueue = 'bench-large-batch';
-  const { worker, close } = await createWorker({
-    address,
-    namespace: 'default',
-    taskQueue,
-    settings: { env: { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_BASE_URL: standin.url }, file: {} },
+  const stack = await startLocalStack({
+    name: 'batch',
+    taskQueue: 'bench-large-batch',
+    standin: { processingMs: 0, latencyMs: 0, logLimit: 100 },
     keys: [{ alias: 'default', envVar: 'GEMINI_API_KEY', value: 'bench-key-0123456789', limits: {} }],
-    deps: { filePollMs: 50 },
   });
-  const running = worker.run();
-  // The worker runs in this process, so this process's RSS is the worker's (plus a small client).
+  const { client, standin, taskQueue, dir: root, address } = stack;
+  const videoDir = linkSampleVideos(root, videos);
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
 
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
   const batchId = `bench-${Date.now().toString(36)}`;
   const input: BatchInput = {
     batchId,
     label: `${videos} benchmark videos`,
     sources: { inputs: [videoDir], listFiles: [], recursive: false, include: [], exclude: [] },
-    options: {
-      template: 'summary_report',
-      templateParams: {},
-      models: ['gemini-3.5-flash-lite'],
-      outputDir: path.join(root, 'out'),
-      outputPattern: '{template}/{name}.md',
-      templateDirs: [],
-      force: false,
-      keepUploads: false,
-      failureGraceSeconds: 0,
-    },
+    options: processingOptions(path.join(root, 'out'), { template: 'summary_report', models: ['gemini-3.5-flash-lite'] }),
     concurrency,
     keyAliases: ['default'],
   };
@@ -135,14 +104,8 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(ticker);
     clearInterval(sampler);
-    worker.shutdown();
-    await running;
-    await close();
-    await connection.close();
-    await standin.close();
-    await server.stop();
+    await stack.stop({ keepDir: keep });
     if (keep) console.log(`Kept ${root} for reading the failed videos' histories: temporal server start-dev --db-filename ${path.join(root, 'temporal.db')}`);
-    else fs.rmSync(root, { recursive: true, force: true });
   }
 }
 

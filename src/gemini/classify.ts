@@ -133,12 +133,16 @@ export function classifyGeminiError(err: unknown, ctx: ClassifyContext): Applica
       case 500:
       case 502:
       case 503:
-      case 504:
+      case 504: {
+        // A RetryInfo on a server error is rare but binding: wait as long as the server asked.
+        const delayMs = parseDurationMs(detailOfType(body, 'google.rpc.RetryInfo')?.retryDelay);
         return ApplicationFailure.create({
           type: FailureType.Transient,
-          message: `Gemini is having trouble${modelText} (${err.status} ${status}): ${detail}. Retrying with backoff.`,
+          message: `Gemini is having trouble${modelText} (${err.status} ${status}): ${detail}. ${delayMs === undefined ? 'Retrying with backoff.' : `Retrying in ${Math.ceil(delayMs / 1000)} s as the server asked.`}`,
+          nextRetryDelay: delayMs,
           details: [{ httpStatus: err.status, model: ctx.model }],
         });
+      }
       default:
         if (err.status >= 500) {
           return ApplicationFailure.create({ type: FailureType.Transient, message: `Gemini error ${err.status}: ${detail}` });

@@ -98,8 +98,14 @@ export function internal(code = 500): HttpError {
   );
 }
 
-export function unavailable(code = 503): HttpError {
-  return apiError(code, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
+/** With `retryMs`, the answer carries a RetryInfo, as Google's APIs may on any retryable error. */
+export function unavailable(code = 503, retryMs?: number): HttpError {
+  const details = retryMs === undefined ? undefined : [retryInfo(retryMs)];
+  return apiError(code, 'UNAVAILABLE', 'The model is overloaded. Please try again later.', details);
+}
+
+function retryInfo(retryMs: number): Record<string, unknown> {
+  return { '@type': typeUrl.retryInfo, retryDelay: `${Math.max(1, Math.ceil(retryMs / 1000))}s` };
 }
 
 export function deadline(code = 504): HttpError {
@@ -155,9 +161,7 @@ export function quotaExceeded(violations: QuotaViolation[], retryMs?: number, co
       })),
     },
   ];
-  if (retryMs !== undefined) {
-    details.push({ '@type': typeUrl.retryInfo, retryDelay: `${Math.max(1, Math.ceil(retryMs / 1000))}s` });
-  }
+  if (retryMs !== undefined) details.push(retryInfo(retryMs));
   return apiError(code, 'RESOURCE_EXHAUSTED', message, details);
 }
 
@@ -229,7 +233,7 @@ export function faultError(
     case 'internal':
       return internal(code);
     case 'unavailable':
-      return unavailable(code);
+      return unavailable(code, action.retryDelaySeconds !== undefined ? action.retryDelaySeconds * 1000 : undefined);
     case 'deadline':
       return deadline(code);
   }

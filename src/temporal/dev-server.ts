@@ -56,6 +56,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: options.detached ?? false });
   if (typeof out === 'number') fs.closeSync(out);
   if (options.detached) child.unref();
+  else {
+    // An attached server is this process's to stop: never leave one running after an early exit.
+    const killOnExit = () => child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
+  }
 
   const address = `127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => {

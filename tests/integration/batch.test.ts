@@ -1,37 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
-import { batchInput, connectTestClient, historiesText, makeVideoFolder, startTestWorker, tempDir, testKeys, uniqueId, type RunningWorker } from '../support/harness';
+import { batchInput, historiesText, makeVideoFolder, tempDir, testKeys, uniqueId, useWorkerRig } from '../support/harness';
 
 /** Real Temporal dev server, real worker, real @google/genai SDK over HTTP to the stand-in. */
 describe('a batch end to end', () => {
-  const taskQueue = uniqueId('batch-e2e');
   const keyValue = `AIzaFAKE-${uniqueId('key')}-do-not-leak`;
-  let standin: GeminiStandin;
-  let worker: RunningWorker;
-  let client: Client;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    standin = await startGeminiStandin({ processingMs: 50 });
-    worker = await startTestWorker(taskQueue, standin.url, testKeys(keyValue));
-    ({ client, connection } = await connectTestClient());
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
-  });
-
-  beforeEach(() => {
-    standin.resetStats();
-    standin.clearFaults();
-  });
+  const rig = useWorkerRig('batch-e2e', { processingMs: 50 }, testKeys(keyValue));
+  const { taskQueue } = rig;
 
   function frontmatterOf(file: string): Record<string, unknown> {
     const text = fs.readFileSync(file, 'utf8');
@@ -44,7 +22,7 @@ describe('a batch end to end', () => {
     const videos = makeVideoFolder(5, { 'notes.txt': 'not a video', 'cover.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
     const output = tempDir('out');
     const batchId = uniqueId('five');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output)],
@@ -69,7 +47,7 @@ describe('a batch end to end', () => {
       expect(fm.tokens).toBeTruthy();
     }
 
-    const stats = standin.stats();
+    const stats = rig.standin.stats();
     const perVideo = Object.values(stats.byVideo);
     expect(perVideo).toHaveLength(5);
     for (const v of perVideo) {
@@ -83,9 +61,9 @@ describe('a batch end to end', () => {
   test('a video whose analysis fails for good ends as failed with its reason; the others succeed', async () => {
     const videos = makeVideoFolder(3);
     const output = tempDir('out');
-    standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'finish', reason: 'SAFETY' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'finish', reason: 'SAFETY' } });
     const batchId = uniqueId('one-bad');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output)],
@@ -95,7 +73,7 @@ describe('a batch end to end', () => {
     expect(summary.failures[0]).toMatchObject({ title: expect.stringMatching(/lesson 02/i), errorType: 'GeminiContentBlocked' });
     expect(summary.failures[0].reason).toMatch(/SAFETY/);
     // not retried: a withheld answer stays withheld
-    const bad = Object.entries(standin.stats().byVideo).find(([name]) => name.includes('lesson-02'));
+    const bad = Object.entries(rig.standin.stats().byVideo).find(([name]) => name.includes('lesson-02'));
     expect(bad?.[1].generateCalls).toBe(1);
     expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-02.md'))).toBe(false);
     expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-01.md'))).toBe(true);
@@ -105,16 +83,16 @@ describe('a batch end to end', () => {
     const videos = makeVideoFolder(2);
     const output = tempDir('out');
     // An invalid-key answer is the likeliest place for a key to leak into an error message.
-    standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'http', status: 400, kind: 'invalid-key' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'http', status: 400, kind: 'invalid-key' } });
     const batchId = uniqueId('secret');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output)],
     });
     expect(summary.failures[0]?.errorType).toBe('GeminiInvalidApiKey');
     expect(summary.failures[0]?.reason).toContain('"default"');
-    const text = await historiesText(client, batchId);
+    const text = await historiesText(rig.client, batchId);
     expect(text.length).toBeGreaterThan(1000);
     expect(text).toContain('lesson-01'); // the search does see decoded payloads
     expect(text).not.toContain(keyValue);

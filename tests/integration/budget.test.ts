@@ -1,31 +1,15 @@
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
 import { getModel, loadCatalog } from '../../src/gemini/catalog';
 import { estimateForVideo } from '../../src/gemini/estimate';
 import { probeDuration } from '../../src/media/probe';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
 import { TemplateRegistry } from '../../src/templates';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
-import { batchInput, connectTestClient, makeVideoFolder, startTestWorker, tempDir, uniqueId, type RunningWorker } from '../support/harness';
+import { batchInput, makeVideoFolder, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
 describe('--max-cost', () => {
-  const taskQueue = uniqueId('budget');
-  let standin: GeminiStandin;
-  let worker: RunningWorker;
-  let client: Client;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    standin = await startGeminiStandin({ processingMs: 20 });
-    worker = await startTestWorker(taskQueue, standin.url);
-    ({ client, connection } = await connectTestClient());
-  });
-  afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
-  });
+  const rig = useWorkerRig('budget', { processingMs: 20 });
+  const { taskQueue } = rig;
 
   test('stops starting videos once spent plus in-flight estimates would pass the budget, and says so', async () => {
     const videos = makeVideoFolder(4); // all copies of 12-20 s samples; lesson-01 is the 12 s one
@@ -35,7 +19,7 @@ describe('--max-cost', () => {
     // Room for the first video's estimate, not for a second one in flight beside it.
     const maxCostUsd = oneVideo * 1.5;
     const batchId = uniqueId('budget');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], tempDir('out'), { concurrency: 2, maxCostUsd })],
@@ -45,6 +29,6 @@ describe('--max-cost', () => {
     expect(summary.notStarted).toBeGreaterThanOrEqual(1);
     expect(summary.succeeded + (summary.notStarted ?? 0)).toBe(4);
     expect(summary.costUsd).toBeLessThanOrEqual(maxCostUsd);
-    expect(Object.keys(standin.stats().byVideo)).toHaveLength(summary.succeeded);
+    expect(Object.keys(rig.standin.stats().byVideo)).toHaveLength(summary.succeeded);
   });
 });

@@ -1,36 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { BatchProgress, BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../src/workflows/definitions';
-import { batchInput, connectTestClient, makeVideoFolder, startTestWorker, tempDir, uniqueId, waitFor, type RunningWorker } from '../support/harness';
+import { batchInput, makeVideoFolder, tempDir, uniqueId, waitFor, useWorkerRig } from '../support/harness';
 
 /** What a person does to a batch through its handlers: retry, skip, cancel; and a child terminated behind its back. */
 describe('a batch driven through its handlers', () => {
-  const taskQueue = uniqueId('durability-handlers');
-  let standin: GeminiStandin;
-  let worker: RunningWorker;
-  let client: Client;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    standin = await startGeminiStandin({ processingMs: 50 });
-    worker = await startTestWorker(taskQueue, standin.url);
-    ({ client, connection } = await connectTestClient());
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
-  });
-
-  beforeEach(() => {
-    standin.resetStats();
-    standin.clearFaults();
-  });
+  const rig = useWorkerRig('durability-handlers', { processingMs: 50 });
+  const { taskQueue } = rig;
 
   const progressOf = (handle: WorkflowHandle) => handle.query(progressQuery) as Promise<BatchProgress>;
   const childIdOf = (ids: string[], name: string) => {
@@ -41,7 +20,7 @@ describe('a batch driven through its handlers', () => {
 
   async function needingAttention(batchId: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const wf of client.workflow.list({ query: `BatchId = "${batchId}" AND VideoStatus = "NeedsAttention"` })) ids.push(wf.workflowId);
+    for await (const wf of rig.client.workflow.list({ query: `BatchId = "${batchId}" AND VideoStatus = "NeedsAttention"` })) ids.push(wf.workflowId);
     return ids.sort();
   }
 
@@ -49,10 +28,10 @@ describe('a batch driven through its handlers', () => {
     const videos = makeVideoFolder(3);
     const output = tempDir('out');
     for (const video of ['lesson-01', 'lesson-02']) {
-      standin.addFault({ route: 'generate', match: { video }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
+      rig.standin.addFault({ route: 'generate', match: { video }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
     }
     const batchId = uniqueId('attention');
-    const handle = await client.workflow.start(BatchWorkflow, {
+    const handle = await rig.client.workflow.start(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 600 })],
@@ -65,15 +44,15 @@ describe('a batch driven through its handlers', () => {
     expect(progress).toMatchObject({ total: 3, waiting: 2 });
     expect(progress.running).toBeLessThanOrEqual(1); // waiting videos are not counted as running
 
-    await client.workflow.getHandle(childIdOf(waiting, 'lesson-01')).signal(retrySignal);
-    await client.workflow.getHandle(childIdOf(waiting, 'lesson-02')).signal(skipSignal, { reason: 'not needed this term' });
+    await rig.client.workflow.getHandle(childIdOf(waiting, 'lesson-01')).signal(retrySignal);
+    await rig.client.workflow.getHandle(childIdOf(waiting, 'lesson-02')).signal(skipSignal, { reason: 'not needed this term' });
     const summary = (await handle.result()) as BatchSummary;
 
     expect(summary).toMatchObject({ total: 3, succeeded: 2, skipped: 1, failed: 0 });
     expect(summary.skippedVideos).toEqual([expect.objectContaining({ title: expect.stringMatching(/lesson 02/i), reason: 'not needed this term' })]);
     expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-01.md'))).toBe(true);
     expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-02.md'))).toBe(false);
-    const byVideo = Object.entries(standin.stats().byVideo);
+    const byVideo = Object.entries(rig.standin.stats().byVideo);
     const calls = (name: string) => byVideo.find(([k]) => k.includes(name))?.[1];
     // The retry asked Gemini again exactly once; the skipped video was never asked again.
     expect(calls('lesson-01')).toMatchObject({ generateCalls: 2, generateSucceeded: 1 });
@@ -84,10 +63,10 @@ describe('a batch driven through its handlers', () => {
   test('with a short grace period and nobody acting, the video ends failed', async () => {
     const videos = makeVideoFolder(1);
     const output = tempDir('out');
-    standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
     const batchId = uniqueId('grace');
     const started = Date.now();
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 3 })],
@@ -95,15 +74,15 @@ describe('a batch driven through its handlers', () => {
     expect(summary).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
     expect(summary.failures[0]).toMatchObject({ errorType: 'GeminiContentBlocked', reason: expect.stringMatching(/SAFETY/) });
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000); // it did wait out the grace period
-    expect(Object.values(standin.stats().byVideo)[0]?.generateCalls).toBe(1);
+    expect(Object.values(rig.standin.stats().byVideo)[0]?.generateCalls).toBe(1);
   });
 
   test('cancel stops new videos; those in flight finish; the summary says so', async () => {
     const videos = makeVideoFolder(8);
     const output = tempDir('out');
-    standin.addFault({ route: 'generate', action: { type: 'delay', ms: 2000 } });
+    rig.standin.addFault({ route: 'generate', action: { type: 'delay', ms: 2000 } });
     const batchId = uniqueId('cancel');
-    const handle = await client.workflow.start(BatchWorkflow, {
+    const handle = await rig.client.workflow.start(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output, { concurrency: 2 })],
@@ -120,7 +99,7 @@ describe('a batch driven through its handlers', () => {
     expect(summary.succeeded).toBe(8 - (summary.notStarted ?? 0));
     const written = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'));
     expect(written).toHaveLength(summary.succeeded);
-    expect(Object.keys(standin.stats().byVideo)).toHaveLength(summary.succeeded);
+    expect(Object.keys(rig.standin.stats().byVideo)).toHaveLength(summary.succeeded);
     const report = fs.readFileSync(summary.reportPath!, 'utf8');
     expect(report).toContain(`${summary.notStarted} videos not started`);
   });
@@ -129,9 +108,9 @@ describe('a batch driven through its handlers', () => {
     const videos = makeVideoFolder(3);
     const output = tempDir('out');
     // lesson-01 stays in its analysis long enough to be carried over and terminated.
-    standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, action: { type: 'delay', ms: 20_000 } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, action: { type: 'delay', ms: 20_000 } });
     const batchId = uniqueId('reconcile');
-    const handle = await client.workflow.start(BatchWorkflow, {
+    const handle = await rig.client.workflow.start(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [{ ...batchInput(batchId, [videos], output, { concurrency: 2 }), tuning: { maxStartsPerRun: 2, reconcileEverySeconds: 2 } }],
@@ -140,7 +119,7 @@ describe('a batch driven through its handlers', () => {
     let key: string | undefined;
     await waitFor(async () => (key = (await childKeys(batchId)).find((k) => k.includes('lesson-01'))) !== undefined, 30_000, 'lesson-01 in visibility');
     const stuck = `${batchId}/${key}`;
-    await client.workflow.getHandle(stuck).terminate('terminated from the UI');
+    await rig.client.workflow.getHandle(stuck).terminate('terminated from the UI');
     const summary = (await handle.result()) as BatchSummary;
 
     expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
@@ -150,7 +129,7 @@ describe('a batch driven through its handlers', () => {
 
   async function childKeys(batchId: string): Promise<string[]> {
     const keys: string[] = [];
-    for await (const wf of client.workflow.list({ query: `BatchId = "${batchId}"` })) keys.push(wf.workflowId.slice(batchId.length + 1));
+    for await (const wf of rig.client.workflow.list({ query: `BatchId = "${batchId}"` })) keys.push(wf.workflowId.slice(batchId.length + 1));
     return keys;
   }
 });

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import type { Client } from '@temporalio/client';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { defaultTuning } from '../../src/workflows/batch-workflow';
-import { batchInput, connectTestClient, makeVideoFolder, samplesDir, startTestWorker, tempDir, uniqueId, type RunningWorker } from '../support/harness';
+import { batchInput, makeVideoFolder, samplesDir, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
 /** Every run of a workflow id (each continue-as-new generation is a run of its own in visibility). */
 async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId: string; events: number }>> {
@@ -17,45 +16,25 @@ async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId
 }
 
 describe('a batch at scale and under a storm of server errors', () => {
-  const taskQueue = uniqueId('durability-scale');
-  let standin: GeminiStandin;
-  let worker: RunningWorker;
-  let client: Client;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    standin = await startGeminiStandin({ processingMs: 0, latencyMs: 0 });
-    worker = await startTestWorker(taskQueue, standin.url);
-    ({ client, connection } = await connectTestClient());
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
-  });
-
-  beforeEach(() => {
-    standin.resetStats();
-    standin.clearFaults();
-  });
+  const rig = useWorkerRig('durability-scale', { processingMs: 0, latencyMs: 0 });
+  const { taskQueue } = rig;
 
   test('500s, 503s and slow answers: every video succeeds and none is analysed twice', async () => {
     const videos = makeVideoFolder(6);
     const output = tempDir('out');
-    standin.addFault({ route: 'any', probability: 0.3, action: { type: 'delay', ms: 1500 } });
-    standin.addFault({ route: 'generate', probability: 0.25, action: { type: 'http', status: 503 } });
-    standin.addFault({ route: 'generate', probability: 0.2, action: { type: 'http', status: 500 } });
-    standin.addFault({ route: 'upload.start', probability: 0.25, action: { type: 'http', status: 503 } });
+    rig.standin.addFault({ route: 'any', probability: 0.3, action: { type: 'delay', ms: 1500 } });
+    rig.standin.addFault({ route: 'generate', probability: 0.25, action: { type: 'http', status: 503 } });
+    rig.standin.addFault({ route: 'generate', probability: 0.2, action: { type: 'http', status: 500 } });
+    rig.standin.addFault({ route: 'upload.start', probability: 0.25, action: { type: 'http', status: 503 } });
     const batchId = uniqueId('storm');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output, { concurrency: 3 })],
     });
 
     expect(summary).toMatchObject({ total: 6, succeeded: 6, failed: 0 });
-    const stats = standin.stats();
+    const stats = rig.standin.stats();
     // The storm did happen...
     expect((stats.byStatus['500'] ?? 0) + (stats.byStatus['503'] ?? 0)).toBeGreaterThan(0);
     // ...and every video was paid for exactly once.
@@ -81,7 +60,7 @@ describe('a batch at scale and under a storm of server errors', () => {
     for (let i = 0; i < count; i++) fs.copyFileSync(sample, path.join(videos, `clip-${String(i).padStart(4, '0')}.mp4`));
     const output = tempDir('out');
     const batchId = uniqueId('many');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [{ ...batchInput(batchId, [videos], output, { concurrency: 20 }), tuning }],
@@ -91,12 +70,12 @@ describe('a batch at scale and under a storm of server errors', () => {
     const report = JSON.parse(fs.readFileSync(path.join(path.dirname(summary.reportPath!), 'report.json'), 'utf8')) as { videos: unknown[] };
     expect(report.videos).toHaveLength(count);
     expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(count);
-    for (const v of Object.values(standin.stats().byVideo)) expect(v.generateSucceeded).toBe(1);
+    for (const v of Object.values(rig.standin.stats().byVideo)) expect(v.generateSucceeded).toBe(1);
 
-    const runs = await runsOf(client, batchId);
+    const runs = await runsOf(rig.client, batchId);
     expect(runs.length).toBeGreaterThanOrEqual(count / tuning.maxStartsPerRun);
     for (const run of runs) {
-      const history = await client.workflow.getHandle(batchId, run.runId).fetchHistory();
+      const history = await rig.client.workflow.getHandle(batchId, run.runId).fetchHistory();
       const events = history.events?.length ?? 0;
       // Each start brings its own start, report and workflow-task events; at the default page the run must still fit.
       expect((events / tuning.maxStartsPerRun) * defaultTuning.maxStartsPerRun).toBeLessThan(10_000);

@@ -1,30 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import type { ApiKey } from '../../src/config';
-import { startGeminiStandin, type GeminiStandin, type VideoStats } from '../../src/standin';
+import { unavailableAfterAttempts } from '../../src/gemini/classify';
+import type { VideoStats } from '../../src/standin';
 import type { ProcessingOptions, VideoOutcome } from '../../src/types';
 import { VideoWorkflow } from '../../src/workflows';
 import { videoStatusQuery } from '../../src/workflows/definitions';
-import {
-  connectTestClient,
-  historiesText,
-  processingOptions,
-  samplesDir,
-  startTestWorker,
-  tempDir,
-  uniqueId,
-  waitFor,
-  type RunningWorker,
-} from '../support/harness';
+import { historiesText, processingOptions, samplesDir, tempDir, uniqueId, waitFor, useWorkerRig } from '../support/harness';
 
 /**
  * One row of the "every Gemini outcome" table per test: a real VideoWorkflow on a real worker,
  * the real SDK over HTTP to the stand-in, whose faults play Gemini's answers.
  */
 describe('every Gemini outcome is classified and handled', () => {
-  const taskQueue = uniqueId('gemini-outcomes');
   const idPrefix = uniqueId('outcomes');
   const secret = (name: string) => `AIzaFAKE-${name}-${uniqueId('v')}-do-not-leak`;
   const keys: ApiKey[] = [
@@ -32,31 +21,12 @@ describe('every Gemini outcome is classified and handled', () => {
     { alias: 'secondary', envVar: 'GEMINI_API_KEY_2', value: secret('secondary'), limits: {} },
     { alias: 'revoked', envVar: 'GEMINI_API_KEY_3', value: secret('revoked'), limits: {} },
   ];
-  let standin: GeminiStandin;
-  let worker: RunningWorker;
-  let client: Client;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    standin = await startGeminiStandin({
+  const rig = useWorkerRig('gemini-outcomes', {
       processingMs: 50,
       latencyMs: 5,
       keys: keys.map((k) => ({ name: k.alias, value: k.value, valid: k.alias !== 'revoked' })),
-    });
-    worker = await startTestWorker(taskQueue, standin.url, keys);
-    ({ client, connection } = await connectTestClient());
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
-  });
-
-  beforeEach(() => {
-    standin.resetStats();
-    standin.clearFaults();
-  });
+    }, keys);
+  const { taskQueue } = rig;
 
   /** A fresh copy of the small sample under a name no other test uses (the stand-in counts by it). */
   function video(key: string) {
@@ -68,7 +38,7 @@ describe('every Gemini outcome is classified and handled', () => {
 
   function start(key: string, options: Partial<ProcessingOptions> = {}, keyAliases = ['primary']) {
     const outputDir = tempDir('out');
-    const handle = client.workflow.start(VideoWorkflow, {
+    const handle = rig.client.workflow.start(VideoWorkflow, {
       workflowId: `${idPrefix}/${key}`,
       taskQueue,
       args: [{ item: video(key), options: processingOptions(outputDir, options), keyAliases }],
@@ -81,7 +51,7 @@ describe('every Gemini outcome is classified and handled', () => {
     return (await handle).result();
   }
 
-  const statsOf = (key: string): VideoStats => standin.stats().byVideo[key] ?? ({} as VideoStats);
+  const statsOf = (key: string): VideoStats => rig.standin.stats().byVideo[key] ?? ({} as VideoStats);
 
   function frontmatterOf(file: string): Record<string, unknown> {
     const match = /^---\n([\s\S]*?)\n---\n/.exec(fs.readFileSync(file, 'utf8'));
@@ -91,7 +61,7 @@ describe('every Gemini outcome is classified and handled', () => {
 
   /** Milliseconds between the generate calls the stand-in answered for a video. */
   function generateGaps(key: string): number[] {
-    const times = standin.stats().log.filter((e) => e.route === 'generate' && e.video?.includes(key)).map((e) => e.at);
+    const times = rig.standin.stats().log.filter((e) => e.route === 'generate' && e.video?.includes(key)).map((e) => e.at);
     return times.slice(1).map((t, i) => t - times[i]);
   }
 
@@ -108,28 +78,28 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('429 per minute: retried after the server’s retryDelay, not the policy’s 10 s backoff', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'per-minute' }, times: 1, action: { type: 'http', kind: 'quota-minute', retryDelaySeconds: 2 } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'per-minute' }, times: 1, action: { type: 'http', kind: 'quota-minute', retryDelaySeconds: 2 } });
     const outcome = await run('per-minute');
     expect(outcome.status).toBe('succeeded');
     expect(statsOf('per-minute')).toMatchObject({ generateCalls: 2, generateSucceeded: 1 });
     const [gap] = generateGaps('per-minute');
     expect(gap).toBeGreaterThanOrEqual(1_900);
     expect(gap).toBeLessThan(8_000);
-    expect(await historiesText(client, `${idPrefix}/per-minute`)).toContain('GeminiQuotaPerMinute');
+    expect(await historiesText(rig.client, `${idPrefix}/per-minute`)).toContain('GeminiQuotaPerMinute');
   });
 
   test('429 per day with two keys: the work moves to the second key and is uploaded again there', async () => {
-    standin.addFault({ route: 'generate', match: { key: 'primary' }, action: { type: 'http', kind: 'quota-day' } });
+    rig.standin.addFault({ route: 'generate', match: { key: 'primary' }, action: { type: 'http', kind: 'quota-day' } });
     const outcome = await run('per-day', {}, ['primary', 'secondary']);
     expect(outcome.status).toBe('succeeded');
-    const byKey = standin.stats().byKey;
+    const byKey = rig.standin.stats().byKey;
     expect(byKey.primary).toMatchObject({ 'upload.start': 1, generate: 1 }); // not retried with the exhausted key
     expect(byKey.secondary).toMatchObject({ 'upload.start': 1, generate: 1 });
     expect(statsOf('per-day')).toMatchObject({ uploadsCompleted: 2, generateSucceeded: 1 });
   });
 
   test('429 per day with the only key: the video waits durably for the reset instead of failing', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'day-wait' }, action: { type: 'http', kind: 'quota-day' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'day-wait' }, action: { type: 'http', kind: 'quota-day' } });
     const { handle: started } = start('day-wait');
     const handle = await started;
     try {
@@ -149,27 +119,41 @@ describe('every Gemini outcome is classified and handled', () => {
     expect(outcome).toMatchObject({ status: 'failed', errorType: 'GeminiInvalidApiKey' });
     expect(outcome.reason).toContain('"revoked"');
     expect(outcome.reason).not.toContain(keys[2].value);
-    expect(standin.stats().byKey.revoked).toEqual({ 'upload.start': 1 });
+    expect(rig.standin.stats().byKey.revoked).toEqual({ 'upload.start': 1 });
   });
 
   test('403 on a file during analysis: the video is uploaded again, then analysed', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'expired' }, times: 1, action: { type: 'http', kind: 'permission-denied' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'expired' }, times: 1, action: { type: 'http', kind: 'permission-denied' } });
     const outcome = await run('expired');
     expect(outcome.status).toBe('succeeded');
     expect(statsOf('expired')).toMatchObject({ uploadsCompleted: 2, generateCalls: 2, generateSucceeded: 1 });
   });
 
   test('unknown or retired model (404): the next model of the chain is used and recorded in the frontmatter', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'retired', model: 'gemini-3.8-flash' }, action: { type: 'http', kind: 'not-found' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'retired', model: 'gemini-3.8-flash' }, action: { type: 'http', kind: 'not-found' } });
     const outcome = await run('retired');
     expect(outcome).toMatchObject({ status: 'succeeded', model: 'gemini-3.5-flash-lite' });
     expect(frontmatterOf(outcome.outputPath!).model).toBe('gemini-3.5-flash-lite');
     expect(statsOf('retired')).toMatchObject({ generateCalls: 2, generateSucceeded: 1, lastModel: 'gemini-3.5-flash-lite' });
   });
 
+  test('503 on every try: after a few attempts the model counts as unavailable and the next model is used', async () => {
+    // The server's RetryInfo (1 s) keeps this quick; without one the policy's backoff would take about 70 s.
+    rig.standin.addFault({ route: 'generate', match: { video: 'overloaded', model: 'gemini-3.8-flash' }, action: { type: 'http', status: 503, retryDelaySeconds: 1 } });
+    const outcome = await run('overloaded');
+    expect(outcome).toMatchObject({ status: 'succeeded', model: 'gemini-3.5-flash-lite' });
+    expect(frontmatterOf(outcome.outputPath!).model).toBe('gemini-3.5-flash-lite');
+    expect(statsOf('overloaded')).toMatchObject({ generateCalls: unavailableAfterAttempts + 1, generateSucceeded: 1, lastModel: 'gemini-3.5-flash-lite' });
+    // Paced by the server's retryDelay, not a tight loop and not the policy's 10 s.
+    for (const gap of generateGaps('overloaded').slice(0, unavailableAfterAttempts - 1)) {
+      expect(gap).toBeGreaterThanOrEqual(900);
+      expect(gap).toBeLessThan(9_000);
+    }
+  });
+
   test('500 then 503: retried with backoff, then succeeds', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'flaky' }, times: 1, action: { type: 'http', status: 500 } });
-    standin.addFault({ route: 'generate', match: { video: 'flaky' }, times: 1, action: { type: 'http', status: 503 } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'flaky' }, times: 1, action: { type: 'http', status: 500 } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'flaky' }, times: 1, action: { type: 'http', status: 503 } });
     const outcome = await run('flaky');
     expect(outcome).toMatchObject({ status: 'succeeded', model: 'gemini-3.8-flash' });
     expect(statsOf('flaky')).toMatchObject({ generateCalls: 3, generateSucceeded: 1 });
@@ -180,7 +164,7 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('file state FAILED: the video fails with a reason a person understands, and is not retried', async () => {
-    standin.addFault({ route: 'upload.chunk', match: { video: 'broken' }, action: { type: 'file-failed', message: 'unsupported codec' } });
+    rig.standin.addFault({ route: 'upload.chunk', match: { video: 'broken' }, action: { type: 'file-failed', message: 'unsupported codec' } });
     const outcome = await run('broken');
     expect(outcome).toMatchObject({ status: 'failed', errorType: 'GeminiVideoProcessingFailed' });
     expect(outcome.reason).toMatch(/Gemini could not process this video/);
@@ -188,9 +172,9 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('blocked prompt, SAFETY, RECITATION and PROHIBITED_CONTENT fail with that reason after one call', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'blocked-prompt' }, action: { type: 'blocked-prompt', reason: 'SAFETY' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'blocked-prompt' }, action: { type: 'blocked-prompt', reason: 'SAFETY' } });
     for (const reason of ['SAFETY', 'RECITATION', 'PROHIBITED_CONTENT'] as const) {
-      standin.addFault({ route: 'generate', match: { video: `finish-${reason}` }, action: { type: 'finish', reason } });
+      rig.standin.addFault({ route: 'generate', match: { video: `finish-${reason}` }, action: { type: 'finish', reason } });
     }
     const keysToRun = ['blocked-prompt', 'finish-SAFETY', 'finish-RECITATION', 'finish-PROHIBITED_CONTENT'];
     const outcomes = await Promise.all(keysToRun.map((k) => run(k)));
@@ -206,7 +190,7 @@ describe('every Gemini outcome is classified and handled', () => {
 
   test('MAX_TOKENS: asked again once with a larger limit, which is enough', async () => {
     // comprehensive_lesson asks for 32768 tokens; a limit below 40000 is cut short.
-    standin.addFault({ route: 'generate', match: { video: 'long-answer' }, action: { type: 'max-tokens-below', tokens: 40_000 } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'long-answer' }, action: { type: 'max-tokens-below', tokens: 40_000 } });
     const outcome = await run('long-answer');
     expect(outcome.status).toBe('succeeded');
     expect(outcome.truncated).toBe(false);
@@ -215,7 +199,7 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('MAX_TOKENS twice: the answer is kept and marked truncated', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'endless' }, action: { type: 'max-tokens-below', tokens: 10_000_000 } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'endless' }, action: { type: 'max-tokens-below', tokens: 10_000_000 } });
     const outcome = await run('endless');
     expect(outcome).toMatchObject({ status: 'succeeded', truncated: true });
     expect(frontmatterOf(outcome.outputPath!).truncated).toBe(true);
@@ -223,14 +207,14 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('schema mismatch once: asked again and succeeds', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'mismatch-once' }, times: 1, action: { type: 'schema-mismatch' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'mismatch-once' }, times: 1, action: { type: 'schema-mismatch' } });
     const outcome = await run('mismatch-once');
     expect(outcome.status).toBe('succeeded');
     expect(statsOf('mismatch-once')).toMatchObject({ generateCalls: 2, generateSucceeded: 2 });
   });
 
   test('invalid JSON every time: a bounded number of tries, then failed with the validation error', async () => {
-    standin.addFault({ route: 'generate', match: { video: 'garbage' }, action: { type: 'invalid-json' } });
+    rig.standin.addFault({ route: 'generate', match: { video: 'garbage' }, action: { type: 'invalid-json' } });
     const outcome = await run('garbage');
     expect(outcome).toMatchObject({ status: 'failed', errorType: 'InvalidModelOutput' });
     expect(outcome.reason).toMatch(/did not match the comprehensive_lesson template/);
@@ -238,7 +222,7 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('no key value appears in any history of this file’s workflows', async () => {
-    const text = await historiesText(client, idPrefix);
+    const text = await historiesText(rig.client, idPrefix);
     expect(text).toContain('per-day'); // the search sees decoded payloads of earlier tests
     expect(text).toContain('GeminiInvalidApiKey');
     for (const key of keys) expect(text).not.toContain(key.value);

@@ -1,36 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
-import { batchInput, connectTestClient, makeVideoFolder, startTestWorker, tempDir, uniqueId, type RunningWorker } from '../support/harness';
+import { batchInput, makeVideoFolder, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
 /** Inputs other than a plain folder: YouTube links in every form people paste, a list file, and files refused before upload. */
 describe('YouTube links, list files and refused inputs', () => {
-  const taskQueue = uniqueId('yt-inputs');
-  let standin: GeminiStandin;
-  let worker: RunningWorker;
-  let client: Client;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    standin = await startGeminiStandin({ processingMs: 50, latencyMs: 5, youtubeDefaultSeconds: 120 });
-    worker = await startTestWorker(taskQueue, standin.url);
-    ({ client, connection } = await connectTestClient());
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
-  });
-
-  beforeEach(() => {
-    standin.resetStats();
-    standin.clearFaults();
-  });
+  const rig = useWorkerRig('yt-inputs', { processingMs: 50, latencyMs: 5, youtubeDefaultSeconds: 120 });
+  const { taskQueue } = rig;
 
   const canonical = (id: string) => `https://www.youtube.com/watch?v=${id}`;
 
@@ -49,10 +27,10 @@ describe('YouTube links, list files and refused inputs', () => {
       'youtube.com/watch?v=aaaaaaaaaa1', // the first video again, pasted another way
     ];
     const batchId = uniqueId('yt');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, { workflowId: batchId, taskQueue, args: [batchInput(batchId, links, output)] });
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, { workflowId: batchId, taskQueue, args: [batchInput(batchId, links, output)] });
 
     expect(summary).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
-    const stats = standin.stats();
+    const stats = rig.standin.stats();
     expect(stats.totals['upload.start']).toBe(0);
     const ids = ['aaaaaaaaaa1', 'bbbbbbbbbb2', 'ccccccccc_3', 'ddddddddd-4'];
     expect(Object.keys(stats.byVideo).sort()).toEqual(ids.map(canonical).sort());
@@ -85,13 +63,13 @@ describe('YouTube links, list files and refused inputs', () => {
     const batchId = uniqueId('list');
     const input = batchInput(batchId, [], output);
     input.sources.listFiles = [listFile];
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, { workflowId: batchId, taskQueue, args: [input] });
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, { workflowId: batchId, taskQueue, args: [input] });
 
     expect(summary.succeeded).toBe(2);
     const reasons = [...summary.failures.map((f) => `${f.source} ${f.reason}`), ...summary.notVideos.map((n) => `${n.entry} ${n.reason}`)].join('\n');
     expect(reasons).toMatch(/empty\.mp4.*empty file/);
     expect(reasons).toMatch(/fake\.mp4.*not a video/);
-    const stats = standin.stats();
+    const stats = rig.standin.stats();
     const uploaded = Object.keys(stats.byVideo).filter((k) => !k.startsWith('https://'));
     expect(uploaded).toHaveLength(1);
     expect(uploaded[0]).toMatch(/lesson-01/);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ApiKey, Settings } from '../../src/config';
+import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
 import type { BatchInput, ProcessingOptions } from '../../src/types';
 import { createWorker } from '../../src/worker';
 
@@ -87,6 +88,54 @@ export async function startTestWorker(taskQueue: string, baseUrl: string, keys: 
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await close();
+    },
+  };
+}
+
+export interface WorkerRig {
+  readonly taskQueue: string;
+  readonly standin: GeminiStandin;
+  readonly client: Client;
+}
+
+/**
+ * The usual integration set-up, as jest hooks: before all, a Gemini stand-in, a real worker on a
+ * task queue of its own and a client; before each test, fresh stand-in counters and no faults;
+ * after all, everything closed. Its fields are ready inside tests, not at describe time.
+ */
+export function useWorkerRig(prefix: string, standinOptions: Parameters<typeof startGeminiStandin>[0] = {}, keys: ApiKey[] = testKeys()): WorkerRig {
+  const taskQueue = uniqueId(prefix);
+  let standin: GeminiStandin | undefined;
+  let worker: RunningWorker | undefined;
+  let client: Client | undefined;
+  let connection: Connection | undefined;
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`The rig's ${what} is only there inside tests (after beforeAll).`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    standin = await startGeminiStandin(standinOptions);
+    worker = await startTestWorker(taskQueue, standin.url, keys);
+    ({ client, connection } = await connectTestClient());
+  });
+  afterAll(async () => {
+    await worker?.shutdown();
+    await connection?.close();
+    await standin?.close();
+  });
+  beforeEach(() => {
+    standin?.resetStats();
+    standin?.clearFaults();
+  });
+
+  return {
+    taskQueue,
+    get standin() {
+      return ready(standin, 'stand-in');
+    },
+    get client() {
+      return ready(client, 'client');
     },
   };
 }

@@ -116,6 +116,14 @@ describe('503s that persist mean the model is unavailable', () => {
     expect(f.message).toContain('gemini-2.5-flash');
   });
 
+  test('a RetryInfo on a 503 is honoured, and the message says so', () => {
+    const f = classify(wire.unavailable(503, 2_000));
+    expect(f.type).toBe(FailureType.Transient);
+    expect(f.nextRetryDelay).toBe(2_000);
+    expect(f.message).toMatch(/Retrying in 2 s as the server asked/);
+    expect(classify(wire.unavailable()).nextRetryDelay).toBeUndefined();
+  });
+
   test('500s never do', () => {
     const err = classify(wire.internal());
     expect(escalatePersistentUnavailability(err, 'm', 10)).toBe(err);
