@@ -54,7 +54,10 @@ export interface ScheduleView {
   overlap: string;
   paused: boolean;
   note?: string;
+  /** ISO instants (UTC). */
   nextRuns: string[];
+  /** The IANA zone the calendar is read in, when not UTC. */
+  timezone?: string;
   label: string;
   inputs: string[];
   outputDir: string;
@@ -82,6 +85,7 @@ export function toScheduleView(d: ScheduleDescription, runs: RunState[], nextRun
     paused: d.state.paused,
     note: d.state.note || undefined,
     nextRuns: d.state.paused ? [] : d.info.nextActionTimes.slice(0, nextRunCount).map((t) => t.toISOString()),
+    timezone: d.spec.timezone || undefined,
     label: input?.label ?? '',
     inputs: [...(input?.sources.inputs ?? []), ...(input?.sources.listFiles ?? []).map((l) => `--list ${l}`)],
     outputDir: input?.options.outputDir ?? '',
@@ -113,4 +117,19 @@ export function toListRow(s: ScheduleSummary): ScheduleListRow {
     nextRun: s.state.paused ? undefined : s.info?.nextActionTimes[0]?.toISOString(),
     lastRun: last?.action.workflow.workflowId,
   };
+}
+
+/**
+ * A run time as the person who wrote the schedule thinks of it: wall-clock time in the schedule's
+ * zone, with the UTC instant beside it when that zone is not UTC.
+ */
+export function formatRunTime(iso: string, timezone?: string): string {
+  const zone = timezone ?? 'UTC';
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  const wall = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${zone}`;
+  return zone === 'UTC' ? wall : `${wall} (${iso.replace(/\.000Z$/, 'Z')})`;
 }

@@ -1,6 +1,6 @@
 import type { CalendarSpecDescription, ScheduleDescription } from '@temporalio/client';
 import { buildScheduleSpec, calendarToCron, describeSpec, formatEvery, overlapChoiceOf, overlapPolicyOf, parseEvery, ScheduleSpecError } from '../../src/schedules/spec';
-import { isNothingNew, outcomeLine, toScheduleView } from '../../src/schedules/view';
+import { formatRunTime, isNothingNew, outcomeLine, toScheduleView } from '../../src/schedules/view';
 import type { BatchInput, BatchSummary } from '../../src/types';
 
 describe('schedule spec from --cron / --every', () => {
@@ -124,5 +124,17 @@ describe('a run that found nothing new', () => {
       ['nightly-2', 'FAILED', false, 'VideoRejected: /videos does not exist'],
       ['nightly-1', 'COMPLETED', true, 'nothing new (2 up to date, $0 spent)'],
     ]);
+  });
+});
+
+describe('next run times as people read them', () => {
+  test('in the schedule’s zone, with the UTC instant beside it', () => {
+    // 01:00 UTC in November is 02:00 in Paris (CET) and 20:00 the day before in New York (EST).
+    expect(formatRunTime('2026-11-23T01:00:00.000Z', 'Europe/Paris')).toBe('2026-11-23 02:00 Europe/Paris (2026-11-23T01:00:00Z)');
+    expect(formatRunTime('2026-11-23T01:00:00.000Z', 'America/New_York')).toBe('2026-11-22 20:00 America/New_York (2026-11-23T01:00:00Z)');
+  });
+
+  test('a schedule without a zone reads in UTC', () => {
+    expect(formatRunTime('2026-07-01T23:30:00.000Z')).toBe('2026-07-01 23:30 UTC');
   });
 });

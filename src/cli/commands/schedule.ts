@@ -14,7 +14,7 @@ import {
   upsertSchedule,
 } from '../../schedules/manage';
 import { buildScheduleSpec, overlapChoices, overlapPolicyOf, ScheduleSpecError } from '../../schedules/spec';
-import { outcomeLine, type ScheduleView } from '../../schedules/view';
+import { formatRunTime, outcomeLine, type ScheduleView } from '../../schedules/view';
 import { addBatchOptions } from '../batch-options';
 import { buildBatchRequest, type BatchCliOptions, type BatchRequest } from '../batch-request';
 import { CliError, ExitCode } from '../exit-codes';
@@ -80,7 +80,7 @@ export function renderScheduleView(v: ScheduleView): string {
   const rows: string[][] = [
     ['When', v.spec],
     ['State', v.paused ? yellow(`paused${v.note ? `: ${v.note}` : ''}`) : green('active')],
-    ['Next runs', v.nextRuns.length ? v.nextRuns.join('\n             ') : dim('none')],
+    ['Next runs', v.nextRuns.length ? v.nextRuns.map((t) => formatRunTime(t, v.timezone)).join('\n             ') : dim('none')],
     ['Overlap', v.overlap],
     ['Inputs', v.inputs.join(', ')],
     ['Output', v.outputDir],
@@ -129,7 +129,7 @@ folder spends nothing and reports "nothing new".`,
       for (const w of request.warnings) log(yellow(`warning: ${w}`));
       log(`${outcome === 'created' ? green('Created') : yellow('Updated existing')} schedule ${bold(name)}: ${request.items.length} videos now in ${request.input.sources.inputs.join(', ') || 'the list files'}.`);
       const view = await readSchedule(client, name);
-      log(`  ${view.spec}; next run ${view.nextRuns[0] ?? dim('(paused)')}`);
+      log(`  ${view.spec}; next run ${view.nextRuns[0] ? formatRunTime(view.nextRuns[0], view.timezone) : dim('(paused)')}`);
       if (settings.env.TEMPORAL_ADDRESS === undefined) log(dim('  Runs need the local server and a worker running: lesson-forge server, lesson-forge worker.'));
     });
   });
