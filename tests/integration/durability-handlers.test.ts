@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { BatchProgress, BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../src/workflows/definitions';
-import { batchInput, makeVideoFolder, tempDir, uniqueId, waitFor, useWorkerRig } from '../support/harness';
+import { batchInput, historiesThatDoNotReplay, makeVideoFolder, tempDir, uniqueId, waitFor, useWorkerRig } from '../support/harness';
 
 /** What a person does to a batch through its handlers: retry, skip, cancel; and a child terminated behind its back. */
 describe('a batch driven through its handlers', () => {
@@ -58,6 +58,9 @@ describe('a batch driven through its handlers', () => {
     expect(calls('lesson-01')).toMatchObject({ generateCalls: 2, generateSucceeded: 1 });
     expect(calls('lesson-02')).toMatchObject({ generateCalls: 1, generateSucceeded: 0 });
     expect(await needingAttention(batchId)).toEqual([]);
+    // Signals arriving mid-wait replay to the same decisions.
+    const replay = await historiesThatDoNotReplay(rig.client, `WorkflowId = "${batchId}" OR BatchId = "${batchId}"`);
+    expect(replay).toEqual({ replayed: 4, failures: [] });
   });
 
   test('with a short grace period and nobody acting, the video ends failed', async () => {

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { defaultTuning } from '../../src/workflows/batch-workflow';
-import { batchInput, makeVideoFolder, samplesDir, tempDir, uniqueId, useWorkerRig } from '../support/harness';
+import { batchInput, historiesThatDoNotReplay, makeVideoFolder, samplesDir, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
 /** Every run of a workflow id (each continue-as-new generation is a run of its own in visibility). */
 async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId: string; events: number }>> {
@@ -80,5 +80,10 @@ describe('a batch at scale and under a storm of server errors', () => {
       // Each start brings its own start, report and workflow-task events; at the default page the run must still fit.
       expect((events / tuning.maxStartsPerRun) * defaultTuning.maxStartsPerRun).toBeLessThan(10_000);
     }
+
+    // Every run of the batch and every video replays against the code that wrote it.
+    const replay = await historiesThatDoNotReplay(rig.client, `WorkflowId = "${batchId}" OR BatchId = "${batchId}"`);
+    expect(replay.failures).toEqual([]);
+    expect(replay.replayed).toBe(runs.length + count);
   }, 400_000);
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ApiKey, Settings } from '../../src/config';
 import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
 import type { BatchInput, ProcessingOptions } from '../../src/types';
@@ -225,4 +225,20 @@ export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
   child.stdout?.resume();
   child.stderr?.resume();
   return child;
+}
+
+/**
+ * Replays every history the visibility query finds against today's workflow code and returns
+ * the ones that do not replay (nondeterminism or other replay errors), as "<id>: <error>".
+ * Workflow code that cannot replay its own histories would break on any worker restart.
+ */
+export async function historiesThatDoNotReplay(client: Client, query: string): Promise<{ replayed: number; failures: string[] }> {
+  const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, client.workflow.list({ query }).intoHistories());
+  let replayed = 0;
+  const failures: string[] = [];
+  for await (const result of results) {
+    replayed++;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return { replayed, failures };
 }
