@@ -54,8 +54,13 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   const batchId = input.batchId || workflowInfo().workflowId;
   if (!input.batchId && !input.carried) upsertSearchAttributes([{ key: BatchIdAttr, value: batchId }]);
   const tuning = { ...defaultTuning, ...input.tuning };
-  /** Children whose end this run sees directly (handle.result()); the others can only report by signal. */
-  const startedHere = new Set<string>();
+  /**
+   * Children whose start this run issued: it sees their end directly (handle.result()). The others
+   * were carried over from an earlier run and can only report by signal. A child counts from the
+   * moment its start is issued, not confirmed: a start can take seconds to confirm on a busy server,
+   * and asking the server about it meanwhile would wrongly find no such workflow.
+   */
+  const issuedHere = new Set<string>();
   let phase: BatchProgress['state'] = state.discovered ? 'running' : 'discovering';
   let startedThisRun = 0;
   /** Child starts issued and not yet confirmed (or refused) by the server. */
@@ -289,6 +294,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
     const source = video.source.kind === 'file' ? video.source.path : video.source.url;
     state.pending[childId] = { key: video.key, title: video.title, source, waiting: false, estimatedCostUsd: video.estimatedCostUsd ?? 0 };
     const { estimatedCostUsd: _estimate, ...item } = video;
+    issuedHere.add(childId);
     try {
       const handle = await startChild(VideoWorkflow, {
         workflowId: childId,
@@ -301,7 +307,6 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
           { key: VideoStatusAttr, value: VideoStatusValue.running },
         ],
       });
-      startedHere.add(childId);
       // Within this run the child's end is also seen directly, which catches a child terminated
       // from the UI (it cannot send its own report).
       void handle.result().then(
@@ -321,6 +326,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         // Still running from an earlier run of this batch: it reports here by workflow id when done.
+        issuedHere.delete(childId);
         log.info('video already running; waiting for its report', { childId });
         return;
       }
@@ -338,7 +344,7 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
    * without this the batch would wait for it forever. Only a timer ticks while nothing is carried.
    */
   async function reconcileCarriedChildren(): Promise<void> {
-    const carried = () => Object.keys(state.pending).filter((id) => !startedHere.has(id));
+    const carried = () => Object.keys(state.pending).filter((id) => !issuedHere.has(id));
     for (;;) {
       await condition(() => carried().length > 0);
       await sleep(tuning.reconcileEverySeconds * 1000);

@@ -87,3 +87,26 @@ describe('a batch at scale and under a storm of server errors', () => {
     expect(replay.replayed).toBe(runs.length + count);
   }, 400_000);
 });
+
+describe('a batch on a server slow to start children', () => {
+  // Each child start is issued 1.5 s late and confirmed 4 s after that: a video can finish before
+  // the batch hears it started, and a reconcile can run while starts are still on their way.
+  const rig = useWorkerRig('slow-starts', { processingMs: 0, latencyMs: 0 }, undefined, [require.resolve('../support/slow-child-starts')]);
+
+  test('keeps starting videos, and never takes a start on its way for a vanished video', async () => {
+    const count = 9;
+    const videos = makeVideoFolder(count);
+    const output = tempDir('out');
+    const batchId = uniqueId('slow-starts');
+    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue: rig.taskQueue,
+      // Runs of 4 starts: children are carried across continue-as-new; a reconcile every second.
+      args: [{ ...batchInput(batchId, [videos], output, { concurrency: 3 }), tuning: { maxStartsPerRun: 4, reconcileEverySeconds: 1 } }],
+    });
+
+    expect(summary).toMatchObject({ total: count, succeeded: count, failed: 0, notStarted: 0 });
+    expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(count);
+    for (const v of Object.values(rig.standin.stats().byVideo)) expect(v.generateSucceeded).toBe(1);
+  }, 240_000);
+});

@@ -71,15 +71,18 @@ export interface RunningWorker {
 }
 
 /** A real worker in this process, on its own task queue, talking to the stand-in through the real SDK. */
-export async function startTestWorker(taskQueue: string, baseUrl: string, keys: ApiKey[] = testKeys()): Promise<RunningWorker> {
+export async function startTestWorker(taskQueue: string, baseUrl: string, keys: ApiKey[] = testKeys(), workflowInterceptorModules: string[] = []): Promise<RunningWorker> {
   quietRuntime();
+  const bundle = workflowInterceptorModules.length
+    ? await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: new DefaultLogger('ERROR') })
+    : await workflowBundle();
   const { worker, close } = await createWorker({
     address: temporalAddress(),
     namespace: 'default',
     taskQueue,
     settings: testSettings(taskQueue, baseUrl),
     keys,
-    workerOptions: { workflowBundle: await workflowBundle() },
+    workerOptions: { workflowBundle: bundle },
     deps: { filePollMs: 100 },
   });
   const running = worker.run();
@@ -103,7 +106,13 @@ export interface WorkerRig {
  * task queue of its own and a client; before each test, fresh stand-in counters and no faults;
  * after all, everything closed. Its fields are ready inside tests, not at describe time.
  */
-export function useWorkerRig(prefix: string, standinOptions: Parameters<typeof startGeminiStandin>[0] = {}, keys: ApiKey[] = testKeys()): WorkerRig {
+export function useWorkerRig(
+  prefix: string,
+  standinOptions: Parameters<typeof startGeminiStandin>[0] = {},
+  keys: ApiKey[] = testKeys(),
+  /** Test-only workflow interceptors to bundle with the workflows (see slow-child-starts.ts). */
+  workflowInterceptorModules: string[] = [],
+): WorkerRig {
   const taskQueue = uniqueId(prefix);
   let standin: GeminiStandin | undefined;
   let worker: RunningWorker | undefined;
@@ -116,7 +125,7 @@ export function useWorkerRig(prefix: string, standinOptions: Parameters<typeof s
 
   beforeAll(async () => {
     standin = await startGeminiStandin(standinOptions);
-    worker = await startTestWorker(taskQueue, standin.url, keys);
+    worker = await startTestWorker(taskQueue, standin.url, keys, workflowInterceptorModules);
     ({ client, connection } = await connectTestClient());
   });
   afterAll(async () => {
