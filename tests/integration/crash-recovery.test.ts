@@ -52,18 +52,25 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
       args: [batchInput(batchId, [videos], output, { concurrency: 3 })],
     });
 
-    // Each worker is killed once more analyses have completed and others are in flight.
-    const completedBeforeAKill = new Set<string>();
+    // Each worker is killed once more analyses have completed and others are in flight. After
+    // each kill, the Gemini calls of every video whose analysis the history shows completed are
+    // noted: none may come after. (An analysis that succeeded at Gemini on a worker killed before
+    // reporting it was never completed for Temporal; it is rightly asked again.)
+    const callsWhenCompleted = new Map<string, number>();
+    const keyOf = (childId: string) => childId.slice(batchId.length + 1);
     for (const threshold of [2, 4, 6]) {
       const worker = spawnWorkerProcess(env);
       workers.push(worker);
       await waitFor(async () => (await workflowsWithCompletedActivity(client, batchId, 'analyzeVideo')).length >= threshold, 120_000, `${threshold} completed analyses`);
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
-      for (const id of await workflowsWithCompletedActivity(client, batchId, 'analyzeVideo')) completedBeforeAKill.add(id);
+      const stats = standin.stats().byVideo;
+      for (const id of await workflowsWithCompletedActivity(client, batchId, 'analyzeVideo')) {
+        if (!callsWhenCompleted.has(id)) callsWhenCompleted.set(id, stats[keyOf(id)]?.generateCalls ?? 0);
+      }
     }
-    expect(completedBeforeAKill.size).toBeGreaterThanOrEqual(6);
-    expect(completedBeforeAKill.size).toBeLessThan(count);
+    expect(callsWhenCompleted.size).toBeGreaterThanOrEqual(6);
+    expect(callsWhenCompleted.size).toBeLessThan(count);
 
     const last = spawnWorkerProcess(env);
     workers.push(last);
@@ -72,11 +79,13 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
 
     expect(summary).toMatchObject({ total: count, succeeded: count, failed: 0 });
     const stats = standin.stats().byVideo;
-    for (const childId of completedBeforeAKill) {
-      const key = childId.slice(batchId.length + 1);
-      expect(stats[key]?.generateSucceeded).toBe(1);
-      expect(stats[key]?.generateCalls).toBe(1);
+    for (const [childId, calls] of callsWhenCompleted) {
+      expect(calls).toBeGreaterThanOrEqual(1);
+      expect({ video: keyOf(childId), calls: stats[keyOf(childId)]?.generateCalls }).toEqual({ video: keyOf(childId), calls });
     }
+    // At most one lost analysis per video in flight at each kill (3 at a time, 3 kills).
+    const succeededAtGemini = Object.values(stats).reduce((n, v) => n + v.generateSucceeded, 0);
+    expect(succeededAtGemini).toBeLessThanOrEqual(count + 9);
     const files = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'));
     expect(files).toHaveLength(count);
     for (const f of files) {
