@@ -8,6 +8,7 @@ import type { ApiKey, Settings } from '../../src/config';
 import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
 import type { BatchInput, ProcessingOptions } from '../../src/types';
 import { createWorker } from '../../src/worker';
+import { processingOptions } from './processing-options';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 export const samplesDir = path.join(projectRoot, 'samples');
@@ -149,20 +150,7 @@ export function useWorkerRig(
   };
 }
 
-export function processingOptions(outputDir: string, overrides: Partial<ProcessingOptions> = {}): ProcessingOptions {
-  return {
-    template: 'comprehensive_lesson',
-    templateParams: {},
-    models: ['gemini-3.8-flash', 'gemini-3.5-flash-lite'],
-    outputDir,
-    outputPattern: '{template}/{name}.md',
-    templateDirs: [],
-    force: false,
-    keepUploads: false,
-    failureGraceSeconds: 0,
-    ...overrides,
-  };
-}
+export { processingOptions };
 
 export function batchInput(batchId: string, inputs: string[], outputDir: string, overrides: Partial<BatchInput> = {}, options: Partial<ProcessingOptions> = {}): BatchInput {
   return {

@@ -10,6 +10,7 @@ import { FailureType } from '../../src/failures';
 import type { ModelCatalog } from '../../src/gemini/catalog';
 import type { GeminiGateway } from '../../src/gemini/gateway';
 import type { AnalysisResult, ProcessingOptions, VideoFacts, VideoItem } from '../../src/types';
+import { processingOptions } from '../support/processing-options';
 
 /** The format activity called directly: stored analysis → complete note, with the real built-in templates. */
 
@@ -24,17 +25,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function options(templateParams: Record<string, string> = {}): ProcessingOptions {
-  return {
-    template: 'summary_report',
-    templateParams,
-    models: ['gemini-3.5-flash'],
-    outputDir: path.join(root, 'out'),
-    outputPattern: '{template}/{name}.md',
-    templateDirs: [],
-    force: false,
-    keepUploads: false,
-    failureGraceSeconds: 0,
-  };
+  return processingOptions(path.join(root, 'out'), { template: 'summary_report', templateParams, models: ['gemini-3.5-flash'] });
 }
 
 function analysis(): AnalysisResult {

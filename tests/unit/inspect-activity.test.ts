@@ -8,6 +8,7 @@ import { writeActivities } from '../../src/activities/write';
 import type { ModelCatalog } from '../../src/gemini/catalog';
 import type { GeminiGateway } from '../../src/gemini/gateway';
 import type { ProcessingOptions, VideoFacts, VideoItem } from '../../src/types';
+import { processingOptions } from '../support/processing-options';
 
 /**
  * inspectVideo on real sample videos, inside Temporal's mock activity context (it heartbeats while
@@ -28,18 +29,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function options(over: Partial<ProcessingOptions> = {}): ProcessingOptions {
-  return {
-    template: 'summary_report',
-    templateParams: {},
-    models: ['gemini-3.5-flash', 'gemini-3.5-flash-lite'],
-    outputDir: path.join(root, 'out'),
-    outputPattern: '{template}/{name}.md',
-    templateDirs: [],
-    force: false,
-    keepUploads: false,
-    failureGraceSeconds: 0,
-    ...over,
-  };
+  return processingOptions(path.join(root, 'out'), { template: 'summary_report', models: ['gemini-3.5-flash', 'gemini-3.5-flash-lite'], ...over });
 }
 
 const item = (): VideoItem => ({ key: 'stage-lighting-1', title: 'Stage lighting', source: { kind: 'file', path: video } });

@@ -11,6 +11,7 @@ import type { ModelCatalog } from '../../src/gemini/catalog';
 import type { GeminiGateway } from '../../src/gemini/gateway';
 import { manifestPath, type ManifestEntry } from '../../src/output/manifest';
 import type { ProcessingOptions } from '../../src/types';
+import { processingOptions } from '../support/processing-options';
 
 /**
  * The write activity called directly, with the real built-in templates, real temp folders and the
@@ -33,18 +34,7 @@ afterEach(() => {
 });
 
 function options(over: Partial<ProcessingOptions> = {}): ProcessingOptions {
-  return {
-    template: 'summary_report',
-    templateParams: {},
-    models: ['gemini-3.5-flash'],
-    outputDir: out,
-    outputPattern: '{template}/{name}.md',
-    templateDirs: [],
-    force: false,
-    keepUploads: false,
-    failureGraceSeconds: 0,
-    ...over,
-  };
+  return processingOptions(out, { template: 'summary_report', models: ['gemini-3.5-flash'], ...over });
 }
 
 let drafts = 0;
