@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { BatchSummary } from '../../src/types';
-import { BatchWorkflow } from '../../src/workflows';
 import { batchInput, historiesText, makeVideoFolder, tempDir, testKeys, uniqueId, useWorkerRig } from '../support/harness';
 
 /** Real Temporal dev server, real worker, real @google/genai SDK over HTTP to the stand-in. */
 describe('a batch end to end', () => {
   const keyValue = `AIzaFAKE-${uniqueId('key')}-do-not-leak`;
   const rig = useWorkerRig('batch-e2e', { processingMs: 50 }, testKeys(keyValue));
-  const { taskQueue } = rig;
 
   function frontmatterOf(file: string): Record<string, unknown> {
     const text = fs.readFileSync(file, 'utf8');
@@ -22,11 +19,7 @@ describe('a batch end to end', () => {
     const videos = makeVideoFolder(5, { 'notes.txt': 'not a video', 'cover.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
     const output = tempDir('out');
     const batchId = uniqueId('five');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], output)],
-    });
+    const summary = await rig.runBatch(batchInput(batchId, [videos], output));
 
     expect(summary.total).toBe(5);
     expect(summary.succeeded).toBe(5);
@@ -63,11 +56,7 @@ describe('a batch end to end', () => {
     const output = tempDir('out');
     rig.standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'finish', reason: 'SAFETY' } });
     const batchId = uniqueId('one-bad');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], output)],
-    });
+    const summary = await rig.runBatch(batchInput(batchId, [videos], output));
     expect(summary.succeeded).toBe(2);
     expect(summary.failed).toBe(1);
     expect(summary.failures[0]).toMatchObject({ title: expect.stringMatching(/lesson 02/i), errorType: 'GeminiContentBlocked' });
@@ -85,11 +74,7 @@ describe('a batch end to end', () => {
     // An invalid-key answer is the likeliest place for a key to leak into an error message.
     rig.standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'http', status: 400, kind: 'invalid-key' } });
     const batchId = uniqueId('secret');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], output)],
-    });
+    const summary = await rig.runBatch(batchInput(batchId, [videos], output));
     expect(summary.failures[0]?.errorType).toBe('GeminiInvalidApiKey');
     expect(summary.failures[0]?.reason).toContain('"default"');
     const text = await historiesText(rig.client, batchId);

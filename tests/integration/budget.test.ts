@@ -3,13 +3,10 @@ import { getModel, loadCatalog } from '../../src/gemini/catalog';
 import { estimateForVideo } from '../../src/gemini/estimate';
 import { probeDuration } from '../../src/media/probe';
 import { TemplateRegistry } from '../../src/templates';
-import type { BatchSummary } from '../../src/types';
-import { BatchWorkflow } from '../../src/workflows';
 import { batchInput, makeVideoFolder, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
 describe('--max-cost', () => {
   const rig = useWorkerRig('budget', { processingMs: 20 });
-  const { taskQueue } = rig;
 
   test('stops starting videos once spent plus in-flight estimates would pass the budget, and says so', async () => {
     const videos = makeVideoFolder(4); // all copies of 12-20 s samples; lesson-01 is the 12 s one
@@ -19,11 +16,7 @@ describe('--max-cost', () => {
     // Room for the first video's estimate, not for a second one in flight beside it.
     const maxCostUsd = oneVideo * 1.5;
     const batchId = uniqueId('budget');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], tempDir('out'), { concurrency: 2, maxCostUsd })],
-    });
+    const summary = await rig.runBatch(batchInput(batchId, [videos], tempDir('out'), { concurrency: 2, maxCostUsd }));
     expect(summary.stoppedEarly).toMatch(/^budget: .* would pass the \$[\d.]+ limit/);
     expect(summary.succeeded).toBeGreaterThanOrEqual(1);
     expect(summary.notStarted).toBeGreaterThanOrEqual(1);

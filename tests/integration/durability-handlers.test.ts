@@ -69,11 +69,7 @@ describe('a batch driven through its handlers', () => {
     rig.standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
     const batchId = uniqueId('grace');
     const started = Date.now();
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 3 })],
-    });
+    const summary = await rig.runBatch(batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 3 }));
     expect(summary).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
     expect(summary.failures[0]).toMatchObject({ errorType: 'GeminiContentBlocked', reason: expect.stringMatching(/SAFETY/) });
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000); // it did wait out the grace period

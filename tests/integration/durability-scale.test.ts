@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { BatchSummary } from '../../src/types';
-import { BatchWorkflow } from '../../src/workflows';
 import { defaultTuning } from '../../src/workflows/batch-workflow';
 import { batchInput, historiesThatDoNotReplay, makeVideoFolder, samplesDir, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
@@ -17,7 +15,6 @@ async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId
 
 describe('a batch at scale and under a storm of server errors', () => {
   const rig = useWorkerRig('durability-scale', { processingMs: 0, latencyMs: 0 });
-  const { taskQueue } = rig;
 
   test('500s, 503s and slow answers: every video succeeds and none is analysed twice', async () => {
     const videos = makeVideoFolder(6);
@@ -39,11 +36,7 @@ describe('a batch at scale and under a storm of server errors', () => {
       if (n % 2 === 1) storm('upload.start', video, 503);
     }
     const batchId = uniqueId('storm');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], output, { concurrency: 3 })],
-    });
+    const summary = await rig.runBatch(batchInput(batchId, [videos], output, { concurrency: 3 }));
 
     expect(summary).toMatchObject({ total: 6, succeeded: 6, failed: 0 });
     const stats = rig.standin.stats();
@@ -73,11 +66,7 @@ describe('a batch at scale and under a storm of server errors', () => {
     for (let i = 0; i < count; i++) fs.copyFileSync(sample, path.join(videos, `clip-${String(i).padStart(4, '0')}.mp4`));
     const output = tempDir('out');
     const batchId = uniqueId('many');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [{ ...batchInput(batchId, [videos], output, { concurrency: 20 }), tuning }],
-    });
+    const summary = await rig.runBatch({ ...batchInput(batchId, [videos], output, { concurrency: 20 }), tuning });
 
     expect(summary).toMatchObject({ total: count, succeeded: count, failed: 0, skipped: 0, notStarted: 0 });
     const report = JSON.parse(fs.readFileSync(path.join(path.dirname(summary.reportPath!), 'report.json'), 'utf8')) as { videos: unknown[] };
@@ -111,12 +100,9 @@ describe('a batch on a server slow to start children', () => {
     const videos = makeVideoFolder(count);
     const output = tempDir('out');
     const batchId = uniqueId('slow-starts');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue: rig.taskQueue,
-      // Runs of 4 starts: children are carried across continue-as-new; a reconcile every second.
-      args: [{ ...batchInput(batchId, [videos], output, { concurrency: 3 }), tuning: { maxStartsPerRun: 4, reconcileEverySeconds: 1 } }],
-    });
+    // Runs of 4 starts: children are carried across continue-as-new; a reconcile every second.
+    const tuning = { maxStartsPerRun: 4, reconcileEverySeconds: 1 };
+    const summary = await rig.runBatch({ ...batchInput(batchId, [videos], output, { concurrency: 3 }), tuning });
 
     expect(summary).toMatchObject({ total: count, succeeded: count, failed: 0, notStarted: 0 });
     expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(count);

@@ -1,14 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { BatchSummary } from '../../src/types';
-import { BatchWorkflow } from '../../src/workflows';
 import { batchInput, makeVideoFolder, tempDir, uniqueId, useWorkerRig } from '../support/harness';
 
 /** Inputs other than a plain folder: YouTube links in every form people paste, a list file, and files refused before upload. */
 describe('YouTube links, list files and refused inputs', () => {
   const rig = useWorkerRig('yt-inputs', { processingMs: 50, latencyMs: 5, youtubeDefaultSeconds: 120 });
-  const { taskQueue } = rig;
 
   const canonical = (id: string) => `https://www.youtube.com/watch?v=${id}`;
 
@@ -27,7 +24,7 @@ describe('YouTube links, list files and refused inputs', () => {
       'youtube.com/watch?v=aaaaaaaaaa1', // the first video again, pasted another way
     ];
     const batchId = uniqueId('yt');
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, { workflowId: batchId, taskQueue, args: [batchInput(batchId, links, output)] });
+    const summary = await rig.runBatch(batchInput(batchId, links, output));
 
     expect(summary).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
     const stats = rig.standin.stats();
@@ -63,7 +60,7 @@ describe('YouTube links, list files and refused inputs', () => {
     const batchId = uniqueId('list');
     const input = batchInput(batchId, [], output);
     input.sources.listFiles = [listFile];
-    const summary: BatchSummary = await rig.client.workflow.execute(BatchWorkflow, { workflowId: batchId, taskQueue, args: [input] });
+    const summary = await rig.runBatch(input);
 
     expect(summary.succeeded).toBe(2);
     const reasons = [...summary.failures.map((f) => `${f.source} ${f.reason}`), ...summary.notVideos.map((n) => `${n.entry} ${n.reason}`)].join('\n');

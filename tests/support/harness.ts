@@ -6,7 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ApiKey, Settings } from '../../src/config';
 import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
-import type { BatchInput, ProcessingOptions } from '../../src/types';
+import type { BatchInput, BatchSummary, ProcessingOptions } from '../../src/types';
+import { BatchWorkflow } from '../../src/workflows';
 import { createWorker } from '../../src/worker';
 import { processingOptions } from './processing-options';
 
@@ -100,6 +101,8 @@ export interface WorkerRig {
   readonly taskQueue: string;
   readonly standin: GeminiStandin;
   readonly client: Client;
+  /** Runs a batch on the rig's task queue, with its batch id as workflow id, and returns its summary. */
+  runBatch(input: BatchInput): Promise<BatchSummary>;
 }
 
 /**
@@ -147,6 +150,7 @@ export function useWorkerRig(
     get client() {
       return ready(client, 'client');
     },
+    runBatch: (input) => ready(client, 'client').workflow.execute(BatchWorkflow, { workflowId: input.batchId, taskQueue, args: [input] }),
   };
 }
 
