@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli';
+import { runCli } from '../support/run-cli';
 import { ExitCode } from '../../src/cli/exit-codes';
 
 /** `templates list|show` run in-process through the real command-line program, as a user types them. */
@@ -40,25 +40,10 @@ function writeTemplate(name: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
 }
 
-/** Runs `lesson-forge …args` and returns its exit code and what it printed. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'lesson-forge', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    jest.restoreAllMocks();
-    process.exitCode = undefined;
-  }
-}
 
 describe('templates list', () => {
   test('shows every built-in template with its version and parameters, exit 0', async () => {
-    const { code, stdout } = await run('templates', 'list');
+    const { code, stdout } = await runCli('templates', 'list');
     expect(code).toBe(ExitCode.ok);
     for (const name of ['chinese_transcript', 'comprehensive_lesson', 'quiz', 'summary_report']) {
       expect(stdout).toMatch(new RegExp(`^${name}\\s+1\\.\\d+\\.\\d+\\s+`, 'm'));
@@ -67,7 +52,7 @@ describe('templates list', () => {
   });
 
   test('--json gives the same list as data', async () => {
-    const { code, stdout } = await run('templates', 'list', '--json');
+    const { code, stdout } = await runCli('templates', 'list', '--json');
     expect(code).toBe(ExitCode.ok);
     const list = JSON.parse(stdout) as Array<{ name: string; origin: string; problems: unknown[]; parameters: Array<{ key: string; default?: unknown }> }>;
     const summary = list.find((t) => t.name === 'summary_report');
@@ -76,7 +61,7 @@ describe('templates list', () => {
   });
 
   test('a broken user template is listed with its file and problem, exit 3; the others still show', async () => {
-    const { code, stdout } = await run('templates', 'list', '--templates-dir', userTemplates);
+    const { code, stdout } = await runCli('templates', 'list', '--templates-dir', userTemplates);
     expect(code).toBe(ExitCode.configuration);
     expect(stdout).toMatch(/^summary_report\s/m);
     expect(stdout).toContain(`broken_tpl (${path.join(userTemplates, 'broken_tpl')}):`);
@@ -90,13 +75,13 @@ describe('templates list', () => {
     fs.cpSync(builtIn, path.join(userTemplates, 'quiz'), { recursive: true });
     // Jest's loader does not serve zod to a folder outside the project (tsx does); give the copy one to find.
     fs.symlinkSync(path.resolve(__dirname, '..', '..', 'node_modules'), path.join(userTemplates, 'node_modules'));
-    const { stdout } = await run('templates', 'list', '--templates-dir', userTemplates);
+    const { stdout } = await runCli('templates', 'list', '--templates-dir', userTemplates);
     expect(stdout).toMatch(/^quiz\s.*user \(overrides built-in\)/m);
   });
 
   test('a template folder that does not exist is a configuration error naming it, exit 3', async () => {
     const missing = path.join(root, 'nowhere');
-    const { code, stderr } = await run('templates', 'list', '--templates-dir', missing);
+    const { code, stderr } = await runCli('templates', 'list', '--templates-dir', missing);
     expect(code).toBe(ExitCode.configuration);
     expect(stderr).toContain(`Template folder ${missing} does not exist or is not a folder (check --templates-dir`);
   });
@@ -104,7 +89,7 @@ describe('templates list', () => {
 
 describe('templates show', () => {
   test('prints the parameters with types and defaults, and the prompt', async () => {
-    const { code, stdout } = await run('templates', 'show', 'summary_report');
+    const { code, stdout } = await runCli('templates', 'show', 'summary_report');
     expect(code).toBe(ExitCode.ok);
     expect(stdout).toMatch(/^summary_report 1\.0\.0 \(en, built-in\)$/m);
     expect(stdout).toContain('  max_length (integer, default 300): Maximum length of the summary, in words');
@@ -114,14 +99,14 @@ describe('templates show', () => {
   });
 
   test('a broken template shows its problems with their files, exit 3', async () => {
-    const { code, stdout } = await run('templates', 'show', 'broken_tpl', '--templates-dir', userTemplates);
+    const { code, stdout } = await runCli('templates', 'show', 'broken_tpl', '--templates-dir', userTemplates);
     expect(code).toBe(ExitCode.configuration);
     expect(stdout).toContain('Problems:');
     expect(stdout).toMatch(/^ {2}manifest\.json: version: /m);
   });
 
   test('an unknown name lists the available ones, exit 3', async () => {
-    const { code, stderr } = await run('templates', 'show', 'lesson_plan');
+    const { code, stderr } = await runCli('templates', 'show', 'lesson_plan');
     expect(code).toBe(ExitCode.configuration);
     expect(stderr).toMatch(/Unknown template "lesson_plan"\. Available: chinese_transcript, comprehensive_lesson, quiz, summary_report/);
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli';
+import { runCli, type CliRun } from '../support/run-cli';
 import { ExitCode } from '../../src/cli/exit-codes';
 
 /**
@@ -49,20 +49,7 @@ function useConfig(config: object): void {
   process.env.LESSON_FORGE_CONFIG = path.join(root, 'config.json');
 }
 
-async function dryRun(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'lesson-forge', 'start-batch', videos, '--dry-run', '-o', out, ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    jest.restoreAllMocks();
-    process.exitCode = undefined;
-  }
-}
+const dryRun = (...args: string[]): Promise<CliRun> => runCli('start-batch', videos, '--dry-run', '-o', out, ...args);
 
 test('a valid request with --param plans the batch and exits 0 (the baseline the refusals differ from)', async () => {
   const { code, stdout } = await dryRun('--template', 'summary_report', '--param', 'max_length=150', '--param', 'focus_areas=colour,light');
