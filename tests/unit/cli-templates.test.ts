@@ -40,7 +40,6 @@ function writeTemplate(name: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
 }
 
-
 describe('templates list', () => {
   test('shows every built-in template with its version and parameters, exit 0', async () => {
     const { code, stdout } = await runCli('templates', 'list');
