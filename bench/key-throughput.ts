@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ApiKey } from '../src/config';
 import type { BatchInput, BatchSummary } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
-import { processingOptions } from '../tests/support/harness';
+import { processingOptions } from '../tests/support/processing-options';
 import { linkSampleVideos, startLocalStack } from './support/local-stack';
 
 function arg(name: string, fallback: number): number {

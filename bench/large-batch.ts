@@ -10,7 +10,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { BatchInput, BatchProgress, BatchSummary } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
 import { progressQuery } from '../src/workflows/definitions';
-import { processingOptions } from '../tests/support/harness';
+import { processingOptions } from '../tests/support/processing-options';
 import { linkSampleVideos, startLocalStack } from './support/local-stack';
 
 function argValue(name: string, fallback: number): number {

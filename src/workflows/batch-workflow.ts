@@ -242,7 +242,12 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   function allDone(): boolean {
     const noMoreToStart = state.stopReason !== undefined || state.cursor >= state.discovered!.total;
-    return noMoreToStart && startsInFlight === 0 && Object.keys(state.pending).length === 0;
+    return noMoreToStart && nothingInFlight();
+  }
+
+  /** No child is being started or is running. */
+  function nothingInFlight(): boolean {
+    return startsInFlight === 0 && Object.keys(state.pending).length === 0;
   }
 
   /**
@@ -377,6 +382,6 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   }
 
   async function drain(): Promise<void> {
-    await condition(() => startsInFlight === 0 && Object.keys(state.pending).length === 0);
+    await condition(nothingInFlight);
   }
 }
