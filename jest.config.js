@@ -8,7 +8,11 @@ module.exports = {
   testTimeout: 180_000,
   maxWorkers: 2,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts', '<rootDir>/standin/tests/**/*.test.ts'],
+    },
     {
       ...base,
       displayName: 'integration',

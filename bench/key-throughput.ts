@@ -23,11 +23,19 @@ async function main(): Promise<void> {
   const model = 'gemini-3.8-flash';
   const aliases = ['lab-a', 'lab-b', 'lab-c'];
   const videos = Math.ceil(rpm * aliases.length * minutes);
-  const keys: ApiKey[] = aliases.map((alias) => ({ alias, envVar: alias, value: `bench-${alias}-0123456789`, limits: { [model]: { rpm } } }));
+  const keys: ApiKey[] = aliases.map((alias) => ({
+    alias,
+    envVar: alias,
+    value: `bench-${alias}-0123456789`,
+    limits: { [model]: { rpm } },
+  }));
   const stack = await startLocalStack({
     name: 'keys',
     taskQueue: 'bench-keys',
-    standin: { processingMs: 0, keys: keys.map((k) => ({ name: k.alias, value: k.value, limits: { [model]: { rpm } } })) },
+    standin: {
+      processingMs: 0,
+      keys: keys.map((k) => ({ name: k.alias, value: k.value, limits: { [model]: { rpm } } })),
+    },
     keys,
     workerOptions: { maxConcurrentActivityTaskExecutions: 100 },
   });
@@ -45,11 +53,20 @@ async function main(): Promise<void> {
     concurrency: arg('concurrency', 60),
     keyAliases: aliases,
   };
-  console.log(`${videos} videos, 3 keys × ${rpm} rpm = ${rpm * 3} analyses/min allowed; expect about ${minutes} min ...`);
-  const summary = (await client.workflow.execute(BatchWorkflow, { workflowId: 'bench-keys', taskQueue, args: [input] })) as BatchSummary;
+  console.log(
+    `${videos} videos, 3 keys × ${rpm} rpm = ${rpm * 3} analyses/min allowed; expect about ${minutes} min ...`,
+  );
+  const summary = (await client.workflow.execute(BatchWorkflow, {
+    workflowId: 'bench-keys',
+    taskQueue,
+    args: [input],
+  })) as BatchSummary;
 
   const calls = standin.stats().log.filter((e) => e.route === 'generate');
-  const ok = calls.filter((e) => e.status === 200).map((e) => e.at).sort((a, b) => a - b);
+  const ok = calls
+    .filter((e) => e.status === 200)
+    .map((e) => e.at)
+    .sort((a, b) => a - b);
   const minutesTaken = (ok[ok.length - 1] - ok[0]) / 60_000;
   const perMinute = (ok.length - 1) / minutesTaken;
   // Steady state: the middle 80 % of the run, without the start-up ramp and the tail.
@@ -58,10 +75,17 @@ async function main(): Promise<void> {
   const steady = (Math.floor(ok.length * 0.9) - Math.floor(ok.length * 0.1)) / ((hi - lo) / 60_000);
   const share429 = calls.filter((e) => e.status === 429).length / calls.length;
   console.log(`succeeded ${summary.succeeded}/${summary.total}, failed ${summary.failed}`);
-  console.log(`analyses per minute: ${perMinute.toFixed(1)} of ${rpm * 3} allowed = ${((perMinute / (rpm * 3)) * 100).toFixed(1)} %`);
-  console.log(`steady state (middle 80 %): ${steady.toFixed(1)} per minute = ${((steady / (rpm * 3)) * 100).toFixed(1)} %`);
-  console.log(`requests answered 429: ${calls.filter((e) => e.status === 429).length} of ${calls.length} = ${(share429 * 100).toFixed(2)} %`);
-  for (const a of aliases) console.log(`  ${a}: ${calls.filter((e) => e.key === a && e.status === 200).length} analyses`);
+  console.log(
+    `analyses per minute: ${perMinute.toFixed(1)} of ${rpm * 3} allowed = ${((perMinute / (rpm * 3)) * 100).toFixed(1)} %`,
+  );
+  console.log(
+    `steady state (middle 80 %): ${steady.toFixed(1)} per minute = ${((steady / (rpm * 3)) * 100).toFixed(1)} %`,
+  );
+  console.log(
+    `requests answered 429: ${calls.filter((e) => e.status === 429).length} of ${calls.length} = ${(share429 * 100).toFixed(2)} %`,
+  );
+  for (const a of aliases)
+    console.log(`  ${a}: ${calls.filter((e) => e.key === a && e.status === 200).length} analyses`);
 
   await stack.stop();
 }

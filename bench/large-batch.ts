@@ -25,7 +25,9 @@ async function walkRuns(client: Client, workflowId: string, firstRunId: string):
   const lengths: number[] = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
-    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
     const events = history.events ?? [];
     lengths.push(events.length);
     runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -52,7 +54,10 @@ async function main(): Promise<void> {
     batchId,
     label: `${videos} benchmark videos`,
     sources: { inputs: [videoDir], listFiles: [], recursive: false, include: [], exclude: [] },
-    options: processingOptions(path.join(root, 'out'), { template: 'summary_report', models: ['gemini-3.5-flash-lite'] }),
+    options: processingOptions(path.join(root, 'out'), {
+      template: 'summary_report',
+      models: ['gemini-3.5-flash-lite'],
+    }),
     concurrency,
     keyAliases: ['default'],
   };
@@ -66,7 +71,9 @@ async function main(): Promise<void> {
       .then((p: BatchProgress) => {
         const done = p.succeeded + p.failed + p.skipped;
         const seconds = (Date.now() - started) / 1000;
-        console.log(`${seconds.toFixed(0)}s: ${done}/${p.total} done, ${p.running} running, run ${p.generation}, ${(done / seconds).toFixed(1)} videos/s`);
+        console.log(
+          `${seconds.toFixed(0)}s: ${done}/${p.total} done, ${p.running} running, run ${p.generation}, ${(done / seconds).toFixed(1)} videos/s`,
+        );
       })
       .catch(() => undefined); // between runs a query may miss; the next tick will do
   }, 15_000);
@@ -105,7 +112,10 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     clearInterval(sampler);
     await stack.stop({ keepDir: keep });
-    if (keep) console.log(`Kept ${root} for reading the failed videos' histories: temporal server start-dev --db-filename ${path.join(root, 'temporal.db')}`);
+    if (keep)
+      console.log(
+        `Kept ${root} for reading the failed videos' histories: temporal server start-dev --db-filename ${path.join(root, 'temporal.db')}`,
+      );
   }
 }
 

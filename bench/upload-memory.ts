@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startGeminiStandin } from '../src/standin';
+import { startGeminiStandin } from '../standin';
 import { startDevServer } from '../src/temporal/dev-server';
 import { freePort } from '../src/temporal/port';
 import type { VideoOutcome } from '../src/types';
@@ -45,14 +45,25 @@ function makeSparseVideos(dir: string): string[] {
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(root, '.tools', 'bin', 'temporal'))) throw new Error('Run `npm run setup` first: the Temporal CLI is missing.');
+  if (!fs.existsSync(path.join(root, '.tools', 'bin', 'temporal')))
+    throw new Error('Run `npm run setup` first: the Temporal CLI is missing.');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-bench-upload-'));
-  const server = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(work, 'temporal.db') });
+  const server = await startDevServer({
+    port: await freePort(),
+    headless: true,
+    dbFile: path.join(work, 'temporal.db'),
+  });
   const standin = await startGeminiStandin({ processingMs: 50 });
   const taskQueue = `bench-upload-${Date.now().toString(36)}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'worker.ts')], {
     cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_API_KEY: 'bench-key-0123456789', GEMINI_BASE_URL: standin.url },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      GEMINI_API_KEY: 'bench-key-0123456789',
+      GEMINI_BASE_URL: standin.url,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const connection = await Connection.connect({ address: server.address });
@@ -111,7 +122,9 @@ async function main(): Promise<void> {
     console.log(`duration:       ${seconds.toFixed(1)} s (${(uploaded / 1024 ** 2 / seconds).toFixed(0)} MiB/s)`);
     console.log(`worker RSS:     idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (target < ${targetMb} MB)`);
     console.log(`while uploads were in flight: peak ${peakInFlight.toFixed(0)} MB`);
-    console.log(`at the peak:    ${(uploadedAtPeak / 1024 ** 3).toFixed(2)} GiB of ${((fileCount * fileBytes) / 1024 ** 3).toFixed(2)} GiB uploaded`);
+    console.log(
+      `at the peak:    ${(uploadedAtPeak / 1024 ** 3).toFixed(2)} GiB of ${((fileCount * fileBytes) / 1024 ** 3).toFixed(2)} GiB uploaded`,
+    );
     process.exitCode = failed.length === 0 && peak < targetMb && uploaded >= fileCount * fileBytes ? 0 : 1;
   } finally {
     worker.kill('SIGTERM');

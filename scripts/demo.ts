@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startGeminiStandin } from '../src/standin';
+import { startGeminiStandin } from '../standin';
 import { userDataDir } from '../src/config';
 import { startDevServer } from '../src/temporal/dev-server';
 import { isListening } from '../src/temporal/port';
@@ -38,9 +38,22 @@ async function run(): Promise<number> {
   // Own the local server here so its Web UI stays up after the batch.
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   if (!(await isListening('localhost:7233'))) {
-    server = await startDevServer({ port: 7233, uiPort: 8233, dbFile: path.join(userDataDir(), 'temporal', 'dev-server.db') });
+    server = await startDevServer({
+      port: 7233,
+      uiPort: 8233,
+      dbFile: path.join(userDataDir(), 'temporal', 'dev-server.db'),
+    });
   }
-  const code = await main([process.argv[0], 'lesson-forge', 'start-batch', videos, '--output', output, '--force', ...process.argv.slice(2)]);
+  const code = await main([
+    process.argv[0],
+    'lesson-forge',
+    'start-batch',
+    videos,
+    '--output',
+    output,
+    '--force',
+    ...process.argv.slice(2),
+  ]);
   console.error(`\nLesson plans: ${output}`);
   console.error('Web UI: http://localhost:8233 (every batch and video, their steps, inputs and results).');
   if (process.stdin.isTTY && !process.env.CI) {

@@ -63,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} ${err.message}\n`);
       return ExitCode.configuration;
     }
-    process.stderr.write(`${red('unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `${red('unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return ExitCode.unexpected;
   }
 }

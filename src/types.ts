@@ -5,9 +5,7 @@
  */
 
 /** A video to process: a file on a disk every worker can read, or a public YouTube link. */
-export type VideoSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'youtube'; url: string; videoId: string };
+export type VideoSource = { kind: 'file'; path: string } | { kind: 'youtube'; url: string; videoId: string };
 
 /** One entry of a batch, with a stable key used in workflow ids and output names. */
 export interface VideoItem {

@@ -34,7 +34,8 @@ export function rateLimitedQueues(keys: ApiKey[], taskQueue: string): Array<{ qu
   const out: Array<{ queue: string; perSecond: number }> = [];
   for (const key of keys) {
     for (const [model, limits] of Object.entries(key.limits)) {
-      if (limits.rpm) out.push({ queue: `${taskQueue}.gemini.${key.alias}.${model}`, perSecond: activitiesPerSecond(limits.rpm) });
+      if (limits.rpm)
+        out.push({ queue: `${taskQueue}.gemini.${key.alias}.${model}`, perSecond: activitiesPerSecond(limits.rpm) });
     }
   }
   return out;
@@ -141,7 +142,9 @@ export async function runWorkerUntilStopped(settings: Settings, maxActivities = 
     settings,
     workerOptions: { maxConcurrentActivityTaskExecutions: maxActivities },
   });
-  process.stderr.write(`Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.\n`);
+  process.stderr.write(
+    `Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.\n`,
+  );
   try {
     await worker.run();
   } finally {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import type { ApiKey } from '../../src/config';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/port';
 import { createWorker, type WorkerGroup } from '../../src/worker';
@@ -35,14 +35,26 @@ export async function startLocalStack(options: {
 }): Promise<LocalStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lf-bench-${options.name}-`));
-  const server = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(dir, 'temporal.db') });
+  const server = await startDevServer({
+    port: await freePort(),
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+  });
   const standin = await startGeminiStandin(options.standin);
   const { taskQueue } = options;
   const { worker, close } = await createWorker({
     address: server.address,
     namespace: 'default',
     taskQueue,
-    settings: { env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_BASE_URL: standin.url }, file: {} },
+    settings: {
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        GEMINI_BASE_URL: standin.url,
+      },
+      file: {},
+    },
     keys: options.keys,
     deps: { filePollMs: 50 },
     workerOptions: options.workerOptions,
@@ -76,6 +88,7 @@ export function linkSampleVideos(dir: string, count: number, prefix = 'clip-'): 
   const videoDir = path.join(dir, 'videos');
   fs.mkdirSync(videoDir);
   const sample = path.resolve(__dirname, '..', '..', 'samples', 'color-theory-intro.mp4');
-  for (let i = 0; i < count; i++) fs.linkSync(sample, path.join(videoDir, `${prefix}${String(i).padStart(5, '0')}.mp4`));
+  for (let i = 0; i < count; i++)
+    fs.linkSync(sample, path.join(videoDir, `${prefix}${String(i).padStart(5, '0')}.mp4`));
   return videoDir;
 }

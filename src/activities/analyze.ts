@@ -11,7 +11,16 @@ import type { GenerateResult } from '../gemini/gateway';
 import { completeToSchema, fitListsToSchema, mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
-import { addUsage, emptyUsage, type AnalysisResult, type ProcessingOptions, type TokenUsage, type UploadedFile, type VideoFacts, type VideoItem } from '../types';
+import {
+  addUsage,
+  emptyUsage,
+  type AnalysisResult,
+  type ProcessingOptions,
+  type TokenUsage,
+  type UploadedFile,
+  type VideoFacts,
+  type VideoItem,
+} from '../types';
 import type { ActivityContext } from './context';
 import { withHeartbeat, inActivity } from './heartbeat';
 import { templateFailure } from './template-failure';
@@ -58,7 +67,12 @@ export function analyzeActivities(ctx: ActivityContext) {
       const promptFor = (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) =>
         templateFailure(() =>
           renderPrompt(template, {
-            video: { title: facts.title, source: facts.source, sourceKind: item.source.kind, durationSeconds: facts.durationSeconds },
+            video: {
+              title: facts.title,
+              source: facts.source,
+              sourceKind: item.source.kind,
+              durationSeconds: facts.durationSeconds,
+            },
             params,
             clip,
           }),
@@ -74,9 +88,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         : { resolution: forced ?? 'default', strategy: 'whole' as const, clips: undefined };
       const resolution = plan.resolution;
       const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
-      const video = input.file
-        ? { fileUri: input.file.uri, mimeType: input.file.mimeType }
-        : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
+      const video = input.file ? { fileUri: input.file.uri, mimeType: input.file.mimeType } : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
 
       // A stored answer for this exact request means an earlier attempt was paid for and then
       // lost (the worker died before Temporal heard back): use it instead of paying again.
@@ -122,7 +134,10 @@ export function analyzeActivities(ctx: ActivityContext) {
           finishReason = 'MAX_TOKENS';
           const repaired = repairTruncatedJson(text);
           // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
-          const kept = repaired === undefined ? undefined : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
+          const kept =
+            repaired === undefined
+              ? undefined
+              : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
           if (!kept?.ok) {
             throw ApplicationFailure.create({
               type: FailureType.InvalidModelOutput,

@@ -43,9 +43,17 @@ export function batchActivities(ctx: ActivityContext) {
       const listPath = path.join(dir, 'videos.jsonl');
       const skippedPath = path.join(dir, 'not-videos.json');
       try {
-        const [list, skippedText] = await Promise.all([fs.readFile(listPath, 'utf8'), fs.readFile(skippedPath, 'utf8')]);
+        const [list, skippedText] = await Promise.all([
+          fs.readFile(listPath, 'utf8'),
+          fs.readFile(skippedPath, 'utf8'),
+        ]);
         const notVideos = JSON.parse(skippedText) as SkippedEntry[];
-        return { total: countLines(list), listPath, notVideos: notVideos.slice(0, notVideosCap), notVideosCount: notVideos.length };
+        return {
+          total: countLines(list),
+          listPath,
+          notVideos: notVideos.slice(0, notVideosCap),
+          notVideosCount: notVideos.length,
+        };
       } catch {
         // not discovered yet
       }
@@ -54,13 +62,25 @@ export function batchActivities(ctx: ActivityContext) {
         found = await withHeartbeat(() => discoverVideos(input.sources));
       } catch (err) {
         if (err instanceof SourceError) {
-          throw ApplicationFailure.create({ type: FailureType.VideoRejected, nonRetryable: true, message: err.message });
+          throw ApplicationFailure.create({
+            type: FailureType.VideoRejected,
+            nonRetryable: true,
+            message: err.message,
+          });
         }
         throw err;
       }
       await writeFileAtomic(skippedPath, JSON.stringify(found.skipped));
-      await writeFileAtomic(listPath, found.items.map((item) => JSON.stringify(item)).join('\n') + (found.items.length ? '\n' : ''));
-      return { total: found.items.length, listPath, notVideos: found.skipped.slice(0, notVideosCap), notVideosCount: found.skipped.length };
+      await writeFileAtomic(
+        listPath,
+        found.items.map((item) => JSON.stringify(item)).join('\n') + (found.items.length ? '\n' : ''),
+      );
+      return {
+        total: found.items.length,
+        listPath,
+        notVideos: found.skipped.slice(0, notVideosCap),
+        notVideosCount: found.skipped.length,
+      };
     },
 
     /** One page of the batch's videos, with cost estimates when the batch has a budget. */
@@ -75,7 +95,9 @@ export function batchActivities(ctx: ActivityContext) {
       if (!input.estimateWith) return items;
       const { model: modelId, mediaResolution, template: templateName, templateDirs } = input.estimateWith;
       const model = getModel(ctx.deps.catalog, modelId);
-      const templateModel = templateName ? ctx.templates(templateDirs ?? []).get(templateName).manifest.model : undefined;
+      const templateModel = templateName
+        ? ctx.templates(templateDirs ?? []).get(templateName).manifest.model
+        : undefined;
       return withHeartbeat(async () => {
         const planned: PlannedVideo[] = [];
         for (const item of items) {

@@ -21,7 +21,12 @@ export function inspectActivities(ctx: ActivityContext) {
       const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
       let facts: VideoFacts;
       if (item.source.kind === 'youtube') {
-        facts = { title: item.title, source: item.source.url, mimeType: 'video/*', contentHash: `youtube:${item.source.videoId}` };
+        facts = {
+          title: item.title,
+          source: item.source.url,
+          mimeType: 'video/*',
+          contentHash: `youtube:${item.source.videoId}`,
+        };
       } else {
         const filePath = item.source.path;
         try {
@@ -36,7 +41,12 @@ export function inspectActivities(ctx: ActivityContext) {
           };
         } catch (err) {
           if (err instanceof VideoRejectedError) {
-            throw ApplicationFailure.create({ type: FailureType.VideoRejected, nonRetryable: true, message: err.message, details: [{ code: err.code }] });
+            throw ApplicationFailure.create({
+              type: FailureType.VideoRejected,
+              nonRetryable: true,
+              message: err.message,
+              details: [{ code: err.code }],
+            });
           }
           throw err;
         }

@@ -14,7 +14,9 @@ export function keyActivities(ctx: ActivityContext) {
       const client = ctx.deps.temporal;
       if (!client) return [];
       try {
-        const pool = await client.workflow.getHandle(keyPoolWorkflowId(baseQueueOf(Context.current().info.taskQueue))).query(keyPoolQuery);
+        const pool = await client.workflow
+          .getHandle(keyPoolWorkflowId(baseQueueOf(Context.current().info.taskQueue)))
+          .query(keyPoolQuery);
         return quotaWarnings(pool, input.percent);
       } catch {
         return [];
@@ -29,7 +31,11 @@ export function keyActivities(ctx: ActivityContext) {
       const client = ctx.deps.temporal;
       const views: KeyConfigView[] = ctx.deps.keys?.map((k) => ({ alias: k.alias, limits: k.limits })) ?? [];
       if (!client || views.length === 0) {
-        throw ApplicationFailure.create({ type: FailureType.Configuration, nonRetryable: true, message: 'This worker has no Gemini keys configured.' });
+        throw ApplicationFailure.create({
+          type: FailureType.Configuration,
+          nonRetryable: true,
+          message: 'This worker has no Gemini keys configured.',
+        });
       }
       const taskQueue = Context.current().info.taskQueue;
       return client.workflow.executeUpdateWithStart(acquireKeyUpdate, {

@@ -21,7 +21,12 @@ export function reportActivities(ctx: ActivityContext) {
      * Writes the batch's full report, every video included (the workflow's summary keeps only
      * capped lists): report.json for scripts and report.md for people. Returns the Markdown path.
      */
-    async writeBatchReport(input: { batchId: string; label: string; outputDir: string; summary: BatchSummary }): Promise<string> {
+    async writeBatchReport(input: {
+      batchId: string;
+      label: string;
+      outputDir: string;
+      summary: BatchSummary;
+    }): Promise<string> {
       const dir = batchDir(input.outputDir, input.batchId);
       const outcomes = new Map<string, VideoOutcome>();
       try {
@@ -39,7 +44,10 @@ export function reportActivities(ctx: ActivityContext) {
         // no video finished
       }
       const all = [...outcomes.values()].sort((a, b) => a.title.localeCompare(b.title));
-      await writeFileAtomic(path.join(dir, 'report.json'), JSON.stringify({ summary: input.summary, videos: all }, null, 2));
+      await writeFileAtomic(
+        path.join(dir, 'report.json'),
+        JSON.stringify({ summary: input.summary, videos: all }, null, 2),
+      );
       const reportPath = path.join(dir, 'report.md');
       await writeFileAtomic(reportPath, renderReport(input.label, input.summary, all, input.outputDir));
       return reportPath;
@@ -80,7 +88,9 @@ function renderReport(label: string, s: BatchSummary, videos: VideoOutcome[], ou
       v.status === 'succeeded'
         ? `${rel(v.outputPath)}${v.reason ? ` (${v.reason})` : ''}`
         : `${v.errorType ? `${v.errorType}: ` : ''}${v.reason ?? ''}`;
-    lines.push(`| ${cell(v.title)} | ${v.status} | ${cell(what)} | ${v.usage.totalTokens} | $${v.costUsd.toFixed(4)} |`);
+    lines.push(
+      `| ${cell(v.title)} | ${v.status} | ${cell(what)} | ${v.usage.totalTokens} | $${v.costUsd.toFixed(4)} |`,
+    );
   }
   if (s.notVideos.length) {
     lines.push('', '## Not videos', '');

@@ -26,7 +26,12 @@ export function uploadActivities(ctx: ActivityContext) {
      * a crash or a network error resumes where the server stopped; if that session is gone, the
      * upload starts over cleanly.
      */
-    async uploadVideo(input: { workflowId: string; item: VideoItem; facts: VideoFacts; keyAlias: string }): Promise<UploadedFile> {
+    async uploadVideo(input: {
+      workflowId: string;
+      item: VideoItem;
+      facts: VideoFacts;
+      keyAlias: string;
+    }): Promise<UploadedFile> {
       const { item, facts, keyAlias } = input;
       if (item.source.kind !== 'file') throw new Error('uploadVideo is only for local files');
       const filePath = item.source.path;
@@ -58,7 +63,12 @@ export function uploadActivities(ctx: ActivityContext) {
         () => progress,
       );
       // Keep the URL while polling: a retry then asks the finished session for the file, no re-upload.
-      const processing = { phase: 'processing', uploadUrl: progress.uploadUrl, bytesSent: progress.bytesSent, file: remote.name };
+      const processing = {
+        phase: 'processing',
+        uploadUrl: progress.uploadUrl,
+        bytesSent: progress.bytesSent,
+        file: remote.name,
+      };
       const started = Date.now();
       let file = remote;
       while (file.state !== 'ACTIVE') {

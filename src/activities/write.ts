@@ -63,7 +63,8 @@ async function look(file: string): Promise<Found> {
  * - `edited`: our earlier version of this video, changed by a person since: keep it;
  * - `next`: another video's, a file a person made, or a folder.
  */
-type Verdict = { action: 'write'; replacing: boolean } | { action: 'edited' | 'next' } | { action: 'done'; recorded: boolean };
+type Verdict =
+  { action: 'write'; replacing: boolean } | { action: 'edited' | 'next' } | { action: 'done'; recorded: boolean };
 
 export function outputBaseName(item: VideoItem): string {
   if (item.source.kind === 'youtube') return `youtube-${parseYouTubeUrl(item.source.url)?.videoId ?? item.key}`;
@@ -94,7 +95,11 @@ export function writeActivities(ctx: ActivityContext) {
           batch: input.batchId,
         });
       } catch (err) {
-        throw ApplicationFailure.create({ type: FailureType.OutputWriteFailed, nonRetryable: true, message: (err as Error).message });
+        throw ApplicationFailure.create({
+          type: FailureType.OutputWriteFailed,
+          nonRetryable: true,
+          message: (err as Error).message,
+        });
       }
       const full = (rel: string) => path.join(outputDir, rel);
 
@@ -136,7 +141,11 @@ export function writeActivities(ctx: ActivityContext) {
           const candidate = withCollisionSuffix(beside, k);
           const verdict = await judge(candidate);
           if (verdict.action === 'next' || verdict.action === 'edited') continue;
-          return finish(candidate, verdict, `${edited} was edited since it was written, so it was kept; the new version is ${candidate}`);
+          return finish(
+            candidate,
+            verdict,
+            `${edited} was edited since it was written, so it was kept; the new version is ${candidate}`,
+          );
         }
         throw tooMany(beside);
       };
@@ -149,7 +158,12 @@ export function writeActivities(ctx: ActivityContext) {
           if (verdict.action === 'next') continue;
           if (verdict.action === 'edited') return await besideEdited(current);
           const replacing = verdict.action === 'write' && verdict.replacing;
-          const note = n > 0 ? `${relPath} belongs to another video; wrote ${current}` : replacing ? `replaced the earlier version of ${current}` : undefined;
+          const note =
+            n > 0
+              ? `${relPath} belongs to another video; wrote ${current}`
+              : replacing
+                ? `replaced the earlier version of ${current}`
+                : undefined;
           return await finish(current, verdict, note);
         }
       } catch (err) {

@@ -12,14 +12,27 @@ export function addBatchOptions(cmd: Command): Command {
     .option('-r, --recursive', 'also scan subfolders')
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'leave out files matching this glob (repeatable)', collect, [])
-    .option('-l, --list <file>', 'a file with one path or YouTube link per line, # for comments (repeatable)', collect, [])
+    .option(
+      '-l, --list <file>',
+      'a file with one path or YouTube link per line, # for comments (repeatable)',
+      collect,
+      [],
+    )
     .option('-p, --param <key=value>', 'template parameter (repeatable)', collect, [])
     .option('--templates-dir <dir>', 'folder with your own templates (repeatable)', collect, [])
     .option('-f, --force', 're-process videos whose output is already up to date')
     .option('--keep-uploads', 'keep uploaded videos on Gemini (they expire after 48 h)')
-    .addOption(new Option('--media-resolution <level>', 'force a media resolution (default: chosen from the length)').choices(['default', 'low']))
+    .addOption(
+      new Option('--media-resolution <level>', 'force a media resolution (default: chosen from the length)').choices([
+        'default',
+        'low',
+      ]),
+    )
     .option('--max-cost <usd>', 'stop starting videos once spent + in-flight estimates would pass this amount')
-    .option('--failure-grace <duration>', 'when a step fails for good, wait this long (e.g. 30m, 12h) for `retry`/`skip` before recording it failed')
+    .option(
+      '--failure-grace <duration>',
+      'when a step fails for good, wait this long (e.g. 30m, 12h) for `retry`/`skip` before recording it failed',
+    )
     .option('--no-wait-on-failure', 'record failed videos at once (same as --failure-grace 0)')
     .option('--webhook <url>', 'POST a JSON summary here when the batch ends')
     .option('--batch-id <id>', 'use this batch id instead of one derived from the inputs and the date');

@@ -54,7 +54,8 @@ export function parseParams(pairs: string[]): Record<string, string> {
 function positiveInt(text: string | undefined, name: string, fallback: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${name} must be a whole number from 1 to ${max}, got "${text}"`, ExitCode.usage);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new CliError(`${name} must be a whole number from 1 to ${max}, got "${text}"`, ExitCode.usage);
   return n;
 }
 
@@ -97,7 +98,10 @@ export async function buildBatchRequest(
 ): Promise<BatchRequest> {
   const warnings: string[] = [];
   if (inputs.length === 0 && opts.list.length === 0) {
-    throw new CliError('Nothing to process: give a folder, video files or YouTube links, or --list <file>.', ExitCode.usage);
+    throw new CliError(
+      'Nothing to process: give a folder, video files or YouTube links, or --list <file>.',
+      ExitCode.usage,
+    );
   }
   const templateDirs = [...(settings.file.templatesDirs ?? []), ...opts.templatesDir.map((d) => path.resolve(d))];
   let registry: TemplateRegistry;
@@ -122,7 +126,11 @@ export async function buildBatchRequest(
     throw new CliError((err as Error).message, ExitCode.configuration);
   }
   warnings.push(...chain.warnings);
-  if (chain.models.length === 0) throw new CliError('No usable model: check --model and the models in lesson-forge.config.json.', ExitCode.configuration);
+  if (chain.models.length === 0)
+    throw new CliError(
+      'No usable model: check --model and the models in lesson-forge.config.json.',
+      ExitCode.configuration,
+    );
 
   const sources = {
     inputs: inputs.map((i) => (/^https?:\/\//i.test(i) ? i : path.resolve(i))),
@@ -143,7 +151,8 @@ export async function buildBatchRequest(
   assertWritableFolder(outputDir);
 
   const maxCostUsd = opts.maxCost === undefined ? undefined : Number(opts.maxCost.replace(/^\$/, ''));
-  if (maxCostUsd !== undefined && !(maxCostUsd > 0)) throw new CliError(`--max-cost must be a positive amount in USD, got "${opts.maxCost}"`, ExitCode.usage);
+  if (maxCostUsd !== undefined && !(maxCostUsd > 0))
+    throw new CliError(`--max-cost must be a positive amount in USD, got "${opts.maxCost}"`, ExitCode.usage);
 
   const options: BatchInput['options'] = {
     template: templateName,
@@ -157,7 +166,11 @@ export async function buildBatchRequest(
     mediaResolution: opts.mediaResolution,
     rateLimitedModels: rateLimitedModelsFor(settings),
     failureGraceSeconds:
-      opts.waitOnFailure === false ? 0 : opts.failureGrace ? parseDurationSeconds(opts.failureGrace, '--failure-grace') : defaults.failureGraceSeconds,
+      opts.waitOnFailure === false
+        ? 0
+        : opts.failureGrace
+          ? parseDurationSeconds(opts.failureGrace, '--failure-grace')
+          : defaults.failureGraceSeconds,
   };
   const label = labelFor(inputs, opts.list);
   const fingerprint = { sources, options, maxCostUsd };
@@ -173,7 +186,10 @@ export async function buildBatchRequest(
     quotaWarningPercent: settings.file.quotaWarningPercent,
   };
   if (!/^[\p{L}\p{N}._-]{1,100}$/u.test(input.batchId)) {
-    throw new CliError(`--batch-id may use letters, digits, ".", "_" and "-" (at most 100), got "${input.batchId}"`, ExitCode.usage);
+    throw new CliError(
+      `--batch-id may use letters, digits, ".", "_" and "-" (at most 100), got "${input.batchId}"`,
+      ExitCode.usage,
+    );
   }
   return { input, items: found.items, skipped: found.skipped, warnings };
 }
@@ -186,7 +202,10 @@ function assertWritableFolder(dir: string): void {
     if (!fs.statSync(probe).isDirectory()) throw new Error(`${probe} is a file`);
     fs.accessSync(probe, fs.constants.W_OK);
   } catch (err) {
-    throw new CliError(`Cannot write to the output folder ${dir}: ${(err as Error).message}. Choose another with --output.`, ExitCode.configuration);
+    throw new CliError(
+      `Cannot write to the output folder ${dir}: ${(err as Error).message}. Choose another with --output.`,
+      ExitCode.configuration,
+    );
   }
 }
 

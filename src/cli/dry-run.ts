@@ -21,7 +21,11 @@ export interface PlannedEstimate {
 }
 
 /** What each video would cost with the first model of the chain, from its duration. Spends nothing. */
-export async function planBatch(request: BatchRequest, catalog: ModelCatalog, now = new Date()): Promise<PlannedEstimate[]> {
+export async function planBatch(
+  request: BatchRequest,
+  catalog: ModelCatalog,
+  now = new Date(),
+): Promise<PlannedEstimate[]> {
   const { options } = request.input;
   const model = getModel(catalog, options.models[0]);
   const template = TemplateRegistry.load(options.templateDirs).get(options.template);
@@ -48,7 +52,11 @@ export async function planBatch(request: BatchRequest, catalog: ModelCatalog, no
 export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, json: boolean): Promise<number> {
   const plans = await planBatch(request, catalog);
   const total = plans.reduce(
-    (acc, p) => ({ inputTokens: acc.inputTokens + p.inputTokens, outputTokens: acc.outputTokens + p.outputTokens, usd: acc.usd + p.usd }),
+    (acc, p) => ({
+      inputTokens: acc.inputTokens + p.inputTokens,
+      outputTokens: acc.outputTokens + p.outputTokens,
+      usd: acc.usd + p.usd,
+    }),
     { inputTokens: 0, outputTokens: 0, usd: 0 },
   );
   const { input } = request;
@@ -66,15 +74,22 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
     formatUsd(p.usd),
   ]);
   process.stdout.write(`${bold('Dry run')}: nothing is uploaded or analysed.\n`);
-  process.stdout.write(`Batch ${input.batchId} · template ${input.options.template} · model ${input.options.models[0]} · output ${input.options.outputDir}\n\n`);
+  process.stdout.write(
+    `Batch ${input.batchId} · template ${input.options.template} · model ${input.options.models[0]} · output ${input.options.outputDir}\n\n`,
+  );
   process.stdout.write(`${table(['Video', 'Length', 'Resolution', 'Tokens', 'Cost'], rows)}\n\n`);
   process.stdout.write(
     `${bold('Total')}: ${plans.length} videos, about ${formatTokens(total.inputTokens)} input + ${formatTokens(total.outputTokens)} output tokens, ${formatUsd(total.usd)}\n`,
   );
-  if (plans.some((p) => !p.durationKnown)) process.stdout.write(dim(`YouTube lengths are unknown before analysis; assumed ${assumedYouTubeSeconds / 60} min each.\n`));
+  if (plans.some((p) => !p.durationKnown))
+    process.stdout.write(
+      dim(`YouTube lengths are unknown before analysis; assumed ${assumedYouTubeSeconds / 60} min each.\n`),
+    );
   for (const s of request.skipped) process.stdout.write(dim(`skipped ${path.basename(s.entry)}: ${s.reason}\n`));
   if (input.maxCostUsd !== undefined && total.usd > input.maxCostUsd) {
-    process.stdout.write(`The estimate passes --max-cost ${formatUsd(input.maxCostUsd)}: the batch would stop starting videos near the limit.\n`);
+    process.stdout.write(
+      `The estimate passes --max-cost ${formatUsd(input.maxCostUsd)}: the batch would stop starting videos near the limit.\n`,
+    );
   }
   return ExitCode.ok;
 }

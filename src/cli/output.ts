@@ -42,7 +42,11 @@ const visibleLength = (s: string) => s.replace(ansi, '').length;
 /** A plain aligned table; cells may contain colour codes. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat(widths[i] - visibleLength(c))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c + ' '.repeat(widths[i] - visibleLength(c)))
+      .join('  ')
+      .trimEnd();
   return [line(headers.map((h) => bold(h))), ...rows.map(line)].join('\n');
 }
 

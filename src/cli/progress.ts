@@ -32,7 +32,11 @@ export function progressLine(p: BatchProgress, etaSeconds?: number): string {
 }
 
 /** Estimated seconds left from the pace since the batch (or this watch) started. */
-export function estimateEta(p: BatchProgress, nowMs: number, firstSeen?: { atMs: number; done: number }): number | undefined {
+export function estimateEta(
+  p: BatchProgress,
+  nowMs: number,
+  firstSeen?: { atMs: number; done: number },
+): number | undefined {
   const done = p.succeeded + p.failed + p.skipped;
   const remaining = p.total - done;
   if (remaining <= 0) return 0;
@@ -90,14 +94,18 @@ export function renderSummary(s: BatchSummary): string {
   if (s.stoppedEarly) lines.push(yellow(`  stopped early: ${s.stoppedEarly}; ${s.notStarted ?? 0} not started`));
   if (s.failures.length) {
     lines.push(red('  failed:'));
-    for (const f of s.failures.slice(0, 20)) lines.push(`    ${f.title}: ${f.errorType ? `${f.errorType}: ` : ''}${f.reason}`);
+    for (const f of s.failures.slice(0, 20))
+      lines.push(`    ${f.title}: ${f.errorType ? `${f.errorType}: ` : ''}${f.reason}`);
     if (s.failures.length > 20 || s.listsTruncated) lines.push(dim('    ... more in the report'));
   }
   if (s.notVideos.length) {
     lines.push(dim(`  not videos (${s.notVideos.length}):`));
     for (const n of s.notVideos.slice(0, 10)) lines.push(dim(`    ${n.entry}: ${n.reason}`));
   }
-  if (s.outputs.length) lines.push(`  outputs: ${s.outputs.length <= 3 ? s.outputs.join(', ') : `${s.outputs.length} files, e.g. ${s.outputs[0]}`}`);
+  if (s.outputs.length)
+    lines.push(
+      `  outputs: ${s.outputs.length <= 3 ? s.outputs.join(', ') : `${s.outputs.length} files, e.g. ${s.outputs[0]}`}`,
+    );
   for (const w of s.warnings ?? []) lines.push(yellow(`  warning: ${w}`));
   if (s.reportPath) lines.push(`  report: ${s.reportPath}`);
   return lines.join('\n');

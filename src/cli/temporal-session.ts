@@ -30,7 +30,9 @@ export function installFileLogger(): string {
   const out = fs.createWriteStream(logFile, { flags: 'a' });
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry: LogEntry) => {
-      out.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} ${entry.level} ${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}\n`);
+      out.write(
+        `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} ${entry.level} ${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}\n`,
+      );
     }),
   });
   runtimeInstalled = true;

@@ -20,7 +20,10 @@ const keySchema = z.object({
 export const configFileSchema = z
   .object({
     keys: z.array(keySchema).optional(),
-    models: z.object({ default: z.string().optional(), fallbacks: z.array(z.string()).optional() }).strict().optional(),
+    models: z
+      .object({ default: z.string().optional(), fallbacks: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
     templatesDirs: z.array(z.string()).optional(),
     output: z.object({ dir: z.string().optional(), pattern: z.string().optional() }).strict().optional(),
     concurrency: z.number().int().min(1).max(64).optional(),

@@ -9,7 +9,8 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.LESSON_FORGE_HOME) return path.resolve(env.LESSON_FORGE_HOME);
   const home = os.homedir();
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'lesson-forge');
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'lesson-forge');
+  if (process.platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'lesson-forge');
   return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'lesson-forge');
 }
 

@@ -105,10 +105,12 @@ export function loadCatalog(filePath?: string, env: NodeJS.ProcessEnv = process.
 /** Validates catalog data already in memory; `source` names it in error messages. */
 export function parseCatalog(data: unknown, source = 'the model catalog'): ModelCatalog {
   const parsed = catalogSchema.safeParse(data);
-  if (!parsed.success) throw new CatalogError(`${source} is not a valid model catalog:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new CatalogError(`${source} is not a valid model catalog:\n${z.prettifyError(parsed.error)}`);
   const catalog = { ...parsed.data, source };
   const problems = crossCheck(catalog);
-  if (problems.length > 0) throw new CatalogError(`${source} is not a valid model catalog:\n${problems.map((p) => `  ✖ ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new CatalogError(`${source} is not a valid model catalog:\n${problems.map((p) => `  ✖ ${p}`).join('\n')}`);
   return catalog;
 }
 
@@ -128,14 +130,17 @@ function crossCheck(catalog: ModelCatalog): string[] {
   for (const model of catalog.models) {
     if (model.replacement !== undefined) known(model.replacement, `${model.id}.replacement`);
     if (model.replacement === model.id) problems.push(`${model.id} names itself as its replacement`);
-    if (model.prices[0]?.from !== undefined) problems.push(`${model.id}: the first price period must have no "from" date (it applies until the next one)`);
+    if (model.prices[0]?.from !== undefined)
+      problems.push(`${model.id}: the first price period must have no "from" date (it applies until the next one)`);
     model.prices.slice(1).forEach((period, i) => {
       const previous = model.prices[i]?.from;
       if (period.from === undefined) problems.push(`${model.id}: price period ${i + 2} needs a "from" date`);
-      else if (previous !== undefined && period.from <= previous) problems.push(`${model.id}: price periods must be in date order (${period.from} after ${previous})`);
+      else if (previous !== undefined && period.from <= previous)
+        problems.push(`${model.id}: price periods must be in date order (${period.from} after ${previous})`);
     });
     const lowest = Math.min(model.videoTokensPerSecond.default, model.videoTokensPerSecond.low);
-    if (model.audioTokensPerSecond > lowest) problems.push(`${model.id}: audioTokensPerSecond is part of videoTokensPerSecond, so it cannot exceed ${lowest}`);
+    if (model.audioTokensPerSecond > lowest)
+      problems.push(`${model.id}: audioTokensPerSecond is part of videoTokensPerSecond, so it cannot exceed ${lowest}`);
   }
   return problems;
 }
@@ -157,7 +162,8 @@ export function getModel(catalog: ModelCatalog, id: string, now?: Date): ModelIn
   return model;
 }
 
-export const findModel = (catalog: ModelCatalog, id: string): ModelInfo | undefined => catalog.models.find((m) => m.id === id);
+export const findModel = (catalog: ModelCatalog, id: string): ModelInfo | undefined =>
+  catalog.models.find((m) => m.id === id);
 
 /** Start of an ISO date in UTC, in ms. */
 const dayStart = (isoDay: string): number => Date.parse(`${isoDay}T00:00:00Z`);
@@ -214,7 +220,9 @@ export function modelChain(
     if (!models.includes(usable.id)) models.push(usable.id);
   }
   if (models.length === 0) {
-    throw new CatalogError(`none of the models asked for (${requested.join(', ')}) can be used any more: choose one of ${usableIds(catalog, now).join(', ')}.`);
+    throw new CatalogError(
+      `none of the models asked for (${requested.join(', ')}) can be used any more: choose one of ${usableIds(catalog, now).join(', ')}.`,
+    );
   }
   return { models, warnings };
 }
@@ -222,7 +230,7 @@ export function modelChain(
 /** The model itself if usable, else the first usable model along its replacement chain. */
 function usableSuccessor(catalog: ModelCatalog, model: ModelInfo, now: Date): ModelInfo | undefined {
   const seen = new Set<string>();
-  for (let current: ModelInfo | undefined = model; current && !seen.has(current.id); ) {
+  for (let current: ModelInfo | undefined = model; current && !seen.has(current.id);) {
     if (!isRetired(current, now)) return current;
     seen.add(current.id);
     current = current.replacement ? findModel(catalog, current.replacement) : undefined;
@@ -230,6 +238,8 @@ function usableSuccessor(catalog: ModelCatalog, model: ModelInfo, now: Date): Mo
   return undefined;
 }
 
-const retiredPhrase = (model: ModelInfo): string => (model.retiresOn ? `was retired on ${model.retiresOn}` : 'is retired');
+const retiredPhrase = (model: ModelInfo): string =>
+  model.retiresOn ? `was retired on ${model.retiresOn}` : 'is retired';
 
-const usableIds = (catalog: ModelCatalog, now: Date): string[] => catalog.models.filter((m) => !isRetired(m, now)).map((m) => m.id);
+const usableIds = (catalog: ModelCatalog, now: Date): string[] =>
+  catalog.models.filter((m) => !isRetired(m, now)).map((m) => m.id);

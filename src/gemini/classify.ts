@@ -1,6 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../failures';
-import { errorInfoReason, parseDurationMs, parseErrorBody, quotaIds, detailOfType, type GeminiErrorBody } from './api-error';
+import {
+  errorInfoReason,
+  parseDurationMs,
+  parseErrorBody,
+  quotaIds,
+  detailOfType,
+  type GeminiErrorBody,
+} from './api-error';
 import { nextPacificMidnight } from './quota-reset';
 
 export type GeminiOperation = 'upload' | 'files.get' | 'files.delete' | 'generate';
@@ -24,7 +31,15 @@ function isHttpError(err: unknown): err is HttpLikeError {
   return typeof err === 'object' && err !== null && typeof (err as HttpLikeError).status === 'number';
 }
 
-const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+const networkCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+]);
 
 function isNetworkError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -145,7 +160,10 @@ export function classifyGeminiError(err: unknown, ctx: ClassifyContext): Applica
       }
       default:
         if (err.status >= 500) {
-          return ApplicationFailure.create({ type: FailureType.Transient, message: `Gemini error ${err.status}: ${detail}` });
+          return ApplicationFailure.create({
+            type: FailureType.Transient,
+            message: `Gemini error ${err.status}: ${detail}`,
+          });
         }
         return ApplicationFailure.create({
           type: FailureType.BadRequest,
@@ -162,7 +180,10 @@ export function classifyGeminiError(err: unknown, ctx: ClassifyContext): Applica
     });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: FailureType.Transient, message: `Unexpected error talking to Gemini: ${message}` });
+  return ApplicationFailure.create({
+    type: FailureType.Transient,
+    message: `Unexpected error talking to Gemini: ${message}`,
+  });
 }
 
 /** A model that answered 503 this many attempts in a row is treated as unavailable. */
@@ -185,16 +206,29 @@ export function escalatePersistentUnavailability(err: unknown, model: string, at
 }
 
 /** Finish reasons that mean the answer was withheld; asking again gives the same. */
-const blockedFinishReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
+const blockedFinishReasons = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'LANGUAGE',
+]);
 
 /**
  * An HTTP 200 that is still a refusal: a blocked prompt (no candidates, promptFeedback.blockReason)
  * or a withheld answer (finishReason SAFETY, RECITATION...). Undefined when the answer can be used.
  */
-export function classifyRefusal(result: { blockReason?: string; finishReason?: string }, details: Record<string, unknown> = {}): ApplicationFailure | undefined {
+export function classifyRefusal(
+  result: { blockReason?: string; finishReason?: string },
+  details: Record<string, unknown> = {},
+): ApplicationFailure | undefined {
   const withheld = result.finishReason !== undefined && blockedFinishReasons.has(result.finishReason);
   if (!result.blockReason && !withheld) return undefined;
-  const reason = result.blockReason ? `the prompt was blocked (${result.blockReason})` : `the answer was withheld (${result.finishReason})`;
+  const reason = result.blockReason
+    ? `the prompt was blocked (${result.blockReason})`
+    : `the answer was withheld (${result.finishReason})`;
   return ApplicationFailure.create({
     type: FailureType.ContentBlocked,
     nonRetryable: true,

@@ -43,7 +43,12 @@ export interface CostOptions {
 }
 
 /** USD for one request with these token counts, at the prices in effect on `date`. */
-export function estimatePromptCost(model: ModelInfo, tokens: RequestTokens, date: Date, opts: CostOptions = {}): number {
+export function estimatePromptCost(
+  model: ModelInfo,
+  tokens: RequestTokens,
+  date: Date,
+  opts: CostOptions = {},
+): number {
   const promptTokens = sum(Object.values(tokens.input));
   const tier = tierFor(model, date, promptTokens);
   let usd = tokens.output * tier.outputPerMillion;
@@ -129,7 +134,11 @@ export interface MediaPlanOptions {
  * else in equal clips at low resolution that each fit. An unknown duration is sent whole (the API
  * refuses a video that is too long, and the caller can retry at low resolution).
  */
-export function planMediaStrategy(model: ModelInfo, durationSeconds: number | undefined, opts: MediaPlanOptions): MediaPlan {
+export function planMediaStrategy(
+  model: ModelInfo,
+  durationSeconds: number | undefined,
+  opts: MediaPlanOptions,
+): MediaPlan {
   const room = videoTokenRoom(model, opts);
   const choices: MediaResolution[] = opts.resolution ? [opts.resolution] : ['default', 'low'];
   if (durationSeconds === undefined) return { resolution: choices[0] ?? 'default', strategy: 'whole' };
@@ -144,7 +153,10 @@ export function planMediaStrategy(model: ModelInfo, durationSeconds: number | un
 
 /** Video tokens one request can carry: the filled share of the window minus prompt and output. */
 export function videoTokenRoom(model: ModelInfo, opts: Omit<MediaPlanOptions, 'resolution'>): number {
-  const room = Math.floor(model.contextWindowTokens * CONTEXT_FILL_RATIO) - opts.expectedOutputTokens - (opts.promptTokens ?? DEFAULT_PROMPT_TOKENS);
+  const room =
+    Math.floor(model.contextWindowTokens * CONTEXT_FILL_RATIO) -
+    opts.expectedOutputTokens -
+    (opts.promptTokens ?? DEFAULT_PROMPT_TOKENS);
   if (room <= 0) throw new RangeError(tooSmallMessage(model, opts));
   return room;
 }
@@ -171,11 +183,18 @@ export function estimatePlanCost(
   date: Date,
   opts: VideoCostOptions = {},
 ): VideoCostEstimate {
-  if (plan.strategy === 'whole' || !plan.clips) return estimateVideoCost(model, durationSeconds, plan.resolution, expectedOutputTokens, date, opts);
+  if (plan.strategy === 'whole' || !plan.clips)
+    return estimateVideoCost(model, durationSeconds, plan.resolution, expectedOutputTokens, date, opts);
   // Each clip is budgeted at the full expected output: an upper bound, which is what a budget needs.
   return plan.clips
-    .map((clip) => estimateVideoCost(model, clip.endSeconds - clip.startSeconds, plan.resolution, expectedOutputTokens, date, opts))
-    .reduce((a, b) => ({ inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, usd: a.usd + b.usd }));
+    .map((clip) =>
+      estimateVideoCost(model, clip.endSeconds - clip.startSeconds, plan.resolution, expectedOutputTokens, date, opts),
+    )
+    .reduce((a, b) => ({
+      inputTokens: a.inputTokens + b.inputTokens,
+      outputTokens: a.outputTokens + b.outputTokens,
+      usd: a.usd + b.usd,
+    }));
 }
 
 /** Rounds for storage and sums in reports: to a millionth of a dollar, which drops float noise only. */

@@ -28,9 +28,17 @@ export function estimateForVideo(
   now: Date,
 ): VideoEstimate {
   const duration = durationSeconds ?? assumedYouTubeSeconds;
-  const expectedOutput = templateModel?.maxOutputTokens ? Math.round(templateModel.maxOutputTokens / 2) : defaultExpectedOutput;
+  const expectedOutput = templateModel?.maxOutputTokens
+    ? Math.round(templateModel.maxOutputTokens / 2)
+    : defaultExpectedOutput;
   const forced = forcedResolution ?? templateModel?.mediaResolution;
   const plan = planMediaStrategy(model, duration, { expectedOutputTokens: expectedOutput, resolution: forced });
   const est = estimateVideoCost(model, duration, plan.resolution, expectedOutput, now);
-  return { resolution: plan.resolution, strategy: plan.strategy, inputTokens: est.inputTokens, outputTokens: est.outputTokens, usd: est.usd };
+  return {
+    resolution: plan.resolution,
+    strategy: plan.strategy,
+    inputTokens: est.inputTokens,
+    outputTokens: est.outputTokens,
+    usd: est.usd,
+  };
 }

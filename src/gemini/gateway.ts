@@ -89,7 +89,12 @@ export class GeminiGateway {
     return client;
   }
 
-  private async call<T>(operation: GeminiOperation, alias: string, model: string | undefined, fn: (c: GoogleGenAI) => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: GeminiOperation,
+    alias: string,
+    model: string | undefined,
+    fn: (c: GoogleGenAI) => Promise<T>,
+  ): Promise<T> {
     const client = this.client(alias);
     try {
       return await fn(client);
@@ -112,7 +117,12 @@ export class GeminiGateway {
    * chunk and cannot resume), so memory stays flat for any size and a retry can go on from
    * `control.resumeUrl` instead of byte 0.
    */
-  upload(alias: string, path: string, opts: { displayName: string; mimeType: string }, control: UploadControl = {}): Promise<RemoteFile> {
+  upload(
+    alias: string,
+    path: string,
+    opts: { displayName: string; mimeType: string },
+    control: UploadControl = {},
+  ): Promise<RemoteFile> {
     return this.call('upload', alias, undefined, async () => {
       const file = await resumableUpload({
         baseUrl: this.baseUrl ?? defaultGeminiBaseUrl,
@@ -148,8 +158,13 @@ export class GeminiGateway {
             role: 'user',
             parts: [
               {
-                fileData: { fileUri: req.video.fileUri, ...(req.video.mimeType ? { mimeType: req.video.mimeType } : {}) },
-                ...(clip ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } } : {}),
+                fileData: {
+                  fileUri: req.video.fileUri,
+                  ...(req.video.mimeType ? { mimeType: req.video.mimeType } : {}),
+                },
+                ...(clip
+                  ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } }
+                  : {}),
               },
               { text: req.prompt },
             ],
@@ -159,9 +174,10 @@ export class GeminiGateway {
           systemInstruction: req.systemInstruction,
           temperature: req.temperature,
           maxOutputTokens: req.maxOutputTokens,
-          mediaResolution:
-            req.mediaResolution === 'low' ? SdkMediaResolution.MEDIA_RESOLUTION_LOW : undefined,
-          ...(req.responseJsonSchema ? { responseMimeType: 'application/json', responseJsonSchema: req.responseJsonSchema } : {}),
+          mediaResolution: req.mediaResolution === 'low' ? SdkMediaResolution.MEDIA_RESOLUTION_LOW : undefined,
+          ...(req.responseJsonSchema
+            ? { responseMimeType: 'application/json', responseJsonSchema: req.responseJsonSchema }
+            : {}),
           abortSignal: req.abortSignal,
         },
       });
@@ -170,7 +186,14 @@ export class GeminiGateway {
   }
 }
 
-function toRemoteFile(file: { name?: string; uri?: string; mimeType?: string; state?: string; error?: { message?: string }; sizeBytes?: string }): RemoteFile {
+function toRemoteFile(file: {
+  name?: string;
+  uri?: string;
+  mimeType?: string;
+  state?: string;
+  error?: { message?: string };
+  sizeBytes?: string;
+}): RemoteFile {
   return {
     name: file.name ?? '',
     uri: file.uri ?? '',

@@ -12,7 +12,11 @@ export function repairTruncatedJson(text: string): unknown {
   }
   // Each open container, and for objects whether the next string is a key.
   const stack: Array<{ closer: '}' | ']'; expectKey: boolean }> = [];
-  const closers = () => stack.map((f) => f.closer).reverse().join('');
+  const closers = () =>
+    stack
+      .map((f) => f.closer)
+      .reverse()
+      .join('');
   let cut: { end: number; closers: string } | undefined;
   let inString = false;
   let escaped = false;

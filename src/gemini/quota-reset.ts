@@ -19,7 +19,12 @@ export function nextPacificMidnight(now: Date): Date {
   // Across a DST change the day is 23 or 25 h long; nudge to the real local midnight.
   for (const shiftHours of [0, -1, 1]) {
     const t = new Date(candidate.getTime() + shiftHours * 3_600_000);
-    const p = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
+    const p = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/Los_Angeles',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(t);
     if (p === '00:00') return t;
   }
   return candidate;

@@ -73,16 +73,22 @@ function send(url: string, headers: Record<string, string>, body: Body, signal?:
     const target = new URL(url);
     const lib = target.protocol === 'https:' ? https : http;
     const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.end - body.start;
-    const req = lib.request(target, { method: 'POST', headers: { ...headers, 'content-length': String(length) }, signal }, (res) => {
-      const parts: Buffer[] = [];
-      let size = 0;
-      res.on('data', (buf: Buffer) => {
-        size += buf.length;
-        if (size <= maxAnswerBytes) parts.push(buf);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', (err) => reject(networkError(err)));
-    });
+    const req = lib.request(
+      target,
+      { method: 'POST', headers: { ...headers, 'content-length': String(length) }, signal },
+      (res) => {
+        const parts: Buffer[] = [];
+        let size = 0;
+        res.on('data', (buf: Buffer) => {
+          size += buf.length;
+          if (size <= maxAnswerBytes) parts.push(buf);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }),
+        );
+        res.on('error', (err) => reject(networkError(err)));
+      },
+    );
     req.on('error', (err) => reject(networkError(err)));
     if (body === undefined || typeof body === 'string') {
       req.end(body);
@@ -99,16 +105,20 @@ function send(url: string, headers: Record<string, string>, body: Body, signal?:
  */
 async function writeRange(req: ClientRequest, path: string, start: number, end: number): Promise<void> {
   // A destroyed request may never call a pending write's callback; 'close' always comes.
-  const closed = new Promise<never>((_, reject) => req.once('close', () => reject(new Error('the upload request closed early'))));
+  const closed = new Promise<never>((_, reject) =>
+    req.once('close', () => reject(new Error('the upload request closed early'))),
+  );
   closed.catch(() => undefined);
   const handle = await fs.promises.open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(Math.max(1, Math.min(copyBufferBytes, end - start)));
-    for (let pos = start; pos < end; ) {
+    for (let pos = start; pos < end;) {
       const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - pos), pos);
       if (bytesRead === 0) throw new Error(`${path} became shorter during the upload.`);
       // The callback says the bytes left this process: only then may the buffer be refilled.
-      const written = new Promise<void>((resolve, reject) => req.write(buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())));
+      const written = new Promise<void>((resolve, reject) =>
+        req.write(buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())),
+      );
       await Promise.race([written, closed]);
       pos += bytesRead;
     }
@@ -200,7 +210,8 @@ export async function resumableUpload(opts: ResumableUploadOptions): Promise<Gem
     if (!returned) throw new Error('Gemini started the upload but sent no x-goog-upload-url.');
     uploadUrl = onBase(returned, opts.baseUrl);
     const granularity = Number(headerOf(started, 'x-goog-upload-chunk-granularity'));
-    if (Number.isInteger(granularity) && granularity > 0) chunkBytes = Math.max(granularity, chunkBytes - (chunkBytes % granularity));
+    if (Number.isInteger(granularity) && granularity > 0)
+      chunkBytes = Math.max(granularity, chunkBytes - (chunkBytes % granularity));
   }
   opts.onProgress?.({ uploadUrl, bytesSent: offset, bytesTotal: size });
 
@@ -214,7 +225,11 @@ export async function resumableUpload(opts: ResumableUploadOptions): Promise<Gem
     const answer = ok(
       await send(
         uploadUrl,
-        { ...auth, 'x-goog-upload-command': last ? 'upload, finalize' : 'upload', 'x-goog-upload-offset': String(offset) },
+        {
+          ...auth,
+          'x-goog-upload-command': last ? 'upload, finalize' : 'upload',
+          'x-goog-upload-offset': String(offset),
+        },
         { path: opts.path, start: offset, end },
         signal,
       ),
@@ -234,7 +249,9 @@ export async function resumableUpload(opts: ResumableUploadOptions): Promise<Gem
         continue;
       }
     }
-    throw new Error(`Gemini answered the upload of ${size} bytes at offset ${offset} with status "${status ?? 'none'}" instead of finishing it.`);
+    throw new Error(
+      `Gemini answered the upload of ${size} bytes at offset ${offset} with status "${status ?? 'none'}" instead of finishing it.`,
+    );
   }
 }
 

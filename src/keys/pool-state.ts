@@ -46,7 +46,12 @@ export function limitsFor(key: KeyState, model: string): ModelLimits {
 
 /** The Pacific calendar day of an instant, e.g. "2026-11-22" (quotas reset at midnight Pacific). */
 export function pacificDay(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'America/Los_Angeles',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
 }
 
 export function initialPool(keys: KeyConfigView[], now: Date): PoolState {
@@ -59,7 +64,9 @@ export function initialPool(keys: KeyConfigView[], now: Date): PoolState {
 export function syncKeys(pool: PoolState, keys: KeyConfigView[]): void {
   for (const k of keys) {
     const existing = pool.keys[k.alias];
-    pool.keys[k.alias] = existing ? { ...existing, limits: k.limits } : { alias: k.alias, status: 'active', limits: k.limits, usage: {} };
+    pool.keys[k.alias] = existing
+      ? { ...existing, limits: k.limits }
+      : { alias: k.alias, status: 'active', limits: k.limits, usage: {} };
   }
   for (const alias of Object.keys(pool.keys)) if (!keys.some((k) => k.alias === alias)) delete pool.keys[alias];
 }
@@ -127,7 +134,9 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
     return { alias: chosen.alias };
   }
   if (active.length === 0 && keys.every((k) => k.status === 'disabled')) {
-    return { error: `Every Gemini key is disabled: ${keys.map((k) => `${k.alias} (${k.reason ?? 'disabled'})`).join(', ')}. Fix the keys and retry.` };
+    return {
+      error: `Every Gemini key is disabled: ${keys.map((k) => `${k.alias} (${k.reason ?? 'disabled'})`).join(', ')}. Fix the keys and retry.`,
+    };
   }
   const parkedUntil = keys
     .filter((k) => k.status === 'parked' && k.parkedUntil)
@@ -187,7 +196,9 @@ export function quotaWarnings(pool: PoolState, percent: number): string[] {
     for (const [model, usage] of Object.entries(key.usage)) {
       const rpd = limitsFor(key, model).rpd;
       if (rpd && usage.requests >= (rpd * percent) / 100) {
-        out.push(`key "${key.alias}" has used ${usage.requests} of ${rpd} daily requests for ${model} (${Math.round((usage.requests / rpd) * 100)} %)`);
+        out.push(
+          `key "${key.alias}" has used ${usage.requests} of ${rpd} daily requests for ${model} (${Math.round((usage.requests / rpd) * 100)} %)`,
+        );
       }
     }
   }

@@ -8,7 +8,12 @@
 /** Per key alias: models with their own limits, and whether a '*' limit covers the others. Names only. */
 export type RateLimitedModels = Record<string, string[]>;
 
-export function analysisQueueFor(baseQueue: string, alias: string, model: string, limited: RateLimitedModels | undefined): string | undefined {
+export function analysisQueueFor(
+  baseQueue: string,
+  alias: string,
+  model: string,
+  limited: RateLimitedModels | undefined,
+): string | undefined {
   const models = limited?.[alias];
   if (!models || models.length === 0) return undefined;
   if (models.includes(model)) return `${baseQueue}.gemini.${alias}.${model}`;

@@ -23,17 +23,7 @@ export type GeminiVideoMimeType = (typeof GEMINI_VIDEO_MIME_TYPES)[number];
 
 /** Container formats recognised from a file's first bytes. */
 export type VideoContainer =
-  | 'mp4'
-  | 'm4v'
-  | 'mov'
-  | '3gp'
-  | 'webm'
-  | 'avi'
-  | 'mpeg-ps'
-  | 'mpeg-ts'
-  | 'mpeg-video'
-  | 'flv'
-  | 'asf';
+  'mp4' | 'm4v' | 'mov' | '3gp' | 'webm' | 'avi' | 'mpeg-ps' | 'mpeg-ts' | 'mpeg-video' | 'flv' | 'asf';
 
 /** Which MIME type to send for each container. */
 export const CONTAINER_MIME_TYPES: Readonly<Record<VideoContainer, GeminiVideoMimeType>> = {
@@ -81,7 +71,10 @@ export const VIDEO_EXTENSIONS: ReadonlyMap<string, GeminiVideoMimeType> = new Ma
  * with this advice rather than as "not a video", which would be confusing for a real video.
  */
 export const UNSUPPORTED_VIDEO_EXTENSIONS: ReadonlyMap<string, string> = new Map([
-  ['.mkv', 'Matroska (.mkv) videos are not accepted by Gemini: convert it to .mp4 or .webm (e.g. ffmpeg -i in.mkv -c copy out.mp4)'],
+  [
+    '.mkv',
+    'Matroska (.mkv) videos are not accepted by Gemini: convert it to .mp4 or .webm (e.g. ffmpeg -i in.mkv -c copy out.mp4)',
+  ],
   ['.ogv', 'Ogg (.ogv) videos are not accepted by Gemini: convert it to .mp4 or .webm'],
   ['.rm', 'RealMedia (.rm) videos are not accepted by Gemini: convert it to .mp4'],
   ['.rmvb', 'RealMedia (.rmvb) videos are not accepted by Gemini: convert it to .mp4'],

@@ -61,23 +61,42 @@ export interface InspectOptions {
 export async function inspectLocalVideo(filePath: string, opts: InspectOptions = {}): Promise<LocalVideoInfo> {
   const absolute = path.resolve(filePath);
   const name = path.basename(absolute);
-  const reject = (code: VideoRejectionCode, message: string): VideoRejectedError => new VideoRejectedError(code, absolute, message);
+  const reject = (code: VideoRejectionCode, message: string): VideoRejectedError =>
+    new VideoRejectedError(code, absolute, message);
 
   const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
-      throw reject('not-found', `${absolute} does not exist: it may have been moved, renamed or deleted since the batch started, or the disk is not mounted on this worker.`);
+      throw reject(
+        'not-found',
+        `${absolute} does not exist: it may have been moved, renamed or deleted since the batch started, or the disk is not mounted on this worker.`,
+      );
     }
     throw reject('unreadable', `cannot read ${absolute} (${err.code ?? err.message}): check its permissions.`);
   });
-  if (info.isDirectory()) throw reject('not-a-file', `${absolute} is a folder, not a video file: pass the folder as a batch input to process the videos in it.`);
-  if (!info.isFile()) throw reject('not-a-file', `${absolute} is not a regular file (device, socket or pipe): pass a video file.`);
+  if (info.isDirectory())
+    throw reject(
+      'not-a-file',
+      `${absolute} is a folder, not a video file: pass the folder as a batch input to process the videos in it.`,
+    );
+  if (!info.isFile())
+    throw reject('not-a-file', `${absolute} is not a regular file (device, socket or pipe): pass a video file.`);
   await access(absolute, constants.R_OK).catch(() => {
-    throw reject('unreadable', `cannot read ${absolute}: permission denied. Give the user running the worker read access to it.`);
+    throw reject(
+      'unreadable',
+      `cannot read ${absolute}: permission denied. Give the user running the worker read access to it.`,
+    );
   });
-  if (info.size === 0) throw reject('empty', `${name} is an empty file (0 bytes): it may still be copying or its download failed. Replace it with the full video.`);
+  if (info.size === 0)
+    throw reject(
+      'empty',
+      `${name} is an empty file (0 bytes): it may still be copying or its download failed. Replace it with the full video.`,
+    );
   const maxBytes = opts.maxBytes ?? MAX_VIDEO_BYTES;
   if (info.size > maxBytes) {
-    throw reject('too-large', `${name} is ${formatBytes(info.size)} (${info.size.toLocaleString('en-US')} bytes), over Gemini's limit of ${formatBytes(maxBytes)} per file: compress it or split it into parts (e.g. with ffmpeg), or upload it to YouTube and pass the link.`);
+    throw reject(
+      'too-large',
+      `${name} is ${formatBytes(info.size)} (${info.size.toLocaleString('en-US')} bytes), over Gemini's limit of ${formatBytes(maxBytes)} per file: compress it or split it into parts (e.g. with ffmpeg), or upload it to YouTube and pass the link.`,
+    );
   }
 
   const sniffed = await sniffVideoFile(absolute).catch((err: NodeJS.ErrnoException) => {
@@ -85,11 +104,16 @@ export async function inspectLocalVideo(filePath: string, opts: InspectOptions =
   });
   if (!sniffed.ok) {
     const advice = sniffed.hint ?? 'pass a video file (MP4, MOV, WebM, AVI, MPEG, FLV, WMV or 3GP).';
-    throw reject('not-video', `${name} is not a video Gemini accepts (content detected: ${sniffed.detected}). ${capitalise(advice)}`);
+    throw reject(
+      'not-video',
+      `${name} is not a video Gemini accepts (content detected: ${sniffed.detected}). ${capitalise(advice)}`,
+    );
   }
 
   const probed = await probeVideo(absolute, { ...opts.probe, signal: opts.probe?.signal ?? opts.signal });
-  const sha256 = await sha256File(absolute, opts.onHashProgress && ((done) => opts.onHashProgress?.(done, info.size)), { signal: opts.signal });
+  const sha256 = await sha256File(absolute, opts.onHashProgress && ((done) => opts.onHashProgress?.(done, info.size)), {
+    signal: opts.signal,
+  });
 
   return {
     path: absolute,

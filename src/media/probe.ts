@@ -42,7 +42,16 @@ export async function probeVideo(filePath: string, opts: ProbeOptions = {}): Pro
   if (!ffprobe) {
     return { ok: false, reason: 'ffprobe was not found: install ffmpeg, or set FFPROBE_PATH to an ffprobe binary' };
   }
-  const args = ['-v', 'error', '-print_format', 'json', '-show_entries', 'format=duration,format_name:stream=codec_type,duration', '--', asFileUrl(filePath)];
+  const args = [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_entries',
+    'format=duration,format_name:stream=codec_type,duration',
+    '--',
+    asFileUrl(filePath),
+  ];
   const run = await runProcess(ffprobe, args, opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, opts.signal);
   if (run.error) return { ok: false, reason: run.error };
   if (run.exitCode !== 0) {
@@ -74,9 +83,13 @@ export function parseFfprobeJson(stdout: string): ProbeResult {
   const formatName = data.format?.format_name ?? 'unknown';
   // The container's duration wins; streams only help when the container has none (some WebM/MKV).
   const streamDurations = streams.map((s) => positiveNumber(s.duration)).filter((d): d is number => d !== undefined);
-  const durationSeconds = positiveNumber(data.format?.duration) ?? (streamDurations.length > 0 ? Math.max(...streamDurations) : undefined);
+  const durationSeconds =
+    positiveNumber(data.format?.duration) ?? (streamDurations.length > 0 ? Math.max(...streamDurations) : undefined);
   if (durationSeconds === undefined) {
-    return { ok: false, reason: `ffprobe found no duration in this ${formatName} file (it may be damaged or still being written)` };
+    return {
+      ok: false,
+      reason: `ffprobe found no duration in this ${formatName} file (it may be damaged or still being written)`,
+    };
   }
   return {
     ok: true,
@@ -169,14 +182,19 @@ function runProcess(command: string, args: string[], timeoutMs: number, signal?:
         child.kill('SIGKILL');
       }
     };
-    const timer = setTimeout(() => stop(`ffprobe took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`), timeoutMs);
+    const timer = setTimeout(
+      () => stop(`ffprobe took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`),
+      timeoutMs,
+    );
     const onAbort = (): void => stop('ffprobe was cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
-    const collect = (into: Buffer[]) => (chunk: Buffer): void => {
-      outputBytes += chunk.length;
-      if (outputBytes > MAX_OUTPUT_BYTES) stop('ffprobe printed far more than expected and was stopped');
-      else into.push(chunk);
-    };
+    const collect =
+      (into: Buffer[]) =>
+      (chunk: Buffer): void => {
+        outputBytes += chunk.length;
+        if (outputBytes > MAX_OUTPUT_BYTES) stop('ffprobe printed far more than expected and was stopped');
+        else into.push(chunk);
+      };
     child.stdout.on('data', collect(stdout));
     child.stderr.on('data', collect(stderr));
     const finish = (run: ProcessRun): void => {
@@ -186,7 +204,9 @@ function runProcess(command: string, args: string[], timeoutMs: number, signal?:
       signal?.removeEventListener('abort', onAbort);
       resolve(run);
     };
-    child.on('error', (err) => finish({ exitCode: null, stdout: '', stderr: '', error: `could not run ffprobe (${command}): ${err.message}` }));
+    child.on('error', (err) =>
+      finish({ exitCode: null, stdout: '', stderr: '', error: `could not run ffprobe (${command}): ${err.message}` }),
+    );
     // A stopped run ends at exit: a grandchild still holding the pipes must not delay it.
     child.on('exit', () => {
       if (stopReason) finish({ exitCode: null, stdout: '', stderr: '', error: stopReason });
@@ -202,10 +222,4 @@ function runProcess(command: string, args: string[], timeoutMs: number, signal?:
   });
 }
 
-const lastLine = (text: string): string =>
-  text
-    .trim()
-    .split(/\r?\n/)
-    .filter(Boolean)
-    .pop()
-    ?.trim() ?? '';
+const lastLine = (text: string): string => text.trim().split(/\r?\n/).filter(Boolean).pop()?.trim() ?? '';

@@ -30,8 +30,13 @@ export async function sniffVideoFile(filePath: string): Promise<SniffResult> {
   }
 }
 
-const video = (container: VideoContainer): SniffResult => ({ ok: true, container, mimeType: CONTAINER_MIME_TYPES[container] });
-const notVideo = (detected: string, hint?: string): SniffResult => (hint ? { ok: false, detected, hint } : { ok: false, detected });
+const video = (container: VideoContainer): SniffResult => ({
+  ok: true,
+  container,
+  mimeType: CONTAINER_MIME_TYPES[container],
+});
+const notVideo = (detected: string, hint?: string): SniffResult =>
+  hint ? { ok: false, detected, hint } : { ok: false, detected };
 
 const ascii = (b: Buffer, start: number, end: number): string => b.toString('latin1', start, Math.min(end, b.length));
 const startsWith = (b: Buffer, bytes: readonly number[], at = 0): boolean =>
@@ -60,9 +65,11 @@ function sniffIsoMedia(b: Buffer): SniffResult | undefined {
   if (/^3g[2pegrs]/.test(major)) return video('3gp');
   if (major.startsWith('M4V')) return video('m4v');
   if (['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B '].includes(major)) return notVideo('M4A audio');
-  if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1', 'avif', 'avis'].includes(major)) return notVideo('HEIC/AVIF image');
+  if (['heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1', 'avif', 'avis'].includes(major))
+    return notVideo('HEIC/AVIF image');
   if (major === 'crx ') return notVideo('Canon raw photo');
-  if (brands.includes('qt  ') && !brands.some((brand) => brand.startsWith('iso') || brand.startsWith('mp4'))) return video('mov');
+  if (brands.includes('qt  ') && !brands.some((brand) => brand.startsWith('iso') || brand.startsWith('mp4')))
+    return video('mov');
   // Any other brand (isom, mp41, mp42, avc1, dash, MSNV, XAVC, f4v …) is an MPEG-4 file.
   return video('mp4');
 }
@@ -72,7 +79,10 @@ function sniffOtherVideo(b: Buffer): SniffResult | undefined {
     const docType = ebmlDocType(b);
     if (docType === 'webm') return video('webm');
     if (docType === 'matroska') {
-      return notVideo('Matroska (MKV) video', 'Gemini does not accept MKV: convert it to MP4 or WebM (e.g. ffmpeg -i in.mkv -c copy out.mp4)');
+      return notVideo(
+        'Matroska (MKV) video',
+        'Gemini does not accept MKV: convert it to MP4 or WebM (e.g. ffmpeg -i in.mkv -c copy out.mp4)',
+      );
     }
     return notVideo(`EBML document (${docType ?? 'unknown type'})`);
   }
@@ -88,7 +98,8 @@ function sniffOtherVideo(b: Buffer): SniffResult | undefined {
   if (isTransportStream(b, 0, 188) || isTransportStream(b, 4, 192)) return video('mpeg-ts');
   if (ascii(b, 0, 3) === 'FLV' && b[3] === 0x01) return video('flv');
   // ASF header object GUID 75B22630-668E-11CF-A6D9-00AA0062CE6C, stored little-endian.
-  if (startsWith(b, [0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11, 0xa6, 0xd9, 0x00, 0xaa, 0x00, 0x62, 0xce, 0x6c])) return video('asf');
+  if (startsWith(b, [0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11, 0xa6, 0xd9, 0x00, 0xaa, 0x00, 0x62, 0xce, 0x6c]))
+    return video('asf');
   if (ascii(b, 0, 4) === 'OggS') {
     return notVideo('Ogg media', 'Gemini does not accept Ogg video: convert it to MP4 or WebM');
   }
@@ -170,12 +181,20 @@ function sniffNonVideo(b: Buffer): SniffResult {
   }
   // MPEG audio frame sync (11 set bits) with a valid layer: an MP3 without ID3 tag. (FF FE is a
   // UTF-16 byte-order mark, not a frame.)
-  if (!startsWith(b, [0xff, 0xfe]) && b.length >= 2 && b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0 && ((b[1] ?? 0) & 0x06) !== 0) return notVideo('MP3 audio');
+  if (
+    !startsWith(b, [0xff, 0xfe]) &&
+    b.length >= 2 &&
+    b[0] === 0xff &&
+    ((b[1] ?? 0) & 0xe0) === 0xe0 &&
+    ((b[1] ?? 0) & 0x06) !== 0
+  )
+    return notVideo('MP3 audio');
   const text = asText(b);
   if (text !== undefined) {
     const head = text.trimStart().slice(0, 200).toLowerCase();
     if (head.startsWith('<!doctype html') || head.startsWith('<html')) return notVideo('HTML page');
-    if (head.startsWith('<?xml') || head.startsWith('<svg')) return notVideo(head.includes('<svg') ? 'SVG image' : 'XML document');
+    if (head.startsWith('<?xml') || head.startsWith('<svg'))
+      return notVideo(head.includes('<svg') ? 'SVG image' : 'XML document');
     return notVideo('text');
   }
   // Two-letter signatures are checked after text, so a note starting with "BM" stays text.

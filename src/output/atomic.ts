@@ -8,7 +8,10 @@ import path from 'node:path';
  */
 export async function writeFileAtomic(target: string, data: string | Buffer): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`,
+  );
   const handle = await fs.open(temp, 'w');
   try {
     await handle.writeFile(data);

@@ -81,13 +81,16 @@ export class OutputPatternError extends Error {
 /** Checks a pattern on its own, so a bad setting is refused before any video is processed. */
 export function checkOutputPattern(pattern: string): void {
   const fail = (why: string): never => {
-    throw new OutputPatternError(`Output pattern ${JSON.stringify(pattern)} ${why}. Example: ${DEFAULT_OUTPUT_PATTERN}`);
+    throw new OutputPatternError(
+      `Output pattern ${JSON.stringify(pattern)} ${why}. Example: ${DEFAULT_OUTPUT_PATTERN}`,
+    );
   };
   if (typeof pattern !== 'string' || pattern.trim() === '') fail('is empty');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(pattern)) fail('contains control characters');
   if (pattern.includes('\\')) fail('contains "\\"; separate folders with "/"');
-  if (pattern.startsWith('/') || /^[A-Za-z]:/.test(pattern)) fail('must be relative to the output folder, not an absolute path');
+  if (pattern.startsWith('/') || /^[A-Za-z]:/.test(pattern))
+    fail('must be relative to the output folder, not an absolute path');
   const stripped = pattern.replace(/\{[^{}]*\}/g, 'x');
   if (/[{}]/.test(stripped)) fail('has an unmatched "{" or "}"');
   for (const m of pattern.matchAll(/\{([^{}]*)\}/g)) {
@@ -99,9 +102,11 @@ export function checkOutputPattern(pattern: string): void {
   for (const segment of pattern.split('/')) {
     if (segment === '') fail('has an empty folder name ("//" or a trailing "/")');
     if (segment.trim() === '.' || segment.trim() === '..') fail('must not contain "." or ".." folders');
-    if (/[:*?"<>|]/.test(segment.replace(/\{[^{}]*\}/g, ''))) fail('contains a character not allowed in file names (: * ? " < > |)');
+    if (/[:*?"<>|]/.test(segment.replace(/\{[^{}]*\}/g, '')))
+      fail('contains a character not allowed in file names (: * ? " < > |)');
   }
-  if (!/\{(name|key)\}/.test(pattern.split('/').pop() ?? '')) fail('must have {name} or {key} in the file name (the part after the last "/")');
+  if (!/\{(name|key)\}/.test(pattern.split('/').pop() ?? ''))
+    fail('must have {name} or {key} in the file name (the part after the last "/")');
 }
 
 /**

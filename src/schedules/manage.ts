@@ -57,7 +57,9 @@ export async function upsertSchedule(client: Client, def: ScheduleDefinition): P
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
-  await client.schedule.getHandle(def.name).update((previous) => ({ ...previous, spec: def.spec, action, policies: { ...previous.policies, ...policies } }));
+  await client.schedule
+    .getHandle(def.name)
+    .update((previous) => ({ ...previous, spec: def.spec, action, policies: { ...previous.policies, ...policies } }));
   return 'updated';
 }
 
@@ -103,7 +105,9 @@ export async function runStateOf(client: Client, r: ScheduleExecutionResult): Pr
 export async function readSchedule(client: Client, name: string): Promise<ScheduleView> {
   const d = await guard(name, () => client.schedule.getHandle(name).describe());
   const seen = new Set<string>();
-  const actions = [...d.info.recentActions].filter((a) => !seen.has(a.action.workflow.workflowId) && seen.add(a.action.workflow.workflowId));
+  const actions = [...d.info.recentActions].filter(
+    (a) => !seen.has(a.action.workflow.workflowId) && seen.add(a.action.workflow.workflowId),
+  );
   const runs = await Promise.all(actions.map((a) => runStateOf(client, a)));
   return toScheduleView(d, runs);
 }
@@ -128,7 +132,9 @@ export async function triggerSchedule(client: Client, name: string, waitMs = 10_
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
     const d = await handle.describe();
-    const fresh = [...d.info.recentActions, ...d.info.runningActions.map((action) => ({ action }))].find((a) => !known.has(a.action.workflow.workflowId));
+    const fresh = [...d.info.recentActions, ...d.info.runningActions.map((action) => ({ action }))].find(
+      (a) => !known.has(a.action.workflow.workflowId),
+    );
     if (fresh) return fresh.action.workflow.workflowId;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -142,4 +148,5 @@ export const resumeSchedule = (client: Client, name: string, note?: string): Pro
   guard(name, () => client.schedule.getHandle(name).unpause(note || 'resumed from lesson-forge'));
 
 /** Removes the schedule; runs already started go on, and their outputs and manifest stay. */
-export const deleteSchedule = (client: Client, name: string): Promise<void> => guard(name, () => client.schedule.getHandle(name).delete());
+export const deleteSchedule = (client: Client, name: string): Promise<void> =>
+  guard(name, () => client.schedule.getHandle(name).delete());

@@ -1,4 +1,10 @@
-import type { CalendarSpecDescription, IntervalSpecDescription, ScheduleOverlapPolicy, ScheduleSpec, ScheduleSpecDescription } from '@temporalio/client';
+import type {
+  CalendarSpecDescription,
+  IntervalSpecDescription,
+  ScheduleOverlapPolicy,
+  ScheduleSpec,
+  ScheduleSpecDescription,
+} from '@temporalio/client';
 
 /** Thrown for a schedule option a person must fix; the CLI maps it to a usage error. */
 export class ScheduleSpecError extends Error {}
@@ -43,7 +49,8 @@ export function parseEvery(text: string): number {
   let ms = 0;
   for (const [, n, unit] of compact.matchAll(/(\d+)(ms|s|m|h|d)/g)) ms += Number(n) * durationUnits[unit];
   // The server's schedules work in whole seconds.
-  if (ms < 1000 || ms % 1000 !== 0) throw new ScheduleSpecError(`--every must be a whole number of seconds, at least 1s, got "${text}"`);
+  if (ms < 1000 || ms % 1000 !== 0)
+    throw new ScheduleSpecError(`--every must be a whole number of seconds, at least 1s, got "${text}"`);
   return ms;
 }
 
@@ -55,7 +62,9 @@ export function checkCron(expr: string): string {
   if (cronShortcuts.has(text.toLowerCase())) return text.toLowerCase();
   const fields = text.split(' ');
   if (fields.length < 5 || fields.length > 7 || !fields.every((f) => /^[0-9A-Za-z*?,/#-]+$/.test(f))) {
-    throw new ScheduleSpecError(`--cron must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *", got "${expr}"`);
+    throw new ScheduleSpecError(
+      `--cron must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * *", got "${expr}"`,
+    );
   }
   return text;
 }
@@ -64,7 +73,9 @@ export function checkTimezone(zone: string): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
   } catch {
-    throw new ScheduleSpecError(`--timezone must be an IANA time zone such as Europe/Paris or America/New_York, got "${zone}"`);
+    throw new ScheduleSpecError(
+      `--timezone must be an IANA time zone such as Europe/Paris or America/New_York, got "${zone}"`,
+    );
   }
   return zone;
 }
@@ -72,9 +83,13 @@ export function checkTimezone(zone: string): string {
 /** `--cron` or `--every` (exactly one), with an optional time zone, as a Temporal schedule spec. */
 export function buildScheduleSpec(opts: SpecOptions): ScheduleSpec {
   if (Boolean(opts.cron) === Boolean(opts.every)) {
-    throw new ScheduleSpecError('Give exactly one of --cron "<expression>" (e.g. "0 2 * * *" for 02:00 every night) or --every <duration> (e.g. 6h).');
+    throw new ScheduleSpecError(
+      'Give exactly one of --cron "<expression>" (e.g. "0 2 * * *" for 02:00 every night) or --every <duration> (e.g. 6h).',
+    );
   }
-  const spec: ScheduleSpec = opts.cron ? { cronExpressions: [checkCron(opts.cron)] } : { intervals: [{ every: parseEvery(opts.every!) }] };
+  const spec: ScheduleSpec = opts.cron
+    ? { cronExpressions: [checkCron(opts.cron)] }
+    : { intervals: [{ every: parseEvery(opts.every!) }] };
   if (opts.timezone) spec.timezone = checkTimezone(opts.timezone);
   return spec;
 }
@@ -84,7 +99,12 @@ export function formatEvery(ms: number): string {
   let rest = Math.round(ms / 1000);
   if (rest === 0) return `${ms}ms`;
   const parts: string[] = [];
-  for (const [unit, secs] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, secs] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= secs) {
       parts.push(`${Math.floor(rest / secs)}${unit}`);
       rest %= secs;
@@ -101,11 +121,29 @@ const fieldBounds = {
   month: [1, 12],
   dayOfWeek: [0, 6],
 } as const;
-const months = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const months = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
 const days = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
-const asNumber = (v: number | string, names?: string[]): number => (typeof v === 'number' ? v : names ? names.indexOf(v) + (names === months ? 1 : 0) : Number(v));
+const asNumber = (v: number | string, names?: string[]): number =>
+  typeof v === 'number' ? v : names ? names.indexOf(v) + (names === months ? 1 : 0) : Number(v);
 
-function cronField(ranges: Array<{ start: number | string; end: number | string; step: number }>, field: keyof typeof fieldBounds, names?: string[]): string {
+function cronField(
+  ranges: Array<{ start: number | string; end: number | string; step: number }>,
+  field: keyof typeof fieldBounds,
+  names?: string[],
+): string {
   const [min, max] = fieldBounds[field];
   if (ranges.length === 0) return '*';
   return ranges

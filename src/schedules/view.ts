@@ -71,8 +71,21 @@ export interface ScheduleView {
 
 function runView(r: RunState): RecentRunView {
   const nothingNew = r.summary ? isNothingNew(r.summary) : false;
-  const result = r.summary ? outcomeLine(r.summary) : r.error ? r.error : r.status === 'RUNNING' ? 'running' : r.status.toLowerCase();
-  return { batchId: r.batchId, scheduledAt: r.scheduledAt.toISOString(), status: r.status, nothingNew, result, summary: r.summary };
+  const result = r.summary
+    ? outcomeLine(r.summary)
+    : r.error
+      ? r.error
+      : r.status === 'RUNNING'
+        ? 'running'
+        : r.status.toLowerCase();
+  return {
+    batchId: r.batchId,
+    scheduledAt: r.scheduledAt.toISOString(),
+    status: r.status,
+    nothingNew,
+    result,
+    summary: r.summary,
+  };
 }
 
 /** A schedule's description and its runs' states, as the `schedule show` view; newest run first. */
@@ -126,7 +139,15 @@ export function toListRow(s: ScheduleSummary): ScheduleListRow {
 export function formatRunTime(iso: string, timezone?: string): string {
   const zone = timezone ?? 'UTC';
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(new Date(iso))
       .map((p) => [p.type, p.value]),
   );

@@ -75,7 +75,9 @@ export async function discoverVideos(opts: DiscoverOptions): Promise<DiscoverRes
   const inputs = opts.inputs.map((input) => input.trim()).filter(Boolean);
   const listFiles = opts.listFiles ?? [];
   if (inputs.length === 0 && listFiles.length === 0) {
-    throw new SourceError('Nothing to process: pass a folder, a video file or a YouTube link, or use --list for a list file.');
+    throw new SourceError(
+      'Nothing to process: pass a folder, a video file or a YouTube link, or use --list for a list file.',
+    );
   }
 
   for (const input of inputs) {
@@ -85,7 +87,11 @@ export async function discoverVideos(opts: DiscoverOptions): Promise<DiscoverRes
   }
   for (const listFile of listFiles) {
     for (const { text, line } of await readListFile(path.resolve(cwd, listFile), listFile)) {
-      const origin = { shown: text, baseDir: path.dirname(path.resolve(cwd, listFile)), prefix: `${listFile} line ${line}: ` };
+      const origin = {
+        shown: text,
+        baseDir: path.dirname(path.resolve(cwd, listFile)),
+        prefix: `${listFile} line ${line}: `,
+      };
       const result = await resolveEntry(text, origin, scan);
       add(result.found);
       result.skipped.forEach(({ entry, reason }) => skipped.set(entry, reason));
@@ -94,12 +100,18 @@ export async function discoverVideos(opts: DiscoverOptions): Promise<DiscoverRes
 
   return {
     items: toItems([...found.values()]),
-    skipped: [...skipped].map(([entry, reason]) => ({ entry, reason })).sort((a, b) => compareNatural(a.entry, b.entry)),
+    skipped: [...skipped]
+      .map(([entry, reason]) => ({ entry, reason }))
+      .sort((a, b) => compareNatural(a.entry, b.entry)),
   };
 }
 
 /** One input or list line: a YouTube link, a video file or a folder. */
-async function resolveEntry(text: string, origin: Origin, scan: ScanOptions): Promise<{ found: Found[]; skipped: SkippedEntry[] }> {
+async function resolveEntry(
+  text: string,
+  origin: Origin,
+  scan: ScanOptions,
+): Promise<{ found: Found[]; skipped: SkippedEntry[] }> {
   const fail = (message: string): never => {
     throw new SourceError(origin.prefix + message, origin.shown);
   };
@@ -118,20 +130,37 @@ async function resolveEntry(text: string, origin: Origin, scan: ScanOptions): Pr
   const youtube = parseYouTubeUrl(text);
   // A scheme-less `youtu.be/ID` is a link, unless a file by that name really exists.
   if (youtube && (hasScheme || !(await exists(absolute)))) {
-    return { found: [{ identity: `youtube:${youtube.videoId}`, name: titleFromYouTubeId(youtube.videoId), source: { kind: 'youtube', url: youtube.canonicalUrl, videoId: youtube.videoId } }], skipped: [] };
+    return {
+      found: [
+        {
+          identity: `youtube:${youtube.videoId}`,
+          name: titleFromYouTubeId(youtube.videoId),
+          source: { kind: 'youtube', url: youtube.canonicalUrl, videoId: youtube.videoId },
+        },
+      ],
+      skipped: [],
+    };
   }
   if (hasScheme || isYouTubeHostUrl(text)) {
     if (isYouTubeHostUrl(text)) {
-      fail(`${text} is a YouTube link but not to a single video (playlists, channels and searches are not supported): pass each video's own link.`);
+      fail(
+        `${text} is a YouTube link but not to a single video (playlists, channels and searches are not supported): pass each video's own link.`,
+      );
     }
-    fail(`${text} is not a YouTube link: only public YouTube links are supported. Download the video and pass the file instead.`);
+    fail(
+      `${text} is not a YouTube link: only public YouTube links are supported. Download the video and pass the file instead.`,
+    );
   }
 
   const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
       const where = absolute === text ? '' : ` (looked for ${absolute})`;
-      const linkHint = /^[\w-]+(\.[\w-]+)+\//.test(text) ? ' If it is a web link, only public YouTube links are supported.' : '';
-      return fail(`${text} does not exist${where}: check the spelling, and quote paths that contain spaces.${linkHint}`);
+      const linkHint = /^[\w-]+(\.[\w-]+)+\//.test(text)
+        ? ' If it is a web link, only public YouTube links are supported.'
+        : '';
+      return fail(
+        `${text} does not exist${where}: check the spelling, and quote paths that contain spaces.${linkHint}`,
+      );
     }
     return fail(`cannot read ${text} (${err.code ?? err.message}): check its permissions.`);
   });
@@ -141,23 +170,32 @@ async function resolveEntry(text: string, origin: Origin, scan: ScanOptions): Pr
     try {
       scanned = await scanFolder(absolute, scan);
     } catch (err) {
-      return fail(`cannot read the folder ${text} (${(err as NodeJS.ErrnoException).code ?? String(err)}): check its permissions.`);
+      return fail(
+        `cannot read the folder ${text} (${(err as NodeJS.ErrnoException).code ?? String(err)}): check its permissions.`,
+      );
     }
     if (scanned.videos.length === 0) fail(noVideosMessage(text, scanned, scan));
     return { found: scanned.videos.map(fileFound), skipped: scanned.skipped };
   }
-  if (!info.isFile()) fail(`${text} is not a file or folder (device, socket or pipe): pass a folder, a video file or a YouTube link.`);
+  if (!info.isFile())
+    fail(`${text} is not a file or folder (device, socket or pipe): pass a folder, a video file or a YouTube link.`);
   const reason = await notVideoReason(absolute);
   if (reason !== undefined) {
     if (reason.startsWith('not a video file')) {
-      fail(`${path.basename(text)} is a file, not a folder of videos: pass a folder, a video file, a YouTube link, or use --list for a list file.`);
+      fail(
+        `${path.basename(text)} is a file, not a folder of videos: pass a folder, a video file, a YouTube link, or use --list for a list file.`,
+      );
     }
     fail(`${text}: ${reason}.`);
   }
   return { found: [fileFound(absolute)], skipped: [] };
 }
 
-const fileFound = (absolute: string): Found => ({ identity: `file:${absolute}`, name: path.basename(absolute), source: { kind: 'file', path: absolute } });
+const fileFound = (absolute: string): Found => ({
+  identity: `file:${absolute}`,
+  name: path.basename(absolute),
+  source: { kind: 'file', path: absolute },
+});
 
 /** Explains an input folder with no videos in words that lead to the fix. */
 function noVideosMessage(shown: string, scanned: FolderScan, scan: ScanOptions): string {
@@ -166,7 +204,9 @@ function noVideosMessage(shown: string, scanned: FolderScan, scan: ScanOptions):
       ? ` It has ${plural(scanned.subfolders, 'subfolder')}: add --recursive to scan them.`
       : '';
   if (scanned.filteredOut > 0 && scanned.otherFiles === 0) {
-    const filters = [...scan.include.map((g) => `--include ${g}`), ...scan.exclude.map((g) => `--exclude ${g}`)].join(' ');
+    const filters = [...scan.include.map((g) => `--include ${g}`), ...scan.exclude.map((g) => `--exclude ${g}`)].join(
+      ' ',
+    );
     return `No video in ${shown} matches the filters (${filters}): ${plural(scanned.filteredOut, 'file')} filtered out. Check the patterns (they are relative to the folder).${subfolderHint}`;
   }
   if (scanned.otherFiles > 0) {
@@ -186,8 +226,13 @@ async function readListFile(absolute: string, shown: string): Promise<Array<{ te
     content = await readFile(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new SourceError(`${shown} is a folder, not a list file: pass it as an input instead of with --list.`, shown);
-    if (code === 'ENOENT') throw new SourceError(`the list file ${shown} does not exist (looked for ${absolute}).`, shown);
+    if (code === 'EISDIR')
+      throw new SourceError(
+        `${shown} is a folder, not a list file: pass it as an input instead of with --list.`,
+        shown,
+      );
+    if (code === 'ENOENT')
+      throw new SourceError(`the list file ${shown} does not exist (looked for ${absolute}).`, shown);
     throw new SourceError(`cannot read the list file ${shown} (${code ?? String(err)}): check its permissions.`, shown);
   }
   const lines = content
@@ -196,7 +241,10 @@ async function readListFile(absolute: string, shown: string): Promise<Array<{ te
     .map((raw, index) => ({ text: unquote(raw.trim()), line: index + 1 }))
     .filter(({ text }) => text !== '' && !text.startsWith('#'));
   if (lines.length === 0) {
-    throw new SourceError(`the list file ${shown} has no entries: put one video path, folder or YouTube link per line (lines starting with # are comments).`, shown);
+    throw new SourceError(
+      `the list file ${shown} has no entries: put one video path, folder or YouTube link per line (lines starting with # are comments).`,
+      shown,
+    );
   }
   return lines;
 }
@@ -230,7 +278,9 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
 
 /** `~/Videos/x.mp4` in a list file means the home folder, as it would in a shell. */
 function expandHome(text: string): string {
-  return text === '~' || text.startsWith('~/') || text.startsWith('~\\') ? path.join(os.homedir(), text.slice(1)) : text;
+  return text === '~' || text.startsWith('~/') || text.startsWith('~\\')
+    ? path.join(os.homedir(), text.slice(1))
+    : text;
 }
 
 /** Paths copied with "Copy as path" arrive in quotes. */

@@ -58,7 +58,10 @@ export async function scanFolder(root: string, opts: ScanOptions): Promise<Folde
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (dir === root) throw err;
-      result.skipped.push({ entry: dir, reason: `folder could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      result.skipped.push({
+        entry: dir,
+        reason: `folder could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
       continue;
     }
     for (const entry of entries) {
@@ -119,7 +122,8 @@ export async function notVideoReason(file: string): Promise<string | undefined> 
   if (unsupported) return unsupported;
   if (!VIDEO_EXTENSIONS.has(ext)) return `not a video file (${ext || 'no extension'})`;
   // `.ts` is also TypeScript: peek at the first byte (MPEG-TS sync byte 0x47) for this one extension.
-  if (ext === '.ts' && !(await startsWithSyncByte(file))) return 'not a video file (.ts that is not an MPEG transport stream)';
+  if (ext === '.ts' && !(await startsWithSyncByte(file)))
+    return 'not a video file (.ts that is not an MPEG transport stream)';
   return undefined;
 }
 

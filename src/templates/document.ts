@@ -27,9 +27,16 @@ function defaultParams(template: LoadedTemplate): Record<string, unknown> {
 export function renderDocument(template: LoadedTemplate, data: unknown, meta: DocumentMeta): string {
   const parsed = template.schema.safeParse(data);
   if (!parsed.success) {
-    throw new Error(`The analysis does not match template "${template.name}": ${describeIssues(parsed.error).join('; ')}`);
+    throw new Error(
+      `The analysis does not match template "${template.name}": ${describeIssues(parsed.error).join('; ')}`,
+    );
   }
-  const link: LinkTarget = { sourceKind: meta.sourceKind, source: meta.source, youtubeVideoId: meta.youtubeVideoId, durationSeconds: meta.durationSeconds };
+  const link: LinkTarget = {
+    sourceKind: meta.sourceKind,
+    source: meta.source,
+    youtubeVideoId: meta.youtubeVideoId,
+    durationSeconds: meta.durationSeconds,
+  };
   const d = meta.durationSeconds;
   const context = {
     data: escapeDeep(parsed.data),
@@ -43,7 +50,13 @@ export function renderDocument(template: LoadedTemplate, data: unknown, meta: Do
     }) as Record<string, unknown>,
     // Defaults first, so a caller that forgot the parameters still gets a sensible note.
     params: escapeDeep({ ...defaultParams(template), ...meta.params }),
-    meta: escapeDeep({ model: meta.model, created: meta.created, template: meta.templateName, templateVersion: meta.templateVersion, subject: meta.subject }),
+    meta: escapeDeep({
+      model: meta.model,
+      created: meta.created,
+      template: meta.templateName,
+      templateVersion: meta.templateVersion,
+      subject: meta.subject,
+    }),
   };
   // Built here, after escaping: a link we make must not be escaped, and its target is already encoded.
   context.video.url = videoUrl(link);

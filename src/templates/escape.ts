@@ -15,21 +15,23 @@ const BIDI_OVERRIDES = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /** Makes one model-written string safe to place anywhere in a Markdown body. */
 export function escapeMarkdownText(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(CONTROL, '')
-    .replace(BIDI_OVERRIDES, '')
-    .replace(ENTITY_LIKE, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    // Code spans and fences are where Dataview executes; a stray fence would also swallow the rest of the note.
-    // Doubling the backslashes in front stops a model-written `\` from cancelling our escape.
-    .replace(/(\\*)`/g, (_m, slashes: string) => `${slashes}${slashes}\\\``)
-    .replace(/^([ \t]*)~~~/gm, '$1\\~~~')
-    // Links and images the model wrote (`[x](javascript:…)`, `![](https://tracker)`) stay text;
-    // Obsidian wikilinks `[[…]]` only point inside the vault and are left alone.
-    .replace(/\]\(/g, ']\\(')
-    .replace(/^([ \t]*)\[([^\]\n]*)\]:/gm, '$1\\[$2]:');
+  return (
+    text
+      .replace(/\r\n?/g, '\n')
+      .replace(CONTROL, '')
+      .replace(BIDI_OVERRIDES, '')
+      .replace(ENTITY_LIKE, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // Code spans and fences are where Dataview executes; a stray fence would also swallow the rest of the note.
+      // Doubling the backslashes in front stops a model-written `\` from cancelling our escape.
+      .replace(/(\\*)`/g, (_m, slashes: string) => `${slashes}${slashes}\\\``)
+      .replace(/^([ \t]*)~~~/gm, '$1\\~~~')
+      // Links and images the model wrote (`[x](javascript:…)`, `![](https://tracker)`) stay text;
+      // Obsidian wikilinks `[[…]]` only point inside the vault and are left alone.
+      .replace(/\]\(/g, ']\\(')
+      .replace(/^([ \t]*)\[([^\]\n]*)\]:/gm, '$1\\[$2]:')
+  );
 }
 
 /** Escapes every string inside a JSON value (model output, titles, parameters). */

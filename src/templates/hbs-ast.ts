@@ -25,7 +25,8 @@ interface AstNode {
 }
 
 const KNOWN_HELPERS = new Set<string>([...HELPER_NAMES, ...BUILTIN_HELPERS]);
-const isNode = (v: unknown): v is AstNode => typeof v === 'object' && v !== null && typeof (v as AstNode).type === 'string';
+const isNode = (v: unknown): v is AstNode =>
+  typeof v === 'object' && v !== null && typeof (v as AstNode).type === 'string';
 
 /** `Parse error on line 3: …` from the parser, or `if doesn't match each - 2:3` from the compiler. */
 // The parser speaks in grammar tokens; say what the author most likely did instead.
@@ -46,7 +47,8 @@ export function describeSyntaxError(err: unknown): string {
     const hint = TOKEN_HINTS[got] ?? parse[3].replace(/\s+/g, ' ').trim();
     return `syntax error at line ${parse[1]}: ${hint}, near "${parse[2].trim()}"`;
   }
-  if (typeof e.lineNumber === 'number') return `syntax error at line ${e.lineNumber}: ${message.replace(/ - \d+:\d+$/, '')}`;
+  if (typeof e.lineNumber === 'number')
+    return `syntax error at line ${e.lineNumber}: ${message.replace(/ - \d+:\d+$/, '')}`;
   return `syntax error: ${message}`;
 }
 
@@ -88,7 +90,12 @@ export function analyseTemplate(source: string): AnalyseResult {
         if (isCall && path.type === 'PathExpression' && !path.data && (path.parts as string[]).length === 1) {
           const name = path.original as string;
           if (!KNOWN_HELPERS.has(name)) note(usage.unknownHelpers, name, node);
-          if (name === 'lookup' && params[0]?.type === 'PathExpression' && params[0].original === 'params' && params[1]?.type === 'StringLiteral') {
+          if (
+            name === 'lookup' &&
+            params[0]?.type === 'PathExpression' &&
+            params[0].original === 'params' &&
+            params[1]?.type === 'StringLiteral'
+          ) {
             note(usage.params, params[1].value as string, node);
           }
         }

@@ -46,8 +46,25 @@ function timestamp(seconds: unknown, options: HelperOptions): string {
 }
 
 export const HELPER_NAMES = [
-  'timestamp', 'duration', 'join', 'list', 'oneline', 'cell', 'quote', 'letter', 'length', 'default',
-  'eq', 'ne', 'lt', 'gt', 'and', 'or', 'not', 'inc', 'upper',
+  'timestamp',
+  'duration',
+  'join',
+  'list',
+  'oneline',
+  'cell',
+  'quote',
+  'letter',
+  'length',
+  'default',
+  'eq',
+  'ne',
+  'lt',
+  'gt',
+  'and',
+  'or',
+  'not',
+  'inc',
+  'upper',
 ] as const;
 export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'] as const;
 
@@ -66,14 +83,19 @@ const helpers: Record<(typeof HELPER_NAMES)[number], Handlebars.HelperDelegate> 
   oneline: (text: unknown) => oneLine(str(text)),
   cell: (text: unknown) => tableCell(str(text)),
   /** Prefixes every line with `> `, for blockquotes and callouts. */
-  quote: (text: unknown) => str(text).split('\n').map((line) => (line ? `> ${line}` : '>')).join('\n'),
+  quote: (text: unknown) =>
+    str(text)
+      .split('\n')
+      .map((line) => (line ? `> ${line}` : '>'))
+      .join('\n'),
   /** 0 → A, 1 → B: answer choices. */
   letter: (index: unknown) => {
     const i = num(index);
     return i === undefined || i < 0 ? '' : String.fromCharCode(65 + (i % 26));
   },
   length: (v: unknown) => (Array.isArray(v) ? v.length : typeof v === 'string' ? v.length : 0),
-  default: (value: unknown, fallback: unknown) => (value === undefined || value === null || value === '' ? fallback : value),
+  default: (value: unknown, fallback: unknown) =>
+    value === undefined || value === null || value === '' ? fallback : value,
   eq: (a: unknown, b: unknown) => a === b,
   ne: (a: unknown, b: unknown) => a !== b,
   lt: (a: unknown, b: unknown) => (num(a) ?? NaN) < (num(b) ?? NaN),

@@ -13,7 +13,21 @@ export class SchemaConversionError extends Error {
 
 type Json = Record<string, unknown>;
 
-const KEPT = new Set(['type', 'properties', 'required', 'items', 'enum', 'description', 'minItems', 'maxItems', 'minimum', 'maximum', 'anyOf', 'propertyOrdering', 'format']);
+const KEPT = new Set([
+  'type',
+  'properties',
+  'required',
+  'items',
+  'enum',
+  'description',
+  'minItems',
+  'maxItems',
+  'minimum',
+  'maximum',
+  'anyOf',
+  'propertyOrdering',
+  'format',
+]);
 const KEPT_FORMATS = new Set(['date-time', 'date', 'time']);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 const MAX_REF_DEPTH = 32;
@@ -42,13 +56,18 @@ export function toGeminiSchema(root: unknown): Json {
 function resolveRef(ref: string, defs: Json, at: string): Json {
   const match = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref);
   const target = match ? defs[decodeURIComponent(match[1]).replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-  if (!isObject(target)) throw new SchemaConversionError(`${at}: cannot resolve $ref "${ref}" (only local #/$defs references are supported)`);
+  if (!isObject(target))
+    throw new SchemaConversionError(
+      `${at}: cannot resolve $ref "${ref}" (only local #/$defs references are supported)`,
+    );
   return target;
 }
 
 function convert(node: unknown, at: string, defs: Json, depth: number): Json {
   if (node === true || (isObject(node) && Object.keys(node).length === 0)) {
-    throw new SchemaConversionError(`${at}: an unconstrained value ("any"/"unknown") gives the model no shape to follow; give it a type`);
+    throw new SchemaConversionError(
+      `${at}: an unconstrained value ("any"/"unknown") gives the model no shape to follow; give it a type`,
+    );
   }
   if (!isObject(node)) throw new SchemaConversionError(`${at}: not a schema`);
   if (typeof node.$ref === 'string') {
@@ -57,14 +76,16 @@ function convert(node: unknown, at: string, defs: Json, depth: number): Json {
     return convert({ ...resolveRef($ref as string, defs, at), ...rest }, at, defs, depth + 1);
   }
   if (Array.isArray(node.allOf)) {
-    if (node.allOf.length !== 1) throw new SchemaConversionError(`${at}: allOf (intersections) is not supported; merge the objects`);
+    if (node.allOf.length !== 1)
+      throw new SchemaConversionError(`${at}: allOf (intersections) is not supported; merge the objects`);
     const { allOf, ...rest } = node;
     return convert({ ...(allOf[0] as Json), ...rest }, at, defs, depth + 1);
   }
   if (Array.isArray(node.prefixItems) || Array.isArray(node.items)) {
     throw new SchemaConversionError(`${at}: tuples are not supported; use an array of one item type or an object`);
   }
-  if (node.not !== undefined || node.if !== undefined) throw new SchemaConversionError(`${at}: not/if/then/else are not supported`);
+  if (node.not !== undefined || node.if !== undefined)
+    throw new SchemaConversionError(`${at}: not/if/then/else are not supported`);
 
   const out: Json = {};
   const alternatives = node.anyOf ?? node.oneOf;
@@ -81,7 +102,9 @@ function convert(node: unknown, at: string, defs: Json, depth: number): Json {
         break;
       case 'properties': {
         if (!isObject(value)) throw new SchemaConversionError(`${at}.properties: must be an object`);
-        out.properties = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, `${at}.${k}`, defs, depth + 1)]));
+        out.properties = Object.fromEntries(
+          Object.entries(value).map(([k, v]) => [k, convert(v, `${at}.${k}`, defs, depth + 1)]),
+        );
         break;
       }
       case 'items':
@@ -107,7 +130,9 @@ function convert(node: unknown, at: string, defs: Json, depth: number): Json {
   }
   if (out.type === 'object' || (Array.isArray(out.type) && out.type.includes('object'))) {
     if (out.properties === undefined && isObject(node.additionalProperties)) {
-      throw new SchemaConversionError(`${at}: maps/records (objects with free keys) are not supported; use an array of objects`);
+      throw new SchemaConversionError(
+        `${at}: maps/records (objects with free keys) are not supported; use an array of objects`,
+      );
     }
     out.properties ??= {};
   }
@@ -127,7 +152,8 @@ function collapseNullable(node: Json): Json {
   const nullIndex = alts.findIndex((a) => isObject(a) && a.type === 'null' && Object.keys(a).length === 1);
   const other = alts[1 - nullIndex] as Json | undefined;
   // A nullable enum stays anyOf: folding it would need null inside `enum`, which Gemini may refuse.
-  if (nullIndex === -1 || !other || typeof other.type !== 'string' || other.type === 'null' || other.enum !== undefined) return node;
+  if (nullIndex === -1 || !other || typeof other.type !== 'string' || other.type === 'null' || other.enum !== undefined)
+    return node;
   const { anyOf: _anyOf, ...rest } = node;
   return { ...other, ...rest, type: [other.type, 'null'] };
 }
@@ -136,11 +162,13 @@ function collapseNullable(node: Json): Json {
 function convertType(value: unknown, node: Json, at: string): Json {
   const types = Array.isArray(value) ? value : [value];
   for (const t of types) {
-    if (typeof t !== 'string' || !TYPES.has(t)) throw new SchemaConversionError(`${at}: unknown type ${JSON.stringify(t)}`);
+    if (typeof t !== 'string' || !TYPES.has(t))
+      throw new SchemaConversionError(`${at}: unknown type ${JSON.stringify(t)}`);
   }
   if (!Array.isArray(value)) return { type: value };
   const real = types.filter((t) => t !== 'null') as string[];
   if (real.length <= 1) return { type: real.length === 1 ? (types.length > 1 ? [real[0], 'null'] : real[0]) : 'null' };
-  if (node.anyOf !== undefined || node.oneOf !== undefined) throw new SchemaConversionError(`${at}: a type list together with anyOf is not supported`);
+  if (node.anyOf !== undefined || node.oneOf !== undefined)
+    throw new SchemaConversionError(`${at}: a type list together with anyOf is not supported`);
   return { anyOf: types.map((t) => ({ type: t })) };
 }

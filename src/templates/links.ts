@@ -52,7 +52,11 @@ export function fileUri(filePath: string): string {
 }
 
 // A URL we did not build could hold characters that end a Markdown link or open HTML.
-const linkSafe = (url: string) => url.replace(/[\s<>`]/g, encodeURIComponent).replace(/\(/g, '%28').replace(/\)/g, '%29');
+const linkSafe = (url: string) =>
+  url
+    .replace(/[\s<>`]/g, encodeURIComponent)
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29');
 
 export function timestampUrl(target: LinkTarget, seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

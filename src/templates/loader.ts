@@ -30,7 +30,11 @@ const env = createEnvironment();
 function hashFiles(dir: string, files: string[]): string {
   const hash = createHash('sha256');
   for (const file of [...files].sort()) {
-    hash.update(file).update('\0').update(fs.readFileSync(path.join(dir, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(dir, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
@@ -79,7 +83,10 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
       for (const [key, line] of usage.params) {
         if (!(key in manifest.parameters)) {
           const declared = Object.keys(manifest.parameters);
-          report(file, `line ${line}: uses params.${key}, which manifest.json does not declare (declared: ${declared.join(', ') || 'none'})`);
+          report(
+            file,
+            `line ${line}: uses params.${key}, which manifest.json does not declare (declared: ${declared.join(', ') || 'none'})`,
+          );
         }
       }
     }
@@ -87,7 +94,10 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
     for (const line of usage.partials) report(file, `line ${line}: partials are not supported`);
     if (file === 'output.hbs') {
       for (const line of usage.unescaped) {
-        report(file, `line ${line}: {{{…}}} and {{& …}} are not allowed in output templates; use {{…}} (values are already made safe for Markdown)`);
+        report(
+          file,
+          `line ${line}: {{{…}}} and {{& …}} are not allowed in output templates; use {{…}} (values are already made safe for Markdown)`,
+        );
       }
     }
   }
@@ -102,7 +112,8 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
     const extra = SCHEMA_FILES.filter((f) => f !== loaded.file && fs.existsSync(path.join(absDir, f)));
     if (extra.length > 0) report(extra[0], `${loaded.file} exists too; keep only one schema file`);
     try {
-      responseJsonSchema = loaded.jsonSchema !== undefined ? toGeminiSchema(loaded.jsonSchema) : zodToGeminiSchema(loaded.schema);
+      responseJsonSchema =
+        loaded.jsonSchema !== undefined ? toGeminiSchema(loaded.jsonSchema) : zodToGeminiSchema(loaded.schema);
       schema = loaded.schema;
       schemaFile = loaded.file;
     } catch (err) {
@@ -110,7 +121,15 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
     }
   }
 
-  if (problems.length > 0 || !manifest || !schema || !schemaFile || !responseJsonSchema || sources['prompt.hbs'] === undefined || sources['output.hbs'] === undefined) {
+  if (
+    problems.length > 0 ||
+    !manifest ||
+    !schema ||
+    !schemaFile ||
+    !responseJsonSchema ||
+    sources['prompt.hbs'] === undefined ||
+    sources['output.hbs'] === undefined
+  ) {
     return { name, dir: absDir, problems };
   }
 
@@ -134,8 +153,17 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
 /** Renders prompt and output once with made-up data, so runtime template errors show at load time. */
 function smokeTest(template: LoadedTemplate, report: (file: string, problem: string) => void): void {
   const params = Object.fromEntries(Object.entries(template.manifest.parameters).map(([k, p]) => [k, p.default]));
-  const video = { title: 'Sample', source: '/videos/sample.mp4', sourceKind: 'file', durationSeconds: 600, duration: '10:00' };
-  for (const [file, fn] of [['prompt.hbs', template.prompt], ['system.hbs', template.system]] as const) {
+  const video = {
+    title: 'Sample',
+    source: '/videos/sample.mp4',
+    sourceKind: 'file',
+    durationSeconds: 600,
+    duration: '10:00',
+  };
+  for (const [file, fn] of [
+    ['prompt.hbs', template.prompt],
+    ['system.hbs', template.system],
+  ] as const) {
     try {
       fn?.({ video, params, template: { name: template.name, version: template.manifest.version } });
     } catch (err) {
@@ -146,9 +174,20 @@ function smokeTest(template: LoadedTemplate, report: (file: string, problem: str
   if (!template.schema.safeParse(sample).success) return; // refinements we cannot guess; the real answer will tell
   try {
     renderDocument(template, sample, {
-      title: 'Sample', source: '/videos/sample.mp4', sourceKind: 'file', durationSeconds: 600, created: '2026-01-01T00:00:00.000Z',
-      templateName: template.name, templateVersion: template.manifest.version, model: 'sample', usage: emptyUsage(), costUsd: 0,
-      mediaResolution: 'default', truncated: false, contentSha256: '0'.repeat(64), params,
+      title: 'Sample',
+      source: '/videos/sample.mp4',
+      sourceKind: 'file',
+      durationSeconds: 600,
+      created: '2026-01-01T00:00:00.000Z',
+      templateName: template.name,
+      templateVersion: template.manifest.version,
+      model: 'sample',
+      usage: emptyUsage(),
+      costUsd: 0,
+      mediaResolution: 'default',
+      truncated: false,
+      contentSha256: '0'.repeat(64),
+      params,
     });
   } catch (err) {
     report('output.hbs', `fails to render: ${(err as Error).message}`);

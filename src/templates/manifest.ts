@@ -49,11 +49,15 @@ const paramSchema = z
         const bad = values.filter((v) => !p.enum?.includes(v));
         if (bad.length > 0) issue(`default ${JSON.stringify(bad)} is not one of ${p.enum.join(', ')}`, 'default');
       }
-      if (typeof d === 'number' && ((p.minimum !== undefined && d < p.minimum) || (p.maximum !== undefined && d > p.maximum))) {
+      if (
+        typeof d === 'number' &&
+        ((p.minimum !== undefined && d < p.minimum) || (p.maximum !== undefined && d > p.maximum))
+      ) {
         issue(`default ${d} is outside ${p.minimum ?? '-∞'}…${p.maximum ?? '∞'}`, 'default');
       }
     }
-    if (p.enum && p.type !== 'string' && p.type !== 'list') issue('enum is only for string and list parameters', 'enum');
+    if (p.enum && p.type !== 'string' && p.type !== 'list')
+      issue('enum is only for string and list parameters', 'enum');
     if ((p.minimum !== undefined || p.maximum !== undefined) && p.type !== 'integer' && p.type !== 'number') {
       issue('minimum/maximum are only for integer and number parameters', 'minimum');
     }
@@ -64,7 +68,9 @@ export const manifestSchema = z.strictObject({
   version: z.string().regex(SEMVER, 'must be a semantic version such as 1.0.0'),
   description: z.string().trim().min(1, 'needs a description'),
   language: z.string().refine(isBcp47, 'must be a BCP-47 language tag such as en, en-GB or zh-CN'),
-  tags: z.array(z.string().regex(OBSIDIAN_TAG, 'must be a valid Obsidian tag (letters, digits, _ - /, no spaces)')).default([]),
+  tags: z
+    .array(z.string().regex(OBSIDIAN_TAG, 'must be a valid Obsidian tag (letters, digits, _ - /, no spaces)'))
+    .default([]),
   // Keys are checked in parseManifest: zod reports a bad record key only as "Invalid key in record".
   parameters: z.record(z.string(), paramSchema).default({}),
   model: z
@@ -101,14 +107,18 @@ export function parseManifest(text: string, folderName: string): { manifest?: Ma
   const params = (raw as { parameters?: unknown } | null)?.parameters;
   if (params && typeof params === 'object') {
     for (const key of Object.keys(params).filter((k) => !PARAM_KEY.test(k))) {
-      problems.push(`parameters.${key}: parameter keys must be lowercase letters, digits and "_", starting with a letter`);
+      problems.push(
+        `parameters.${key}: parameter keys must be lowercase letters, digits and "_", starting with a letter`,
+      );
     }
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) return { problems: [...describeIssues(parsed.error), ...problems] };
   if (problems.length > 0) return { problems };
   if (parsed.data.name !== folderName) {
-    problems.push(`name "${parsed.data.name}" differs from the folder name "${folderName}"; templates are chosen by folder name, so make them equal`);
+    problems.push(
+      `name "${parsed.data.name}" differs from the folder name "${folderName}"; templates are chosen by folder name, so make them equal`,
+    );
   }
   return { manifest: parsed.data, problems };
 }

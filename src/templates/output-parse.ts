@@ -21,6 +21,10 @@ export function parseModelOutput(template: LoadedTemplate, text: string): ParseR
     return { ok: false, error: clip(hint) };
   }
   const parsed = template.schema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: clip(`does not match the template's schema: ${describeIssues(parsed.error).join('; ')}`) };
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: clip(`does not match the template's schema: ${describeIssues(parsed.error).join('; ')}`),
+    };
   return { ok: true, data: parsed.data };
 }

@@ -7,7 +7,10 @@ import type { Manifest, ParamSpec } from './manifest';
  */
 
 function allowed(spec: ParamSpec): string {
-  const range = spec.minimum !== undefined || spec.maximum !== undefined ? ` from ${spec.minimum ?? '-∞'} to ${spec.maximum ?? '∞'}` : '';
+  const range =
+    spec.minimum !== undefined || spec.maximum !== undefined
+      ? ` from ${spec.minimum ?? '-∞'} to ${spec.maximum ?? '∞'}`
+      : '';
   switch (spec.type) {
     case 'string':
       return spec.enum ? `one of ${spec.enum.join(', ')}` : 'any text';
@@ -24,7 +27,9 @@ function allowed(spec: ParamSpec): string {
 
 function convert(key: string, spec: ParamSpec, raw: string): unknown {
   const fail = (): never => {
-    throw new ConfigurationError(`Template parameter "${key}" got ${JSON.stringify(raw)}, but it must be ${allowed(spec)}.`);
+    throw new ConfigurationError(
+      `Template parameter "${key}" got ${JSON.stringify(raw)}, but it must be ${allowed(spec)}.`,
+    );
   };
   const text = raw.trim();
   switch (spec.type) {
@@ -45,20 +50,31 @@ function convert(key: string, spec: ParamSpec, raw: string): unknown {
       return fail();
     }
     case 'list': {
-      const items = text === '' ? [] : text.split(',').map((s) => s.trim()).filter(Boolean);
+      const items =
+        text === ''
+          ? []
+          : text
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean);
       if (spec.enum && items.some((i) => !spec.enum?.includes(i))) fail();
       return items;
     }
   }
 }
 
-export function resolveParams(template: { name: string; manifest: Manifest }, given: Record<string, string>): Record<string, unknown> {
+export function resolveParams(
+  template: { name: string; manifest: Manifest },
+  given: Record<string, string>,
+): Record<string, unknown> {
   const declared = template.manifest.parameters;
   const keys = Object.keys(declared);
   const unknown = Object.keys(given).filter((k) => !Object.prototype.hasOwnProperty.call(declared, k));
   if (unknown.length > 0) {
     const known = keys.length > 0 ? `It accepts: ${keys.join(', ')}.` : 'It takes no parameters.';
-    throw new ConfigurationError(`Template "${template.name}" has no parameter ${unknown.map((k) => `"${k}"`).join(', ')}. ${known}`);
+    throw new ConfigurationError(
+      `Template "${template.name}" has no parameter ${unknown.map((k) => `"${k}"`).join(', ')}. ${known}`,
+    );
   }
   const out: Record<string, unknown> = {};
   const missing: string[] = [];
@@ -69,7 +85,9 @@ export function resolveParams(template: { name: string; manifest: Manifest }, gi
   }
   if (missing.length > 0) {
     const list = missing.map((k) => `${k} (${declared[k].description}; ${allowed(declared[k])})`).join('; ');
-    throw new ConfigurationError(`Template "${template.name}" needs ${missing.length === 1 ? 'parameter' : 'parameters'} ${list}. Give ${missing.map((k) => `--param ${k}=…`).join(' ')}.`);
+    throw new ConfigurationError(
+      `Template "${template.name}" needs ${missing.length === 1 ? 'parameter' : 'parameters'} ${list}. Give ${missing.map((k) => `--param ${k}=…`).join(' ')}.`,
+    );
   }
   return out;
 }

@@ -27,7 +27,11 @@ function promptData(template: LoadedTemplate, ctx: PromptContext): Record<string
 
 /** Drops the blank lines that block helpers leave behind, so the model sees tidy text. */
 export function tidyText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim();
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 export function renderPrompt(template: LoadedTemplate, ctx: PromptContext): RenderedPrompt {

@@ -28,7 +28,8 @@ export class TemplateRegistry {
 
   private constructor(private readonly entries: Map<string, Entry>) {
     for (const entry of entries.values()) {
-      if (entry.overrides) this.notices.push(`Template "${entry.name}" from ${entry.dir} replaces the one in ${entry.overrides}.`);
+      if (entry.overrides)
+        this.notices.push(`Template "${entry.name}" from ${entry.dir} replaces the one in ${entry.overrides}.`);
     }
   }
 
@@ -50,7 +51,9 @@ export class TemplateRegistry {
     for (const extra of extraDirs) {
       const dir = path.resolve(extra);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-        throw new ConfigurationError(`Template folder ${dir} does not exist or is not a folder (check --templates-dir / "templatesDirs" in lesson-forge.config.json).`);
+        throw new ConfigurationError(
+          `Template folder ${dir} does not exist or is not a folder (check --templates-dir / "templatesDirs" in lesson-forge.config.json).`,
+        );
       }
       add(templateDirsIn(dir), 'user');
     }
@@ -94,7 +97,9 @@ export class TemplateRegistry {
   get(name: string): LoadedTemplate {
     const entry = this.entries.get(name);
     if (!entry) {
-      throw new ConfigurationError(`Unknown template "${name}". Available templates: ${this.names().join(', ') || 'none'}.`);
+      throw new ConfigurationError(
+        `Unknown template "${name}". Available templates: ${this.names().join(', ') || 'none'}.`,
+      );
     }
     if (!entry.template) {
       const details = entry.problems.map((p) => `  ${p.file}: ${p.problem}`).join('\n');
@@ -105,6 +110,8 @@ export class TemplateRegistry {
 
   /** Every problem of every template (all of them, or the named ones). */
   problems(names: string[] = this.names()): TemplateProblem[] {
-    return names.flatMap((n) => this.entries.get(n)?.problems ?? [{ template: n, file: '.', problem: 'no such template' }]);
+    return names.flatMap(
+      (n) => this.entries.get(n)?.problems ?? [{ template: n, file: '.', problem: 'no such template' }],
+    );
   }
 }

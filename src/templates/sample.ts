@@ -22,11 +22,21 @@ export function sampleFromSchema(schema: unknown): unknown {
     }
     case 'integer':
     case 'number':
-      return typeof node.minimum === 'number' ? node.minimum : typeof node.maximum === 'number' ? Math.min(0, node.maximum) : 0;
+      return typeof node.minimum === 'number'
+        ? node.minimum
+        : typeof node.maximum === 'number'
+          ? Math.min(0, node.maximum)
+          : 0;
     case 'boolean':
       return true;
     case 'string':
-      return node.format === 'date-time' ? '2026-01-01T00:00:00Z' : node.format === 'date' ? '2026-01-01' : node.format === 'time' ? '00:00:00' : 'sample';
+      return node.format === 'date-time'
+        ? '2026-01-01T00:00:00Z'
+        : node.format === 'date'
+          ? '2026-01-01'
+          : node.format === 'time'
+            ? '00:00:00'
+            : 'sample';
     default:
       return null;
   }

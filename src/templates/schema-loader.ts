@@ -7,7 +7,8 @@ import type { ZodSchema } from './types';
 /** Schema files in order of preference; a template has exactly one of them. */
 export const SCHEMA_FILES = ['schema.ts', 'schema.js', 'schema.json'] as const;
 
-export type SchemaLoadResult = { ok: true; file: string; schema: ZodSchema; jsonSchema?: unknown } | { ok: false; file: string; error: string };
+export type SchemaLoadResult =
+  { ok: true; file: string; schema: ZodSchema; jsonSchema?: unknown } | { ok: false; file: string; error: string };
 
 type Resolver = (request: string, ...rest: unknown[]) => string;
 
@@ -46,7 +47,8 @@ function schemaFromModule(exported: unknown): ZodSchema | string {
   let candidate = mod?.schema ?? (mod?.default as { schema?: unknown } | undefined)?.schema ?? mod?.default;
   if (typeof candidate === 'function') candidate = (candidate as (zod: typeof z) => unknown)(z);
   if (candidate === undefined) return 'does not export `schema`';
-  if (!isZod4(candidate)) return '`schema` is not a zod 4 schema (zod 3 schemas and plain objects are not supported; use schema.json for a JSON Schema)';
+  if (!isZod4(candidate))
+    return '`schema` is not a zod 4 schema (zod 3 schemas and plain objects are not supported; use schema.json for a JSON Schema)';
   return candidate;
 }
 
@@ -57,7 +59,12 @@ export function loadSchema(dir: string): SchemaLoadResult | undefined {
   try {
     if (file === 'schema.json') {
       const json: unknown = JSON.parse(fs.readFileSync(full, 'utf8'));
-      return { ok: true, file, schema: z.fromJSONSchema(json as Parameters<typeof z.fromJSONSchema>[0]), jsonSchema: json };
+      return {
+        ok: true,
+        file,
+        schema: z.fromJSONSchema(json as Parameters<typeof z.fromJSONSchema>[0]),
+        jsonSchema: json,
+      };
     }
     const result = schemaFromModule(requireWithZod(full));
     return typeof result === 'string' ? { ok: false, file, error: result } : { ok: true, file, schema: result };

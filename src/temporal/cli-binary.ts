@@ -7,7 +7,10 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [
     env.TEMPORAL_CLI,
     path.join(projectRoot, '.tools', 'bin', 'temporal'),
-    ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'temporal')),
+    ...(env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'temporal')),
   ].filter((p): p is string => Boolean(p));
   for (const candidate of candidates) {
     try {

@@ -2,7 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigurationError, type Settings } from '../config';
 
 /** TLS and API key for Temporal Cloud or a secured cluster; plain for a local dev server. */
-export function connectionOptions(address: string, settings: Settings): { address: string; tls?: boolean; apiKey?: string } {
+export function connectionOptions(
+  address: string,
+  settings: Settings,
+): { address: string; tls?: boolean; apiKey?: string } {
   const apiKeyEnv = settings.env.TEMPORAL_API_KEY_ENV;
   const apiKey = apiKeyEnv ? process.env[apiKeyEnv] : undefined;
   if (apiKeyEnv && !apiKey) throw new ConfigurationError(`TEMPORAL_API_KEY_ENV names ${apiKeyEnv}, which is not set.`);
@@ -11,7 +14,11 @@ export function connectionOptions(address: string, settings: Settings): { addres
 }
 
 /** A client, or an error that says what to do when the server does not answer. */
-export async function connectClient(address: string, settings: Settings, timeoutMs = 5000): Promise<{ client: Client; connection: Connection }> {
+export async function connectClient(
+  address: string,
+  settings: Settings,
+  timeoutMs = 5000,
+): Promise<{ client: Client; connection: Connection }> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...connectionOptions(address, settings), connectTimeout: timeoutMs });
@@ -27,4 +34,3 @@ export async function connectClient(address: string, settings: Settings, timeout
   }
   return { client: new Client({ connection, namespace: settings.env.TEMPORAL_NAMESPACE }), connection };
 }
-

@@ -12,13 +12,23 @@ import { nonRetryableFailureTypes } from '../failures';
 export const discovery = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableFailureTypes },
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
 });
 
 export const inspection = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: nonRetryableFailureTypes },
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
 });
 
 export const uploading = proxyActivities<Activities>({
@@ -49,22 +59,42 @@ export const analysis = proxyActivities<Activities>({
 
 export const formatting = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableFailureTypes },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
 });
 
 export const writing = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableFailureTypes },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
 });
 
 /** Clean-up and notifications: worth a few tries, never worth holding anything up. */
 export const housekeeping = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 4, nonRetryableErrorTypes: nonRetryableFailureTypes },
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
 });
 
 /** Asking the key pool for a key: quick, and worth retrying while the pool starts. */
 export const keyPool = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: nonRetryableFailureTypes },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
 });

@@ -33,7 +33,10 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
   state.usage = addUsage(state.usage, outcome.usage);
   if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
     const k = `${outcome.keyAlias}\u0000${outcome.model}`;
-    state.unreportedTokens = { ...state.unreportedTokens, [k]: (state.unreportedTokens?.[k] ?? 0) + outcome.usage.totalTokens };
+    state.unreportedTokens = {
+      ...state.unreportedTokens,
+      [k]: (state.unreportedTokens?.[k] ?? 0) + outcome.usage.totalTokens,
+    };
   }
   state.costUsd += outcome.costUsd;
   if (outcome.status === 'succeeded') {
@@ -41,7 +44,11 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
     if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
   } else if (outcome.status === 'skipped') {
     state.skipped++;
-    pushCapped(state, state.skippedVideos, { key: outcome.key, title: outcome.title, reason: outcome.reason ?? 'skipped' });
+    pushCapped(state, state.skippedVideos, {
+      key: outcome.key,
+      title: outcome.title,
+      reason: outcome.reason ?? 'skipped',
+    });
     if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
   } else {
     state.failed++;
@@ -93,7 +100,9 @@ export function summaryOf(batchId: string, state: BatchCarriedState, finishedAt:
     failures: state.failures,
     outputs: state.outputs,
     skippedVideos: state.skippedVideos,
-    listsTruncated: state.listsTruncated || (state.discovered ? state.discovered.notVideosCount > state.discovered.notVideos.length : false),
+    listsTruncated:
+      state.listsTruncated ||
+      (state.discovered ? state.discovered.notVideosCount > state.discovered.notVideos.length : false),
     stoppedEarly: state.stopReason,
     startedAt: state.startedAt,
     finishedAt,

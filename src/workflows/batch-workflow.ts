@@ -16,7 +16,15 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { BatchIdAttr, TemplateAttr, VideoStatusAttr, VideoStatusValue } from '../search-attributes';
-import { emptyUsage, type BatchInput, type BatchTuning, type BatchProgress, type BatchSummary, type PlannedVideo, type VideoOutcome } from '../types';
+import {
+  emptyUsage,
+  type BatchInput,
+  type BatchTuning,
+  type BatchProgress,
+  type BatchSummary,
+  type PlannedVideo,
+  type VideoOutcome,
+} from '../types';
 import { discovery, housekeeping } from './activity-proxies';
 import { initialBatchState, inFlightEstimate, progressOf, recordOutcome, summaryOf } from './batch-state';
 import {
@@ -115,7 +123,11 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   try {
     if (!state.discovered) {
-      const found = await discovery.discoverBatch({ batchId, sources: input.sources, outputDir: input.options.outputDir });
+      const found = await discovery.discoverBatch({
+        batchId,
+        sources: input.sources,
+        outputDir: input.options.outputDir,
+      });
       state.discovered = found;
       phase = 'running';
     }
@@ -145,7 +157,12 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
       }
     }
     try {
-      summary.reportPath = await housekeeping.writeBatchReport({ batchId, label: input.label, outputDir: input.options.outputDir, summary });
+      summary.reportPath = await housekeeping.writeBatchReport({
+        batchId,
+        label: input.label,
+        outputDir: input.options.outputDir,
+        summary,
+      });
     } catch (err) {
       log.warn('could not write the batch report', { error: String(err) });
     }
@@ -213,7 +230,12 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
           limit: tuning.pageSize,
           estimateWith:
             input.maxCostUsd !== undefined
-              ? { model: input.options.models[0], mediaResolution: input.options.mediaResolution, template: input.options.template, templateDirs: input.options.templateDirs }
+              ? {
+                  model: input.options.models[0],
+                  mediaResolution: input.options.mediaResolution,
+                  template: input.options.template,
+                  templateDirs: input.options.templateDirs,
+                }
               : undefined,
         });
         if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
@@ -237,7 +259,12 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
   }
 
   function roomToStart(): boolean {
-    return !state.stopReason && state.cursor < state.discovered!.total && startedThisRun < tuning.maxStartsPerRun && canStartMore();
+    return (
+      !state.stopReason &&
+      state.cursor < state.discovered!.total &&
+      startedThisRun < tuning.maxStartsPerRun &&
+      canStartMore()
+    );
   }
 
   function allDone(): boolean {
@@ -291,13 +318,23 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   function shouldContinueAsNew(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > tuning.maxHistoryEventsPerRun || startedThisRun >= tuning.maxStartsPerRun;
+    return (
+      info.continueAsNewSuggested ||
+      info.historyLength > tuning.maxHistoryEventsPerRun ||
+      startedThisRun >= tuning.maxStartsPerRun
+    );
   }
 
   async function startVideo(video: PlannedVideo): Promise<void> {
     const childId = videoWorkflowId(batchId, video.key);
     const source = video.source.kind === 'file' ? video.source.path : video.source.url;
-    state.pending[childId] = { key: video.key, title: video.title, source, waiting: false, estimatedCostUsd: video.estimatedCostUsd ?? 0 };
+    state.pending[childId] = {
+      key: video.key,
+      title: video.title,
+      source,
+      waiting: false,
+      estimatedCostUsd: video.estimatedCostUsd ?? 0,
+    };
     const { estimatedCostUsd: _estimate, ...item } = video;
     issuedHere.add(childId);
     try {
@@ -337,7 +374,15 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
       }
       if (isCancellation(err)) {
         // The batch was cancelled before the server started this video.
-        recordOutcome(state, childId, { key: video.key, title: video.title, source, status: 'skipped', reason: 'the batch was cancelled before this video started', usage: emptyUsage(), costUsd: 0 });
+        recordOutcome(state, childId, {
+          key: video.key,
+          title: video.title,
+          source,
+          status: 'skipped',
+          reason: 'the batch was cancelled before this video started',
+          usage: emptyUsage(),
+          costUsd: 0,
+        });
         return;
       }
       throw err;
@@ -355,13 +400,18 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
       await sleep(tuning.reconcileEverySeconds * 1000);
       const ids = carried();
       for (let i = 0; i < ids.length; i += reconcileChunk) {
-        const children = ids.slice(i, i + reconcileChunk).map((workflowId) => ({ workflowId, ...state.pending[workflowId] }));
+        const children = ids
+          .slice(i, i + reconcileChunk)
+          .map((workflowId) => ({ workflowId, ...state.pending[workflowId] }));
         try {
           const closed = await housekeeping.reconcileChildren({
-            children: children.filter((c) => c.key).map(({ workflowId, key, title, source }) => ({ workflowId, key, title, source })),
+            children: children
+              .filter((c) => c.key)
+              .map(({ workflowId, key, title, source }) => ({ workflowId, key, title, source })),
           });
           for (const outcome of closed) {
-            if (recordOutcome(state, videoWorkflowId(batchId, outcome.key), outcome)) log.warn('a video ended without reporting', { key: outcome.key, status: outcome.status });
+            if (recordOutcome(state, videoWorkflowId(batchId, outcome.key), outcome))
+              log.warn('a video ended without reporting', { key: outcome.key, status: outcome.status });
           }
         } catch (err) {
           log.warn('could not check on carried-over videos; trying again later', { error: String(err) });

@@ -64,7 +64,9 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
       syncKeys(pool, configured);
       return acquire(pool, model, new Date(), Math.random(), nextPacificMidnight(new Date()));
     },
-    { description: 'Hand out the key a video should use for a model (weighted by quota left), or say how long to wait.' },
+    {
+      description: 'Hand out the key a video should use for a model (weighted by quota left), or say how long to wait.',
+    },
   );
   setHandler(
     keyEventSignal,
@@ -90,7 +92,12 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
     { description: 'Every key: state, parked until when, disabled why, and usage today per model.' },
   );
 
-  await condition(() => messages >= maxMessagesPerRun || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEventsPerRun);
+  await condition(
+    () =>
+      messages >= maxMessagesPerRun ||
+      workflowInfo().continueAsNewSuggested ||
+      workflowInfo().historyLength > maxEventsPerRun,
+  );
   await condition(allHandlersFinished);
   await continueAsNew<typeof KeyPoolWorkflow>({ keys, state: pool });
 }

@@ -191,7 +191,8 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
         chosenKey = got.alias;
         break;
       }
-      if ('error' in got) throw ApplicationFailure.create({ type: FailureType.InvalidApiKey, nonRetryable: true, message: got.error });
+      if ('error' in got)
+        throw ApplicationFailure.create({ type: FailureType.InvalidApiKey, nonRetryable: true, message: got.error });
       state.status = 'waiting-for-quota';
       state.note = `Waiting: ${got.reason}; quotas reset at ${got.waitUntil}.`;
       showDetails();
@@ -225,7 +226,12 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
       for (;;) {
         const alias = await ensureKey();
         try {
-          return await uploading.uploadVideo({ workflowId: workflowInfo().workflowId, item, facts: currentFacts, keyAlias: alias });
+          return await uploading.uploadVideo({
+            workflowId: workflowInfo().workflowId,
+            item,
+            facts: currentFacts,
+            keyAlias: alias,
+          });
         } catch (err) {
           if (failureTypeOf(err) !== FailureType.InvalidApiKey || !usePool) throw err;
           await dropKey({ type: 'disable', alias, reason: failureMessageOf(err) });
@@ -249,7 +255,16 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
         const alias = await ensureKey();
         if (item.source.kind === 'file' && !uploaded) await upload();
         const queue = analysisQueueFor(workflowInfo().taskQueue, alias, model, options.rateLimitedModels);
-        const args = { workflowId: workflowInfo().workflowId, item, facts: facts!, file: uploaded, options, model, keyAlias: alias, maxOutputTokens };
+        const args = {
+          workflowId: workflowInfo().workflowId,
+          item,
+          facts: facts!,
+          file: uploaded,
+          options,
+          model,
+          keyAlias: alias,
+          maxOutputTokens,
+        };
         // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
         const result = queue
           ? await analysis.analyzeVideo.executeWithOptions({ taskQueue: queue }, [args])
@@ -290,7 +305,8 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
           continue;
         }
         if (type === FailureType.QuotaPerDay && chosenKey) {
-          const resetAt = typeof details?.resetAt === 'string' ? details.resetAt : new Date(Date.now() + 3_600_000).toISOString();
+          const resetAt =
+            typeof details?.resetAt === 'string' ? details.resetAt : new Date(Date.now() + 3_600_000).toISOString();
           state.note = `Daily quota of key "${chosenKey}" used up; it rests until ${resetAt}.`;
           if (usePool) {
             await dropKey({ type: 'park', alias: chosenKey, until: resetAt, reason: 'daily quota used up' });
@@ -312,21 +328,50 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
     }
   };
 
-  const outcomeBase = () => ({ key: item.key, title: item.title, source: facts?.source ?? sourceText(input), usage, costUsd, keyAlias: chosenKey });
+  const outcomeBase = () => ({
+    key: item.key,
+    title: item.title,
+    source: facts?.source ?? sourceText(input),
+    usage,
+    costUsd,
+    keyAlias: chosenKey,
+  });
   let outcome: VideoOutcome;
   try {
     upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.running }]);
     facts = await attempt('inspect', () => inspection.inspectVideo({ item, options }));
     if (facts.upToDate) {
-      outcome = { ...outcomeBase(), status: 'skipped', reason: 'up to date (same content, template and model)', outputPath: facts.upToDate.outputPath };
+      outcome = {
+        ...outcomeBase(),
+        status: 'skipped',
+        reason: 'up to date (same content, template and model)',
+        outputPath: facts.upToDate.outputPath,
+      };
     } else {
       await upload();
       const result = await attempt('analyze', analyze);
       upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
       const draft = await attempt('format', () =>
-        formatting.formatDocument({ workflowId: workflowInfo().workflowId, item, facts: facts!, analysis: result, options, usage, costUsd }),
+        formatting.formatDocument({
+          workflowId: workflowInfo().workflowId,
+          item,
+          facts: facts!,
+          analysis: result,
+          options,
+          usage,
+          costUsd,
+        }),
       );
-      const written = await attempt('write', () => writing.writeOutput({ item, facts: facts!, draftPath: draft.draftPath, options, model: result.model, batchId: input.batchId }));
+      const written = await attempt('write', () =>
+        writing.writeOutput({
+          item,
+          facts: facts!,
+          draftPath: draft.draftPath,
+          options,
+          model: result.model,
+          batchId: input.batchId,
+        }),
+      );
       outcome = {
         ...outcomeBase(),
         status: 'succeeded',
@@ -352,7 +397,12 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
     } else if (isCancellation(err)) {
       outcome = { ...outcomeBase(), status: 'failed', errorType: 'Cancelled', reason: 'cancelled' };
     } else {
-      outcome = { ...outcomeBase(), status: 'failed', errorType: failureTypeOf(err) ?? 'Error', reason: failureMessageOf(err) };
+      outcome = {
+        ...outcomeBase(),
+        status: 'failed',
+        errorType: failureTypeOf(err) ?? 'Error',
+        reason: failureMessageOf(err),
+      };
     }
   }
 
@@ -360,7 +410,11 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   state.status = outcome.status;
   state.note = outcome.reason;
   showDetails();
-  const statusValue = { succeeded: VideoStatusValue.succeeded, failed: VideoStatusValue.failed, skipped: VideoStatusValue.skipped }[outcome.status];
+  const statusValue = {
+    succeeded: VideoStatusValue.succeeded,
+    failed: VideoStatusValue.failed,
+    skipped: VideoStatusValue.skipped,
+  }[outcome.status];
   upsertSearchAttributes([{ key: VideoStatusAttr, value: statusValue }]);
   if (input.batchId) {
     const recorded = outcome;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 // Whole seconds, so the note can link to the exact moment.
-const seconds = (what: string) => z.number().int().min(0).describe(`${what}, in whole seconds from the start of the video`);
+const seconds = (what: string) =>
+  z.number().int().min(0).describe(`${what}, in whole seconds from the start of the video`);
 
 const segment = z.object({
   start_seconds: seconds('Start of the segment'),
@@ -23,7 +24,11 @@ export const schema = z.object({
     target_audience: z.string().describe('Who the lesson suits: age or level, and the prior knowledge it assumes'),
     prerequisites: z.array(z.string()).max(6).describe('What learners should already know or be able to do'),
     materials: z.array(z.string()).max(10).describe('Equipment and materials needed for the lesson'),
-    learning_objectives: z.array(z.string()).min(3).max(6).describe('Measurable objectives, each starting with an action verb'),
+    learning_objectives: z
+      .array(z.string())
+      .min(3)
+      .max(6)
+      .describe('Measurable objectives, each starting with an action verb'),
     key_concepts: z
       .array(
         z.object({
@@ -40,7 +45,9 @@ export const schema = z.object({
       segment.extend({
         title: z.string().describe('Short title of the segment'),
         content: z.string().describe('What is said and shown in this segment'),
-        teaching_notes: z.string().describe('How to use the segment in class: what to point out, where to pause, what to ask'),
+        teaching_notes: z
+          .string()
+          .describe('How to use the segment in class: what to point out, where to pause, what to ask'),
       }),
     )
     .min(1)

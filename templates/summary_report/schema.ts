@@ -1,10 +1,13 @@
 import { z } from 'zod';
 
-const seconds = (what: string) => z.number().int().min(0).describe(`${what}, in whole seconds from the start of the video`);
+const seconds = (what: string) =>
+  z.number().int().min(0).describe(`${what}, in whole seconds from the start of the video`);
 
 export const schema = z.object({
   main_topic: z.string().describe('The main topic of the video in one sentence'),
-  summary: z.string().describe('The summary, in paragraphs separated by a blank line, within the requested number of words'),
+  summary: z
+    .string()
+    .describe('The summary, in paragraphs separated by a blank line, within the requested number of words'),
   key_points: z
     .array(
       z.object({
@@ -19,8 +22,15 @@ export const schema = z.object({
     .array(
       z.object({
         area: z.string().describe('The focus area exactly as requested'),
-        findings: z.string().describe('What the video says and shows about this area; say so plainly if it does not cover it'),
-        seconds: z.number().int().min(0).nullable().describe('The most relevant moment in whole seconds, or null if the video does not cover the area'),
+        findings: z
+          .string()
+          .describe('What the video says and shows about this area; say so plainly if it does not cover it'),
+        seconds: z
+          .number()
+          .int()
+          .min(0)
+          .nullable()
+          .describe('The most relevant moment in whole seconds, or null if the video does not cover the area'),
       }),
     )
     .describe('One entry per requested focus area, in the order given; empty when none were requested'),

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { batchInput, historiesText, makeVideoFolder, tempDir, testKeys, uniqueId, useWorkerRig } from '../support/harness';
+import {
+  batchInput,
+  historiesText,
+  makeVideoFolder,
+  tempDir,
+  testKeys,
+  uniqueId,
+  useWorkerRig,
+} from '../support/harness';
 
 /** Real Temporal dev server, real worker, real @google/genai SDK over HTTP to the stand-in. */
 describe('a batch end to end', () => {
@@ -16,7 +24,10 @@ describe('a batch end to end', () => {
   }
 
   test('several real videos become one Markdown file each; each uploaded once and analysed once', async () => {
-    const videos = makeVideoFolder(5, { 'notes.txt': 'not a video', 'cover.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
+    const videos = makeVideoFolder(5, {
+      'notes.txt': 'not a video',
+      'cover.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    });
     const output = tempDir('out');
     const batchId = uniqueId('five');
     const summary = await rig.runBatch(batchInput(batchId, [videos], output));
@@ -28,7 +39,10 @@ describe('a batch end to end', () => {
     expect(summary.usage.totalTokens).toBeGreaterThan(0);
     expect(summary.outputs).toHaveLength(5);
 
-    const files = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md')).sort();
+    const files = fs
+      .readdirSync(path.join(output, 'comprehensive_lesson'))
+      .filter((f) => f.endsWith('.md'))
+      .sort();
     expect(files).toEqual(['lesson-01.md', 'lesson-02.md', 'lesson-03.md', 'lesson-04.md', 'lesson-05.md']);
     for (const file of files) {
       const fm = frontmatterOf(path.join(output, 'comprehensive_lesson', file));
@@ -54,12 +68,19 @@ describe('a batch end to end', () => {
   test('a video whose analysis fails for good ends as failed with its reason; the others succeed', async () => {
     const videos = makeVideoFolder(3);
     const output = tempDir('out');
-    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'finish', reason: 'SAFETY' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'lesson-02' },
+      action: { type: 'finish', reason: 'SAFETY' },
+    });
     const batchId = uniqueId('one-bad');
     const summary = await rig.runBatch(batchInput(batchId, [videos], output));
     expect(summary.succeeded).toBe(2);
     expect(summary.failed).toBe(1);
-    expect(summary.failures[0]).toMatchObject({ title: expect.stringMatching(/lesson 02/i), errorType: 'GeminiContentBlocked' });
+    expect(summary.failures[0]).toMatchObject({
+      title: expect.stringMatching(/lesson 02/i),
+      errorType: 'GeminiContentBlocked',
+    });
     expect(summary.failures[0].reason).toMatch(/SAFETY/);
     // not retried: a withheld answer stays withheld
     const bad = Object.entries(rig.standin.stats().byVideo).find(([name]) => name.includes('lesson-02'));
@@ -72,7 +93,11 @@ describe('a batch end to end', () => {
     const videos = makeVideoFolder(2);
     const output = tempDir('out');
     // An invalid-key answer is the likeliest place for a key to leak into an error message.
-    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-02' }, action: { type: 'http', status: 400, kind: 'invalid-key' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'lesson-02' },
+      action: { type: 'http', status: 400, kind: 'invalid-key' },
+    });
     const batchId = uniqueId('secret');
     const summary = await rig.runBatch(batchInput(batchId, [videos], output));
     expect(summary.failures[0]?.errorType).toBe('GeminiInvalidApiKey');

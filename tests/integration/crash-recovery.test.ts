@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Client, Connection } from '@temporalio/client';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import {
@@ -61,7 +61,11 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
     for (const threshold of [2, 4, 6]) {
       const worker = spawnWorkerProcess(env);
       workers.push(worker);
-      await waitFor(async () => (await workflowsWithCompletedActivity(client, batchId, 'analyzeVideo')).length >= threshold, 120_000, `${threshold} completed analyses`);
+      await waitFor(
+        async () => (await workflowsWithCompletedActivity(client, batchId, 'analyzeVideo')).length >= threshold,
+        120_000,
+        `${threshold} completed analyses`,
+      );
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
       const stats = standin.stats().byVideo;
@@ -81,7 +85,10 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
     const stats = standin.stats().byVideo;
     for (const [childId, calls] of callsWhenCompleted) {
       expect(calls).toBeGreaterThanOrEqual(1);
-      expect({ video: keyOf(childId), calls: stats[keyOf(childId)]?.generateCalls }).toEqual({ video: keyOf(childId), calls });
+      expect({ video: keyOf(childId), calls: stats[keyOf(childId)]?.generateCalls }).toEqual({
+        video: keyOf(childId),
+        calls,
+      });
     }
     // At most one lost analysis per video in flight at each kill (3 at a time, 3 kills).
     const succeededAtGemini = Object.values(stats).reduce((n, v) => n + v.generateSucceeded, 0);

@@ -4,7 +4,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { BatchProgress, BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../src/workflows/definitions';
-import { batchInput, historiesThatDoNotReplay, makeVideoFolder, tempDir, uniqueId, waitFor, useWorkerRig } from '../support/harness';
+import {
+  batchInput,
+  historiesThatDoNotReplay,
+  makeVideoFolder,
+  tempDir,
+  uniqueId,
+  waitFor,
+  useWorkerRig,
+} from '../support/harness';
 
 /** What a person does to a batch through its handlers: retry, skip, cancel; and a child terminated behind its back. */
 describe('a batch driven through its handlers', () => {
@@ -20,7 +28,10 @@ describe('a batch driven through its handlers', () => {
 
   async function needingAttention(batchId: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const wf of rig.client.workflow.list({ query: `BatchId = "${batchId}" AND VideoStatus = "NeedsAttention"` })) ids.push(wf.workflowId);
+    for await (const wf of rig.client.workflow.list({
+      query: `BatchId = "${batchId}" AND VideoStatus = "NeedsAttention"`,
+    }))
+      ids.push(wf.workflowId);
     return ids.sort();
   }
 
@@ -28,7 +39,12 @@ describe('a batch driven through its handlers', () => {
     const videos = makeVideoFolder(3);
     const output = tempDir('out');
     for (const video of ['lesson-01', 'lesson-02']) {
-      rig.standin.addFault({ route: 'generate', match: { video }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
+      rig.standin.addFault({
+        route: 'generate',
+        match: { video },
+        times: 1,
+        action: { type: 'finish', reason: 'SAFETY' },
+      });
     }
     const batchId = uniqueId('attention');
     const handle = await rig.client.workflow.start(BatchWorkflow, {
@@ -38,18 +54,30 @@ describe('a batch driven through its handlers', () => {
     });
 
     let waiting: string[] = [];
-    await waitFor(async () => (waiting = await needingAttention(batchId)).length === 2, 90_000, 'two videos needing attention in visibility');
-    await waitFor(async () => (await progressOf(handle)).waiting === 2, 30_000, 'the batch counting two waiting videos');
+    await waitFor(
+      async () => (waiting = await needingAttention(batchId)).length === 2,
+      90_000,
+      'two videos needing attention in visibility',
+    );
+    await waitFor(
+      async () => (await progressOf(handle)).waiting === 2,
+      30_000,
+      'the batch counting two waiting videos',
+    );
     const progress = await progressOf(handle);
     expect(progress).toMatchObject({ total: 3, waiting: 2 });
     expect(progress.running).toBeLessThanOrEqual(1); // waiting videos are not counted as running
 
     await rig.client.workflow.getHandle(childIdOf(waiting, 'lesson-01')).signal(retrySignal);
-    await rig.client.workflow.getHandle(childIdOf(waiting, 'lesson-02')).signal(skipSignal, { reason: 'not needed this term' });
+    await rig.client.workflow
+      .getHandle(childIdOf(waiting, 'lesson-02'))
+      .signal(skipSignal, { reason: 'not needed this term' });
     const summary = (await handle.result()) as BatchSummary;
 
     expect(summary).toMatchObject({ total: 3, succeeded: 2, skipped: 1, failed: 0 });
-    expect(summary.skippedVideos).toEqual([expect.objectContaining({ title: expect.stringMatching(/lesson 02/i), reason: 'not needed this term' })]);
+    expect(summary.skippedVideos).toEqual([
+      expect.objectContaining({ title: expect.stringMatching(/lesson 02/i), reason: 'not needed this term' }),
+    ]);
     expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-01.md'))).toBe(true);
     expect(fs.existsSync(path.join(output, 'comprehensive_lesson', 'lesson-02.md'))).toBe(false);
     const byVideo = Object.entries(rig.standin.stats().byVideo);
@@ -66,12 +94,20 @@ describe('a batch driven through its handlers', () => {
   test('with a short grace period and nobody acting, the video ends failed', async () => {
     const videos = makeVideoFolder(1);
     const output = tempDir('out');
-    rig.standin.addFault({ route: 'generate', match: { video: 'lesson-01' }, times: 1, action: { type: 'finish', reason: 'SAFETY' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'lesson-01' },
+      times: 1,
+      action: { type: 'finish', reason: 'SAFETY' },
+    });
     const batchId = uniqueId('grace');
     const started = Date.now();
     const summary = await rig.runBatch(batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 3 }));
     expect(summary).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
-    expect(summary.failures[0]).toMatchObject({ errorType: 'GeminiContentBlocked', reason: expect.stringMatching(/SAFETY/) });
+    expect(summary.failures[0]).toMatchObject({
+      errorType: 'GeminiContentBlocked',
+      reason: expect.stringMatching(/SAFETY/),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000); // it did wait out the grace period
     expect(Object.values(rig.standin.stats().byVideo)[0]?.generateCalls).toBe(1);
   });
@@ -112,23 +148,36 @@ describe('a batch driven through its handlers', () => {
     const handle = await rig.client.workflow.start(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
-      args: [{ ...batchInput(batchId, [videos], output, { concurrency: 2 }), tuning: { maxStartsPerRun: 2, reconcileEverySeconds: 2 } }],
+      args: [
+        {
+          ...batchInput(batchId, [videos], output, { concurrency: 2 }),
+          tuning: { maxStartsPerRun: 2, reconcileEverySeconds: 2 },
+        },
+      ],
     });
     await waitFor(async () => (await progressOf(handle)).generation >= 2, 60_000, 'the batch to continue as new');
     let key: string | undefined;
-    await waitFor(async () => (key = (await childKeys(batchId)).find((k) => k.includes('lesson-01'))) !== undefined, 30_000, 'lesson-01 in visibility');
+    await waitFor(
+      async () => (key = (await childKeys(batchId)).find((k) => k.includes('lesson-01'))) !== undefined,
+      30_000,
+      'lesson-01 in visibility',
+    );
     const stuck = `${batchId}/${key}`;
     await rig.client.workflow.getHandle(stuck).terminate('terminated from the UI');
     const summary = (await handle.result()) as BatchSummary;
 
     expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
-    expect(summary.failures[0]).toMatchObject({ title: expect.stringMatching(/lesson 01/i), errorType: 'VideoWorkflowClosed' });
+    expect(summary.failures[0]).toMatchObject({
+      title: expect.stringMatching(/lesson 01/i),
+      errorType: 'VideoWorkflowClosed',
+    });
     expect(summary.failures[0].reason).toContain('TERMINATED');
   });
 
   async function childKeys(batchId: string): Promise<string[]> {
     const keys: string[] = [];
-    for await (const wf of rig.client.workflow.list({ query: `BatchId = "${batchId}"` })) keys.push(wf.workflowId.slice(batchId.length + 1));
+    for await (const wf of rig.client.workflow.list({ query: `BatchId = "${batchId}"` }))
+      keys.push(wf.workflowId.slice(batchId.length + 1));
     return keys;
   }
 });

@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultTuning } from '../../src/workflows/batch-workflow';
-import { batchInput, historiesThatDoNotReplay, makeVideoFolder, samplesDir, tempDir, uniqueId, useWorkerRig } from '../support/harness';
+import {
+  batchInput,
+  historiesThatDoNotReplay,
+  makeVideoFolder,
+  samplesDir,
+  tempDir,
+  uniqueId,
+  useWorkerRig,
+} from '../support/harness';
 
 /** Every run of a workflow id (each continue-as-new generation is a run of its own in visibility). */
 async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId: string; events: number }>> {
@@ -49,7 +57,10 @@ describe('a batch at scale and under a storm of server errors', () => {
     for (const v of perVideo) expect(v.generateSucceeded).toBe(1);
     const files = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'));
     expect(files).toHaveLength(6);
-    for (const f of files) expect(fs.readFileSync(path.join(output, 'comprehensive_lesson', f), 'utf8')).toMatch(/^---\n[\s\S]+\n---\n[\s\S]{200,}/);
+    for (const f of files)
+      expect(fs.readFileSync(path.join(output, 'comprehensive_lesson', f), 'utf8')).toMatch(
+        /^---\n[\s\S]+\n---\n[\s\S]{200,}/,
+      );
   }, 300_000);
 
   test('counts stay right across several continue-as-new runs, and a full-size run would stay far below the history limit', async () => {
@@ -63,15 +74,20 @@ describe('a batch at scale and under a storm of server errors', () => {
     const videos = tempDir('many');
     const sample = path.join(samplesDir, 'color-theory-intro.mp4');
     // Copies, not links: each is a file of its own to hash, upload and name.
-    for (let i = 0; i < count; i++) fs.copyFileSync(sample, path.join(videos, `clip-${String(i).padStart(4, '0')}.mp4`));
+    for (let i = 0; i < count; i++)
+      fs.copyFileSync(sample, path.join(videos, `clip-${String(i).padStart(4, '0')}.mp4`));
     const output = tempDir('out');
     const batchId = uniqueId('many');
     const summary = await rig.runBatch({ ...batchInput(batchId, [videos], output, { concurrency: 20 }), tuning });
 
     expect(summary).toMatchObject({ total: count, succeeded: count, failed: 0, skipped: 0, notStarted: 0 });
-    const report = JSON.parse(fs.readFileSync(path.join(path.dirname(summary.reportPath!), 'report.json'), 'utf8')) as { videos: unknown[] };
+    const report = JSON.parse(fs.readFileSync(path.join(path.dirname(summary.reportPath!), 'report.json'), 'utf8')) as {
+      videos: unknown[];
+    };
     expect(report.videos).toHaveLength(count);
-    expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(count);
+    expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(
+      count,
+    );
     for (const v of Object.values(rig.standin.stats().byVideo)) expect(v.generateSucceeded).toBe(1);
 
     const runs = await runsOf(rig.client, batchId);
@@ -93,7 +109,9 @@ describe('a batch at scale and under a storm of server errors', () => {
 describe('a batch on a server slow to start children', () => {
   // Each child start is issued 1.5 s late and confirmed 4 s after that: a video can finish before
   // the batch hears it started, and a reconcile can run while starts are still on their way.
-  const rig = useWorkerRig('slow-starts', { processingMs: 0, latencyMs: 0 }, undefined, [require.resolve('../support/slow-child-starts')]);
+  const rig = useWorkerRig('slow-starts', { processingMs: 0, latencyMs: 0 }, undefined, [
+    require.resolve('../support/slow-child-starts'),
+  ]);
 
   test('keeps starting videos, and never takes a start on its way for a vanished video', async () => {
     const count = 9;
@@ -105,7 +123,9 @@ describe('a batch on a server slow to start children', () => {
     const summary = await rig.runBatch({ ...batchInput(batchId, [videos], output, { concurrency: 3 }), tuning });
 
     expect(summary).toMatchObject({ total: count, succeeded: count, failed: 0, notStarted: 0 });
-    expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(count);
+    expect(fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'))).toHaveLength(
+      count,
+    );
     for (const v of Object.values(rig.standin.stats().byVideo)) expect(v.generateSucceeded).toBe(1);
   }, 240_000);
 });

@@ -1,13 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/port';
 import type { BatchSummary } from '../../src/types';
 import { createWorker, type WorkerGroup } from '../../src/worker';
 import { BatchWorkflow } from '../../src/workflows';
-import { batchInput, makeVideoFolder, quietRuntime, tempDir, testKeys, uniqueId, waitFor, workflowBundle, workflowsWithCompletedActivity } from '../support/harness';
+import {
+  batchInput,
+  makeVideoFolder,
+  quietRuntime,
+  tempDir,
+  testKeys,
+  uniqueId,
+  waitFor,
+  workflowBundle,
+  workflowsWithCompletedActivity,
+} from '../support/harness';
 
 /** The Temporal server itself dies (SIGKILL) mid-batch and comes back on the same port and SQLite file. */
 describe('the Temporal dev server killed in the middle of a batch', () => {
@@ -35,7 +45,15 @@ describe('the Temporal dev server killed in the middle of a batch', () => {
       address,
       namespace: 'default',
       taskQueue,
-      settings: { env: { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_BASE_URL: standin.url }, file: {} },
+      settings: {
+        env: {
+          TEMPORAL_ADDRESS: address,
+          TEMPORAL_NAMESPACE: 'default',
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          GEMINI_BASE_URL: standin.url,
+        },
+        file: {},
+      },
       keys: testKeys(),
       workerOptions: { workflowBundle: await workflowBundle() },
       deps: { filePollMs: 100 },
@@ -64,7 +82,11 @@ describe('the Temporal dev server killed in the middle of a batch', () => {
       taskQueue,
       args: [batchInput(batchId, [videos], output, { concurrency: 3 })],
     });
-    await waitFor(async () => (await workflowsWithCompletedActivity(first.client, batchId, 'analyzeVideo')).length >= 2, 90_000, 'two completed analyses');
+    await waitFor(
+      async () => (await workflowsWithCompletedActivity(first.client, batchId, 'analyzeVideo')).length >= 2,
+      90_000,
+      'two completed analyses',
+    );
     const completedBeforeKill = await workflowsWithCompletedActivity(first.client, batchId, 'analyzeVideo');
     await first.connection.close();
 
@@ -82,9 +104,14 @@ describe('the Temporal dev server killed in the middle of a batch', () => {
       expect(Object.keys(stats)).toHaveLength(8);
       for (const childId of completedBeforeKill) {
         const key = childId.slice(batchId.length + 1);
-        expect({ key, calls: stats[key]?.generateCalls, succeeded: stats[key]?.generateSucceeded }).toEqual({ key, calls: 1, succeeded: 1 });
+        expect({ key, calls: stats[key]?.generateCalls, succeeded: stats[key]?.generateSucceeded }).toEqual({
+          key,
+          calls: 1,
+          succeeded: 1,
+        });
       }
-      for (const [key, v] of Object.entries(stats)) expect({ key, succeeded: v.generateSucceeded }).toEqual({ key, succeeded: 1 });
+      for (const [key, v] of Object.entries(stats))
+        expect({ key, succeeded: v.generateSucceeded }).toEqual({ key, succeeded: 1 });
       const files = fs.readdirSync(path.join(output, 'comprehensive_lesson')).filter((f) => f.endsWith('.md'));
       expect(files).toHaveLength(8);
       for (const f of files) {

@@ -3,11 +3,19 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ApiKey } from '../../src/config';
 import { unavailableAfterAttempts } from '../../src/gemini/classify';
-import type { VideoStats } from '../../src/standin';
+import type { VideoStats } from '../../standin';
 import type { ProcessingOptions, VideoOutcome } from '../../src/types';
 import { VideoWorkflow } from '../../src/workflows';
 import { videoStatusQuery } from '../../src/workflows/definitions';
-import { historiesText, processingOptions, samplesDir, tempDir, uniqueId, waitFor, useWorkerRig } from '../support/harness';
+import {
+  historiesText,
+  processingOptions,
+  samplesDir,
+  tempDir,
+  uniqueId,
+  waitFor,
+  useWorkerRig,
+} from '../support/harness';
 
 /**
  * One row of the "every Gemini outcome" table per test: a real VideoWorkflow on a real worker,
@@ -21,11 +29,15 @@ describe('every Gemini outcome is classified and handled', () => {
     { alias: 'secondary', envVar: 'GEMINI_API_KEY_2', value: secret('secondary'), limits: {} },
     { alias: 'revoked', envVar: 'GEMINI_API_KEY_3', value: secret('revoked'), limits: {} },
   ];
-  const rig = useWorkerRig('gemini-outcomes', {
+  const rig = useWorkerRig(
+    'gemini-outcomes',
+    {
       processingMs: 50,
       latencyMs: 5,
       keys: keys.map((k) => ({ name: k.alias, value: k.value, valid: k.alias !== 'revoked' })),
-    }, keys);
+    },
+    keys,
+  );
   const { taskQueue } = rig;
 
   /** A fresh copy of the small sample under a name no other test uses (the stand-in counts by it). */
@@ -46,7 +58,11 @@ describe('every Gemini outcome is classified and handled', () => {
     return { handle, outputDir };
   }
 
-  async function run(key: string, options: Partial<ProcessingOptions> = {}, keyAliases = ['primary']): Promise<VideoOutcome> {
+  async function run(
+    key: string,
+    options: Partial<ProcessingOptions> = {},
+    keyAliases = ['primary'],
+  ): Promise<VideoOutcome> {
     const { handle } = start(key, options, keyAliases);
     return (await handle).result();
   }
@@ -61,7 +77,10 @@ describe('every Gemini outcome is classified and handled', () => {
 
   /** Milliseconds between the generate calls the stand-in answered for a video. */
   function generateGaps(key: string): number[] {
-    const times = rig.standin.stats().log.filter((e) => e.route === 'generate' && e.video?.includes(key)).map((e) => e.at);
+    const times = rig.standin
+      .stats()
+      .log.filter((e) => e.route === 'generate' && e.video?.includes(key))
+      .map((e) => e.at);
     return times.slice(1).map((t, i) => t - times[i]);
   }
 
@@ -78,7 +97,12 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('429 per minute: retried after the server’s retryDelay, not the policy’s 10 s backoff', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'per-minute' }, times: 1, action: { type: 'http', kind: 'quota-minute', retryDelaySeconds: 2 } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'per-minute' },
+      times: 1,
+      action: { type: 'http', kind: 'quota-minute', retryDelaySeconds: 2 },
+    });
     const outcome = await run('per-minute');
     expect(outcome.status).toBe('succeeded');
     expect(statsOf('per-minute')).toMatchObject({ generateCalls: 2, generateSucceeded: 1 });
@@ -99,11 +123,19 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('429 per day with the only key: the video waits durably for the reset instead of failing', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'day-wait' }, action: { type: 'http', kind: 'quota-day' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'day-wait' },
+      action: { type: 'http', kind: 'quota-day' },
+    });
     const { handle: started } = start('day-wait');
     const handle = await started;
     try {
-      await waitFor(async () => (await handle.query(videoStatusQuery)).status === 'waiting-for-quota', 30_000, 'waiting-for-quota');
+      await waitFor(
+        async () => (await handle.query(videoStatusQuery)).status === 'waiting-for-quota',
+        30_000,
+        'waiting-for-quota',
+      );
       const history = await handle.fetchHistory();
       const timer = history.events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes;
       expect(Number(timer?.startToFireTimeout?.seconds)).toBeGreaterThanOrEqual(60);
@@ -123,27 +155,48 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('403 on a file during analysis: the video is uploaded again, then analysed', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'expired' }, times: 1, action: { type: 'http', kind: 'permission-denied' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'expired' },
+      times: 1,
+      action: { type: 'http', kind: 'permission-denied' },
+    });
     const outcome = await run('expired');
     expect(outcome.status).toBe('succeeded');
     expect(statsOf('expired')).toMatchObject({ uploadsCompleted: 2, generateCalls: 2, generateSucceeded: 1 });
   });
 
   test('unknown or retired model (404): the next model of the chain is used and recorded in the frontmatter', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'retired', model: 'gemini-3.8-flash' }, action: { type: 'http', kind: 'not-found' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'retired', model: 'gemini-3.8-flash' },
+      action: { type: 'http', kind: 'not-found' },
+    });
     const outcome = await run('retired');
     expect(outcome).toMatchObject({ status: 'succeeded', model: 'gemini-3.5-flash-lite' });
     expect(frontmatterOf(outcome.outputPath!).model).toBe('gemini-3.5-flash-lite');
-    expect(statsOf('retired')).toMatchObject({ generateCalls: 2, generateSucceeded: 1, lastModel: 'gemini-3.5-flash-lite' });
+    expect(statsOf('retired')).toMatchObject({
+      generateCalls: 2,
+      generateSucceeded: 1,
+      lastModel: 'gemini-3.5-flash-lite',
+    });
   });
 
   test('503 on every try: after a few attempts the model counts as unavailable and the next model is used', async () => {
     // The server's RetryInfo (1 s) keeps this quick; without one the policy's backoff would take about 70 s.
-    rig.standin.addFault({ route: 'generate', match: { video: 'overloaded', model: 'gemini-3.8-flash' }, action: { type: 'http', status: 503, retryDelaySeconds: 1 } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'overloaded', model: 'gemini-3.8-flash' },
+      action: { type: 'http', status: 503, retryDelaySeconds: 1 },
+    });
     const outcome = await run('overloaded');
     expect(outcome).toMatchObject({ status: 'succeeded', model: 'gemini-3.5-flash-lite' });
     expect(frontmatterOf(outcome.outputPath!).model).toBe('gemini-3.5-flash-lite');
-    expect(statsOf('overloaded')).toMatchObject({ generateCalls: unavailableAfterAttempts + 1, generateSucceeded: 1, lastModel: 'gemini-3.5-flash-lite' });
+    expect(statsOf('overloaded')).toMatchObject({
+      generateCalls: unavailableAfterAttempts + 1,
+      generateSucceeded: 1,
+      lastModel: 'gemini-3.5-flash-lite',
+    });
     // Paced by the server's retryDelay, not a tight loop and not the policy's 10 s.
     for (const gap of generateGaps('overloaded').slice(0, unavailableAfterAttempts - 1)) {
       expect(gap).toBeGreaterThanOrEqual(900);
@@ -152,8 +205,18 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('500 then 503: retried with backoff, then succeeds', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'flaky' }, times: 1, action: { type: 'http', status: 500 } });
-    rig.standin.addFault({ route: 'generate', match: { video: 'flaky' }, times: 1, action: { type: 'http', status: 503 } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'flaky' },
+      times: 1,
+      action: { type: 'http', status: 500 },
+    });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'flaky' },
+      times: 1,
+      action: { type: 'http', status: 503 },
+    });
     const outcome = await run('flaky');
     expect(outcome).toMatchObject({ status: 'succeeded', model: 'gemini-3.8-flash' });
     expect(statsOf('flaky')).toMatchObject({ generateCalls: 3, generateSucceeded: 1 });
@@ -164,7 +227,11 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('file state FAILED: the video fails with a reason a person understands, and is not retried', async () => {
-    rig.standin.addFault({ route: 'upload.chunk', match: { video: 'broken' }, action: { type: 'file-failed', message: 'unsupported codec' } });
+    rig.standin.addFault({
+      route: 'upload.chunk',
+      match: { video: 'broken' },
+      action: { type: 'file-failed', message: 'unsupported codec' },
+    });
     const outcome = await run('broken');
     expect(outcome).toMatchObject({ status: 'failed', errorType: 'GeminiVideoProcessingFailed' });
     expect(outcome.reason).toMatch(/Gemini could not process this video/);
@@ -172,9 +239,17 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('blocked prompt, SAFETY, RECITATION and PROHIBITED_CONTENT fail with that reason after one call', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'blocked-prompt' }, action: { type: 'blocked-prompt', reason: 'SAFETY' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'blocked-prompt' },
+      action: { type: 'blocked-prompt', reason: 'SAFETY' },
+    });
     for (const reason of ['SAFETY', 'RECITATION', 'PROHIBITED_CONTENT'] as const) {
-      rig.standin.addFault({ route: 'generate', match: { video: `finish-${reason}` }, action: { type: 'finish', reason } });
+      rig.standin.addFault({
+        route: 'generate',
+        match: { video: `finish-${reason}` },
+        action: { type: 'finish', reason },
+      });
     }
     const keysToRun = ['blocked-prompt', 'finish-SAFETY', 'finish-RECITATION', 'finish-PROHIBITED_CONTENT'];
     const outcomes = await Promise.all(keysToRun.map((k) => run(k)));
@@ -190,7 +265,11 @@ describe('every Gemini outcome is classified and handled', () => {
 
   test('MAX_TOKENS: asked again once with a larger limit, which is enough', async () => {
     // comprehensive_lesson asks for 32768 tokens; a limit below 40000 is cut short.
-    rig.standin.addFault({ route: 'generate', match: { video: 'long-answer' }, action: { type: 'max-tokens-below', tokens: 40_000 } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'long-answer' },
+      action: { type: 'max-tokens-below', tokens: 40_000 },
+    });
     const outcome = await run('long-answer');
     expect(outcome.status).toBe('succeeded');
     expect(outcome.truncated).toBe(false);
@@ -199,7 +278,11 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('MAX_TOKENS twice: the answer is kept and marked truncated', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'endless' }, action: { type: 'max-tokens-below', tokens: 10_000_000 } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'endless' },
+      action: { type: 'max-tokens-below', tokens: 10_000_000 },
+    });
     const outcome = await run('endless');
     expect(outcome).toMatchObject({ status: 'succeeded', truncated: true });
     expect(frontmatterOf(outcome.outputPath!).truncated).toBe(true);
@@ -207,7 +290,12 @@ describe('every Gemini outcome is classified and handled', () => {
   });
 
   test('schema mismatch once: asked again and succeeds', async () => {
-    rig.standin.addFault({ route: 'generate', match: { video: 'mismatch-once' }, times: 1, action: { type: 'schema-mismatch' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'mismatch-once' },
+      times: 1,
+      action: { type: 'schema-mismatch' },
+    });
     const outcome = await run('mismatch-once');
     expect(outcome.status).toBe('succeeded');
     expect(statsOf('mismatch-once')).toMatchObject({ generateCalls: 2, generateSucceeded: 2 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Client, Connection } from '@temporalio/client';
 import type { ApiKey } from '../../src/config';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { keyPoolQuery, keyPoolWorkflowId, resetQuotasSignal } from '../../src/workflows/key-pool-workflow';
@@ -24,12 +24,18 @@ import {
 const model = 'gemini-3.8-flash';
 const valueA = 'key-value-lab-a-0123456789';
 const valueB = 'key-value-lab-b-0123456789';
-const key = (alias: string, value: string, limits: ApiKey['limits'] = {}): ApiKey => ({ alias, envVar: `KEY_${alias}`, value, limits });
+const key = (alias: string, value: string, limits: ApiKey['limits'] = {}): ApiKey => ({
+  alias,
+  envVar: `KEY_${alias}`,
+  value,
+  limits,
+});
 
 /** Successful generate calls per key label, from the stand-in's request log. */
 function okCallsByKey(standin: GeminiStandin): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const e of standin.stats().log) if (e.route === 'generate' && e.status === 200) out[e.key] = (out[e.key] ?? 0) + 1;
+  for (const e of standin.stats().log)
+    if (e.route === 'generate' && e.status === 200) out[e.key] = (out[e.key] ?? 0) + 1;
   return out;
 }
 
@@ -68,7 +74,9 @@ describe('several Gemini keys', () => {
     const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
-      args: [batchInput(batchId, [makeVideoFolder(6)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] })],
+      args: [
+        batchInput(batchId, [makeVideoFolder(6)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] }),
+      ],
     });
     expect(summary).toMatchObject({ total: 6, succeeded: 6, failed: 0 });
     const ok = okCallsByKey(standin);
@@ -93,7 +101,9 @@ describe('several Gemini keys', () => {
     const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
-      args: [batchInput(batchId, [makeVideoFolder(5)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] })],
+      args: [
+        batchInput(batchId, [makeVideoFolder(5)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] }),
+      ],
     });
     expect(summary).toMatchObject({ total: 5, succeeded: 5, failed: 0 });
     expect(standin.stats().count429).toBe(0);
@@ -114,7 +124,9 @@ describe('several Gemini keys', () => {
     const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
-      args: [batchInput(batchId, [makeVideoFolder(4)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] })],
+      args: [
+        batchInput(batchId, [makeVideoFolder(4)], tempDir('out'), { concurrency: 2, keyAliases: ['lab-a', 'lab-b'] }),
+      ],
     });
     expect(summary).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
     expect(okCallsByKey(standin)['lab-b']).toBe(4);
@@ -136,7 +148,13 @@ describe('several Gemini keys', () => {
       workflowId: batchId,
       taskQueue,
       args: [
-        batchInput(batchId, [makeVideoFolder(3)], tempDir('out'), { concurrency: 3, keyAliases: ['lab-a', 'lab-b'] }, { quotaRecheckSeconds: 1 }),
+        batchInput(
+          batchId,
+          [makeVideoFolder(3)],
+          tempDir('out'),
+          { concurrency: 3, keyAliases: ['lab-a', 'lab-b'] },
+          { quotaRecheckSeconds: 1 },
+        ),
       ],
     });
     const pool = client.workflow.getHandle(keyPoolWorkflowId(taskQueue));
@@ -172,9 +190,18 @@ describe('several Gemini keys', () => {
     });
     const dir = tempDir('cfg');
     const config = path.join(dir, 'lesson-forge.config.json');
-    fs.writeFileSync(config, JSON.stringify({ keys: [{ name: 'lab-a', env: 'GEMINI_KEY_LAB_A', limits: { [model]: { rpm: 60 } } }] }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ keys: [{ name: 'lab-a', env: 'GEMINI_KEY_LAB_A', limits: { [model]: { rpm: 60 } } }] }),
+    );
     const taskQueue = uniqueId('rpm');
-    const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_KEY_LAB_A: valueA, GEMINI_BASE_URL: standin.url, LESSON_FORGE_CONFIG: config };
+    const env = {
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      GEMINI_KEY_LAB_A: valueA,
+      GEMINI_BASE_URL: standin.url,
+      LESSON_FORGE_CONFIG: config,
+    };
     const workers: ChildProcess[] = [spawnWorkerProcess(env), spawnWorkerProcess(env)];
     cleanups.push(async () => {
       for (const w of workers) w.kill('SIGKILL');
@@ -185,7 +212,13 @@ describe('several Gemini keys', () => {
       workflowId: batchId,
       taskQueue,
       args: [
-        batchInput(batchId, [makeVideoFolder(12)], tempDir('out'), { concurrency: 12, keyAliases: ['lab-a'] }, { rateLimitedModels: { 'lab-a': [model] } }),
+        batchInput(
+          batchId,
+          [makeVideoFolder(12)],
+          tempDir('out'),
+          { concurrency: 12, keyAliases: ['lab-a'] },
+          { rateLimitedModels: { 'lab-a': [model] } },
+        ),
       ],
     });
     expect(summary).toMatchObject({ total: 12, succeeded: 12, failed: 0 });

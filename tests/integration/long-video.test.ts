@@ -2,10 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { VideoOutcome } from '../../src/types';
 import { VideoWorkflow } from '../../src/workflows';
-import { connectTestClient, processingOptions, projectRoot, samplesDir, startTestWorker, tempDir, uniqueId, type RunningWorker } from '../support/harness';
+import {
+  connectTestClient,
+  processingOptions,
+  projectRoot,
+  samplesDir,
+  startTestWorker,
+  tempDir,
+  uniqueId,
+  type RunningWorker,
+} from '../support/harness';
 
 /**
  * A video too long for the model's context even at low resolution goes in clips (videoMetadata
@@ -22,7 +31,9 @@ describe('a video longer than the context allows', () => {
   let previousCatalog: string | undefined;
 
   beforeAll(async () => {
-    const catalog = JSON.parse(fs.readFileSync(path.join(projectRoot, 'catalog', 'models.json'), 'utf8')) as { models: Array<Record<string, unknown>> };
+    const catalog = JSON.parse(fs.readFileSync(path.join(projectRoot, 'catalog', 'models.json'), 'utf8')) as {
+      models: Array<Record<string, unknown>>;
+    };
     const base = catalog.models.find((m) => m.id === 'gemini-3.8-flash') as Record<string, unknown>;
     // Room for video = 0.9 × 23000 − 16384 output − 4000 prompt = 316 tokens: about 3 s at low resolution.
     catalog.models.push({ ...base, id: model, displayName: 'Tiny context (test)', contextWindowTokens: 23000 });

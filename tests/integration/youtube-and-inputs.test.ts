@@ -11,7 +11,10 @@ describe('YouTube links, list files and refused inputs', () => {
 
   function markdownFiles(output: string): string[] {
     const dir = path.join(output, 'comprehensive_lesson');
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.md')).map((f) => path.join(dir, f));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => path.join(dir, f));
   }
 
   test('links in every form go to Gemini as the canonical URL, with no upload, and notes link to timestamps', async () => {
@@ -31,7 +34,8 @@ describe('YouTube links, list files and refused inputs', () => {
     expect(stats.totals['upload.start']).toBe(0);
     const ids = ['aaaaaaaaaa1', 'bbbbbbbbbb2', 'ccccccccc_3', 'ddddddddd-4'];
     expect(Object.keys(stats.byVideo).sort()).toEqual(ids.map(canonical).sort());
-    for (const v of Object.values(stats.byVideo)) expect(v).toMatchObject({ generateCalls: 1, generateSucceeded: 1, deletes: 0 });
+    for (const v of Object.values(stats.byVideo))
+      expect(v).toMatchObject({ generateCalls: 1, generateSucceeded: 1, deletes: 0 });
 
     const files = markdownFiles(output);
     expect(files).toHaveLength(4);
@@ -55,7 +59,14 @@ describe('YouTube links, list files and refused inputs', () => {
     const listFile = path.join(tempDir('list'), 'videos.txt');
     fs.writeFileSync(
       listFile,
-      ['# tonight', path.join(videos, 'lesson-01.mp4'), 'https://youtu.be/eeeeeeeeee5', '', path.join(refused, 'empty.mp4'), path.join(refused, 'fake.mp4')].join('\n'),
+      [
+        '# tonight',
+        path.join(videos, 'lesson-01.mp4'),
+        'https://youtu.be/eeeeeeeeee5',
+        '',
+        path.join(refused, 'empty.mp4'),
+        path.join(refused, 'fake.mp4'),
+      ].join('\n'),
     );
     const batchId = uniqueId('list');
     const input = batchInput(batchId, [], output);
@@ -63,7 +74,10 @@ describe('YouTube links, list files and refused inputs', () => {
     const summary = await rig.runBatch(input);
 
     expect(summary.succeeded).toBe(2);
-    const reasons = [...summary.failures.map((f) => `${f.source} ${f.reason}`), ...summary.notVideos.map((n) => `${n.entry} ${n.reason}`)].join('\n');
+    const reasons = [
+      ...summary.failures.map((f) => `${f.source} ${f.reason}`),
+      ...summary.notVideos.map((n) => `${n.entry} ${n.reason}`),
+    ].join('\n');
     expect(reasons).toMatch(/empty\.mp4.*empty file/);
     expect(reasons).toMatch(/fake\.mp4.*not a video/);
     const stats = rig.standin.stats();

@@ -3,9 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { ApiKey, Settings } from '../../src/config';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { BatchInput, BatchSummary, ProcessingOptions } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { createWorker } from '../../src/worker';
@@ -25,14 +31,20 @@ export function quietRuntime(): void {
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run integration tests through jest (globalSetup starts the server).');
+  if (!address)
+    throw new Error(
+      'TEMPORAL_TEST_ADDRESS is not set: run integration tests through jest (globalSetup starts the server).',
+    );
   return address;
 }
 
 let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle is built once per test file; building takes seconds. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('ERROR') });
+  bundlePromise ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
   return bundlePromise;
 }
 
@@ -54,7 +66,12 @@ export function makeVideoFolder(count: number, extra: Record<string, string | Bu
 
 export function testSettings(taskQueue: string, baseUrl: string): Settings {
   return {
-    env: { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, GEMINI_BASE_URL: baseUrl },
+    env: {
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      GEMINI_BASE_URL: baseUrl,
+    },
     file: {},
   };
 }
@@ -73,10 +90,19 @@ export interface RunningWorker {
 }
 
 /** A real worker in this process, on its own task queue, talking to the stand-in through the real SDK. */
-export async function startTestWorker(taskQueue: string, baseUrl: string, keys: ApiKey[] = testKeys(), workflowInterceptorModules: string[] = []): Promise<RunningWorker> {
+export async function startTestWorker(
+  taskQueue: string,
+  baseUrl: string,
+  keys: ApiKey[] = testKeys(),
+  workflowInterceptorModules: string[] = [],
+): Promise<RunningWorker> {
   quietRuntime();
   const bundle = workflowInterceptorModules.length
-    ? await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: new DefaultLogger('ERROR') })
+    ? await bundleWorkflowCode({
+        workflowsPath: require.resolve('../../src/workflows'),
+        workflowInterceptorModules,
+        logger: new DefaultLogger('ERROR'),
+      })
     : await workflowBundle();
   const { worker, close } = await createWorker({
     address: temporalAddress(),
@@ -150,13 +176,20 @@ export function useWorkerRig(
     get client() {
       return ready(client, 'client');
     },
-    runBatch: (input) => ready(client, 'client').workflow.execute(BatchWorkflow, { workflowId: input.batchId, taskQueue, args: [input] }),
+    runBatch: (input) =>
+      ready(client, 'client').workflow.execute(BatchWorkflow, { workflowId: input.batchId, taskQueue, args: [input] }),
   };
 }
 
 export { processingOptions };
 
-export function batchInput(batchId: string, inputs: string[], outputDir: string, overrides: Partial<BatchInput> = {}, options: Partial<ProcessingOptions> = {}): BatchInput {
+export function batchInput(
+  batchId: string,
+  inputs: string[],
+  outputDir: string,
+  overrides: Partial<BatchInput> = {},
+  options: Partial<ProcessingOptions> = {},
+): BatchInput {
   return {
     batchId,
     label: path.basename(inputs[0] ?? 'batch'),
@@ -168,12 +201,18 @@ export function batchInput(batchId: string, inputs: string[], outputDir: string,
   };
 }
 
-export const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+export const uniqueId = (prefix: string): string =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 /** Payload bytes as text, so a search of the history sees what a person would see decoded. */
 function decodeBytes(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    (value as { type?: string }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+  ) {
     return Buffer.from((value as { data: number[] }).data).toString('utf8');
   }
   return value;
@@ -189,7 +228,11 @@ export async function historiesText(client: Client, idPrefix: string): Promise<s
   return texts.join('\n');
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return;
@@ -199,13 +242,18 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
 }
 
 /** Ids of the workflows whose `activityName` activity has completed, among those whose id starts with prefix. */
-export async function workflowsWithCompletedActivity(client: Client, idPrefix: string, activityName: string): Promise<string[]> {
+export async function workflowsWithCompletedActivity(
+  client: Client,
+  idPrefix: string,
+  activityName: string,
+): Promise<string[]> {
   const done: string[] = [];
   for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${idPrefix}/"` })) {
     const history = await client.workflow.getHandle(wf.workflowId).fetchHistory();
     const scheduled = new Map<string, string>();
     for (const e of history.events ?? []) {
-      if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+      if (e.activityTaskScheduledEventAttributes)
+        scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
       const completed = e.activityTaskCompletedEventAttributes;
       if (completed && scheduled.get(String(completed.scheduledEventId)) === activityName) {
         done.push(wf.workflowId);
@@ -233,8 +281,14 @@ export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
  * the ones that do not replay (nondeterminism or other replay errors), as "<id>: <error>".
  * Workflow code that cannot replay its own histories would break on any worker restart.
  */
-export async function historiesThatDoNotReplay(client: Client, query: string): Promise<{ replayed: number; failures: string[] }> {
-  const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, client.workflow.list({ query }).intoHistories());
+export async function historiesThatDoNotReplay(
+  client: Client,
+  query: string,
+): Promise<{ replayed: number; failures: string[] }> {
+  const results = Worker.runReplayHistories(
+    { workflowBundle: await workflowBundle() },
+    client.workflow.list({ query }).intoHistories(),
+  );
   let replayed = 0;
   const failures: string[] = [];
   for await (const result of results) {

@@ -1,12 +1,27 @@
-import { initialBatchState, progressOf, recordOutcome, summaryListCap, summaryOf } from '../../src/workflows/batch-state';
+import {
+  initialBatchState,
+  progressOf,
+  recordOutcome,
+  summaryListCap,
+  summaryOf,
+} from '../../src/workflows/batch-state';
 import type { VideoOutcome } from '../../src/types';
 
 const usage = { promptTokens: 10, outputTokens: 5, thoughtsTokens: 0, totalTokens: 15 };
-const outcome = (key: string, status: VideoOutcome['status']): VideoOutcome => ({ key, title: key, source: `/v/${key}.mp4`, status, usage, costUsd: 0.01, outputPath: `/out/${key}.md` });
+const outcome = (key: string, status: VideoOutcome['status']): VideoOutcome => ({
+  key,
+  title: key,
+  source: `/v/${key}.mp4`,
+  status,
+  usage,
+  costUsd: 0.01,
+  outputPath: `/out/${key}.md`,
+});
 
 function withPending(keys: string[]) {
   const state = initialBatchState('2026-11-22T00:00:00Z');
-  for (const key of keys) state.pending[`b/${key}`] = { key, title: key, source: key, waiting: false, estimatedCostUsd: 0 };
+  for (const key of keys)
+    state.pending[`b/${key}`] = { key, title: key, source: key, waiting: false, estimatedCostUsd: 0 };
   state.cursor = keys.length;
   state.discovered = { total: keys.length, listPath: '/l', notVideos: [], notVideosCount: 0 };
   return state;

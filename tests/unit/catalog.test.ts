@@ -38,7 +38,10 @@ const model = (id: string, extra: Record<string, unknown> = {}): Record<string, 
   prices: [{ inputPerMillion: { default: 1 }, outputPerMillion: 2 }],
   ...extra,
 });
-const catalogData = (models: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+const catalogData = (
+  models: Array<Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => ({
   version: 1,
   updated: '2026-11-22',
   defaultModel: models[0]?.id,
@@ -76,8 +79,16 @@ describe('the shipped catalog', () => {
   });
 
   test('Gemini 2.5 Pro and Flash retire on 2026-12-01, with their named replacements', () => {
-    expect(getModel(catalog, 'gemini-2.5-pro')).toMatchObject({ status: 'deprecated', retiresOn: '2026-12-01', replacement: 'gemini-3.8-flash' });
-    expect(getModel(catalog, 'gemini-2.5-flash')).toMatchObject({ status: 'deprecated', retiresOn: '2026-12-01', replacement: 'gemini-3.5-flash-lite' });
+    expect(getModel(catalog, 'gemini-2.5-pro')).toMatchObject({
+      status: 'deprecated',
+      retiresOn: '2026-12-01',
+      replacement: 'gemini-3.8-flash',
+    });
+    expect(getModel(catalog, 'gemini-2.5-flash')).toMatchObject({
+      status: 'deprecated',
+      retiresOn: '2026-12-01',
+      replacement: 'gemini-3.5-flash-lite',
+    });
     expect(getModel(catalog, 'gemini-3.1-pro-preview').status).toBe('preview');
   });
 
@@ -122,7 +133,9 @@ describe('loading', () => {
 
   test('a missing file names the variable that pointed to it', () => {
     const err = catalogError(() => loadCatalog(undefined, { LESSON_FORGE_MODELS: path.join(tmp, 'missing.json') }));
-    expect(err.message).toMatch(/^cannot read the model catalog .*missing\.json \(set by LESSON_FORGE_MODELS\): ENOENT/);
+    expect(err.message).toMatch(
+      /^cannot read the model catalog .*missing\.json \(set by LESSON_FORGE_MODELS\): ENOENT/,
+    );
   });
 
   test('invalid JSON', async () => {
@@ -138,7 +151,11 @@ describe('loading', () => {
 
 describe('validation names the file and the field', () => {
   test.each([
-    ['a negative price', [model('a', { prices: [{ inputPerMillion: { default: -1 }, outputPerMillion: 1 }] })], /models\[0\]\.prices\[0\]\.inputPerMillion\.default/],
+    [
+      'a negative price',
+      [model('a', { prices: [{ inputPerMillion: { default: -1 }, outputPerMillion: 1 }] })],
+      /models\[0\]\.prices\[0\]\.inputPerMillion\.default/,
+    ],
     ['an unknown status', [model('a', { status: 'beta' })], /models\[0\]\.status/],
     ['a misspelt field', [model('a', { contextWindow: 5 })], /contextWindow/],
     ['a bad date', [model('a', { retiresOn: '1 Dec 2026' })], /models\[0\]\.retiresOn/],
@@ -153,9 +170,23 @@ describe('validation names the file and the field', () => {
   test.each([
     ['a duplicate id', catalogData([model('a'), model('a')]), 'model a is listed twice'],
     ['an unknown default', catalogData([model('a')], { defaultModel: 'b' }), 'defaultModel names an unknown model "b"'],
-    ['an unknown fallback', catalogData([model('a')], { fallbackChain: ['z'] }), 'fallbackChain names an unknown model "z"'],
-    ['an unknown replacement', catalogData([model('a', { replacement: 'q' })]), 'a.replacement names an unknown model "q"'],
-    ['a first period with a date', catalogData([model('a', { prices: [{ from: '2026-01-01', inputPerMillion: { default: 1 }, outputPerMillion: 1 }] })]), 'the first price period must have no "from" date'],
+    [
+      'an unknown fallback',
+      catalogData([model('a')], { fallbackChain: ['z'] }),
+      'fallbackChain names an unknown model "z"',
+    ],
+    [
+      'an unknown replacement',
+      catalogData([model('a', { replacement: 'q' })]),
+      'a.replacement names an unknown model "q"',
+    ],
+    [
+      'a first period with a date',
+      catalogData([
+        model('a', { prices: [{ from: '2026-01-01', inputPerMillion: { default: 1 }, outputPerMillion: 1 }] }),
+      ]),
+      'the first price period must have no "from" date',
+    ],
     [
       'periods out of order',
       catalogData([
@@ -169,7 +200,11 @@ describe('validation names the file and the field', () => {
       ]),
       'price periods must be in date order (2026-06-01 after 2027-01-01)',
     ],
-    ['audio above the video rate', catalogData([model('a', { audioTokensPerSecond: 150 })]), 'audioTokensPerSecond is part of videoTokensPerSecond, so it cannot exceed 100'],
+    [
+      'audio above the video rate',
+      catalogData([model('a', { audioTokensPerSecond: 150 })]),
+      'audioTokensPerSecond is part of videoTokensPerSecond, so it cannot exceed 100',
+    ],
   ])('%s', (_label, data, problem) => {
     expect(catalogError(() => parseCatalog(data, 'x.json')).message).toContain(problem);
   });
@@ -180,7 +215,9 @@ describe('getModel', () => {
 
   test('an unknown id lists the known ones', () => {
     const err = catalogError(() => getModel(catalog, 'gemini-2.0-flash'));
-    expect(err.message).toMatch(/^unknown model "gemini-2\.0-flash"\. Known models: gemini-3\.8-flash, gemini-3\.5-flash, .*gemini-2\.5-flash-lite\. A newer model can be added to /);
+    expect(err.message).toMatch(
+      /^unknown model "gemini-2\.0-flash"\. Known models: gemini-3\.8-flash, gemini-3\.5-flash, .*gemini-2\.5-flash-lite\. A newer model can be added to /,
+    );
   });
 
   test('a model past its retirement date names its replacement (when a date is given)', () => {
@@ -192,7 +229,9 @@ describe('getModel', () => {
 
   test('a model marked retired is refused whatever the date', () => {
     const c = parseCatalog(catalogData([model('new'), model('old', { status: 'retired', replacement: 'new' })]));
-    expect(catalogError(() => getModel(c, 'old')).message).toBe('model old was retired and no longer answers: use new instead.');
+    expect(catalogError(() => getModel(c, 'old')).message).toBe(
+      'model old was retired and no longer answers: use new instead.',
+    );
   });
 
   test('isRetired by status or by date (UTC day start)', () => {
@@ -228,15 +267,17 @@ describe('modelChain', () => {
   });
 
   test('explicit fallbacks replace the catalog chain; duplicates collapse', () => {
-    expect(modelChain(catalog, 'gemini-3.5-flash', ['gemini-2.5-pro', 'gemini-3.8-flash', 'gemini-3.5-flash'], DEC_2026).models).toEqual([
-      'gemini-3.5-flash',
-      'gemini-3.8-flash',
-    ]);
+    expect(
+      modelChain(catalog, 'gemini-3.5-flash', ['gemini-2.5-pro', 'gemini-3.8-flash', 'gemini-3.5-flash'], DEC_2026)
+        .models,
+    ).toEqual(['gemini-3.5-flash', 'gemini-3.8-flash']);
     expect(modelChain(catalog, 'gemini-3.5-flash', [], NOV_2026).models).toEqual(['gemini-3.5-flash']);
   });
 
   test('an unknown id is an error, not a silent fallback', () => {
-    expect(catalogError(() => modelChain(catalog, 'gemini-9-ultra', undefined, NOV_2026)).message).toMatch(/^unknown model "gemini-9-ultra"/);
+    expect(catalogError(() => modelChain(catalog, 'gemini-9-ultra', undefined, NOV_2026)).message).toMatch(
+      /^unknown model "gemini-9-ultra"/,
+    );
   });
 
   describe('replacement chains (synthetic catalog)', () => {
@@ -252,11 +293,17 @@ describe('modelChain', () => {
     );
 
     test('follows successors that are retired too', () => {
-      expect(modelChain(c, 'a', [], NOV_2026)).toEqual({ models: ['c'], warnings: ['a is retired: using its replacement c.'] });
+      expect(modelChain(c, 'a', [], NOV_2026)).toEqual({
+        models: ['c'],
+        warnings: ['a is retired: using its replacement c.'],
+      });
     });
 
     test('a cycle of retired models is dropped, not looped', () => {
-      expect(modelChain(c, 'c', ['x'], NOV_2026)).toEqual({ models: ['c'], warnings: ['x is retired and has no usable replacement: it is left out.'] });
+      expect(modelChain(c, 'c', ['x'], NOV_2026)).toEqual({
+        models: ['c'],
+        warnings: ['x is retired and has no usable replacement: it is left out.'],
+      });
     });
 
     test('nothing usable left is an error that lists usable models', () => {

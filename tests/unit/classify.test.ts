@@ -10,18 +10,25 @@ import {
   type ClassifyContext,
 } from '../../src/gemini/classify';
 import { GeminiGateway } from '../../src/gemini/gateway';
-import * as wire from '../../src/standin/errors';
+import * as wire from '../../standin/errors';
 
 /** The error the real SDK throws for an HTTP answer: ApiError whose message is the JSON body. */
 const sdkError = (e: wire.HttpError) => new ApiError({ message: JSON.stringify(e.body), status: e.status });
-const generate: ClassifyContext = { operation: 'generate', keyAlias: 'school-2', model: 'gemini-3.8-flash', now: new Date('2026-11-20T12:00:00Z') };
+const generate: ClassifyContext = {
+  operation: 'generate',
+  keyAlias: 'school-2',
+  model: 'gemini-3.8-flash',
+  now: new Date('2026-11-20T12:00:00Z'),
+};
 const classify = (e: wire.HttpError, ctx: ClassifyContext = generate) => classifyGeminiError(sdkError(e), ctx);
 /** Whether Temporal will retry it: nonRetryable, or a type the retry policies list as non-retryable. */
 const retried = (f: ApplicationFailure) => !f.nonRetryable && !nonRetryableFailureTypes.includes(f.type ?? '');
 
 describe('classifyGeminiError: every HTTP outcome becomes a typed failure with an actionable reason', () => {
   test('429 per minute: retried after the server’s retryDelay', () => {
-    const f = classify(wire.quotaExceeded([{ kind: 'minute-requests', model: 'gemini-3.8-flash', tier: 'free', limit: 10 }], 26_000));
+    const f = classify(
+      wire.quotaExceeded([{ kind: 'minute-requests', model: 'gemini-3.8-flash', tier: 'free', limit: 10 }], 26_000),
+    );
     expect(f.type).toBe(FailureType.QuotaPerMinute);
     expect(retried(f)).toBe(true);
     expect(f.nextRetryDelay).toBe(26_000);
@@ -35,7 +42,9 @@ describe('classifyGeminiError: every HTTP outcome becomes a typed failure with a
   });
 
   test('429 per day: not retried with this key; says when it resets (midnight Pacific)', () => {
-    const f = classify(wire.quotaExceeded([{ kind: 'day-requests', model: 'gemini-3.8-flash', tier: 'free', limit: 250 }]));
+    const f = classify(
+      wire.quotaExceeded([{ kind: 'day-requests', model: 'gemini-3.8-flash', tier: 'free', limit: 250 }]),
+    );
     expect(f.type).toBe(FailureType.QuotaPerDay);
     expect(retried(f)).toBe(false);
     // 2026-11-20 is PST (UTC-8): the next midnight is 08:00 UTC the next day.
@@ -110,7 +119,11 @@ describe('503s that persist mean the model is unavailable', () => {
   });
 
   test('at the threshold it becomes ModelUnavailable, not retried', () => {
-    const f = escalatePersistentUnavailability(transient503(), 'gemini-2.5-flash', unavailableAfterAttempts) as ApplicationFailure;
+    const f = escalatePersistentUnavailability(
+      transient503(),
+      'gemini-2.5-flash',
+      unavailableAfterAttempts,
+    ) as ApplicationFailure;
     expect(f.type).toBe(FailureType.ModelUnavailable);
     expect(retried(f)).toBe(false);
     expect(f.message).toContain('gemini-2.5-flash');
@@ -131,15 +144,20 @@ describe('503s that persist mean the model is unavailable', () => {
 });
 
 describe('answers that are HTTP 200 but refusals', () => {
-  test.each(['SAFETY', 'RECITATION', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII'])('finishReason %s: blocked, not retried, names the reason', (reason) => {
-    const f = classifyRefusal({ finishReason: reason })!;
-    expect(f.type).toBe(FailureType.ContentBlocked);
-    expect(retried(f)).toBe(false);
-    expect(f.message).toContain(reason);
-  });
+  test.each(['SAFETY', 'RECITATION', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII'])(
+    'finishReason %s: blocked, not retried, names the reason',
+    (reason) => {
+      const f = classifyRefusal({ finishReason: reason })!;
+      expect(f.type).toBe(FailureType.ContentBlocked);
+      expect(retried(f)).toBe(false);
+      expect(f.message).toContain(reason);
+    },
+  );
 
   test('a blocked prompt names its blockReason', () => {
-    expect(classifyRefusal({ blockReason: 'PROHIBITED_CONTENT' })!.message).toMatch(/prompt was blocked \(PROHIBITED_CONTENT\)/);
+    expect(classifyRefusal({ blockReason: 'PROHIBITED_CONTENT' })!.message).toMatch(
+      /prompt was blocked \(PROHIBITED_CONTENT\)/,
+    );
   });
 
   test.each(['STOP', 'MAX_TOKENS', undefined])('finishReason %s is not a refusal', (reason) => {

@@ -18,7 +18,14 @@ beforeEach(() => {
   process.env.NO_COLOR = '1';
   userTemplates = path.join(root, 'my-templates');
   const files = (name: string, version: string) => ({
-    'manifest.json': JSON.stringify({ name, version, description: 'Broken on purpose', language: 'en', tags: [], parameters: {} }),
+    'manifest.json': JSON.stringify({
+      name,
+      version,
+      description: 'Broken on purpose',
+      language: 'en',
+      tags: [],
+      parameters: {},
+    }),
     'prompt.hbs': 'Describe {{video.title}} for {{params.grade}}.\n',
     // The zod-free form, so the schema loads from a folder outside the project.
     'schema.ts': 'export const schema = (z: any) => z.object({ summary: z.string() });\n',
@@ -53,7 +60,12 @@ describe('templates list', () => {
   test('--json gives the same list as data', async () => {
     const { code, stdout } = await runCli('templates', 'list', '--json');
     expect(code).toBe(ExitCode.ok);
-    const list = JSON.parse(stdout) as Array<{ name: string; origin: string; problems: unknown[]; parameters: Array<{ key: string; default?: unknown }> }>;
+    const list = JSON.parse(stdout) as Array<{
+      name: string;
+      origin: string;
+      problems: unknown[];
+      parameters: Array<{ key: string; default?: unknown }>;
+    }>;
     const summary = list.find((t) => t.name === 'summary_report');
     expect(summary).toMatchObject({ origin: 'built-in', problems: [] });
     expect(summary?.parameters).toContainEqual(expect.objectContaining({ key: 'max_length', default: 300 }));
@@ -94,7 +106,9 @@ describe('templates show', () => {
     expect(stdout).toContain('  max_length (integer, default 300): Maximum length of the summary, in words');
     expect(stdout).toContain('  focus_areas (list, default []):');
     expect(stdout).toContain('Prompt:\n');
-    expect(stdout).toContain(fs.readFileSync(path.resolve(__dirname, '..', '..', 'templates', 'summary_report', 'prompt.hbs'), 'utf8'));
+    expect(stdout).toContain(
+      fs.readFileSync(path.resolve(__dirname, '..', '..', 'templates', 'summary_report', 'prompt.hbs'), 'utf8'),
+    );
   });
 
   test('a broken template shows its problems with their files, exit 3', async () => {
@@ -107,6 +121,8 @@ describe('templates show', () => {
   test('an unknown name lists the available ones, exit 3', async () => {
     const { code, stderr } = await runCli('templates', 'show', 'lesson_plan');
     expect(code).toBe(ExitCode.configuration);
-    expect(stderr).toMatch(/Unknown template "lesson_plan"\. Available: chinese_transcript, comprehensive_lesson, quiz, summary_report/);
+    expect(stderr).toMatch(
+      /Unknown template "lesson_plan"\. Available: chinese_transcript, comprehensive_lesson, quiz, summary_report/,
+    );
   });
 });

@@ -80,7 +80,10 @@ describe('prices, checked by hand', () => {
   test('the long-context threshold is "above", not "at"', () => {
     // 200,000 × $2 + 10,000 × $12 = $0.52; 200,001 tokens → × $4 and × $18.
     expect(estimatePromptCost(pro31, { input: { text: 200_000 }, output: 10_000 }, NOV_2026)).toBeCloseTo(0.52, 12);
-    expect(estimatePromptCost(pro31, { input: { text: 200_001 }, output: 10_000 }, NOV_2026)).toBeCloseTo(0.800004 + 0.18, 12);
+    expect(estimatePromptCost(pro31, { input: { text: 200_001 }, output: 10_000 }, NOV_2026)).toBeCloseTo(
+      0.800004 + 0.18,
+      12,
+    );
   });
 
   test('a custom prompt size', () => {
@@ -110,12 +113,16 @@ describe('costOfUsage', () => {
   test('prompt tokens by modality, the rest at the default price', () => {
     // video 80,000 × $0.30 = $0.024; audio 10,000 × $1.00 = $0.01; text 5,000 × $0.30 = $0.0015;
     // 5,000 unattributed × $0.30 = $0.0015; output 5,000 × $2.50 = $0.0125; total $0.0495.
-    const cost = costOfUsage(flash25, usage, NOV_2026, { promptTokensByModality: { video: 80_000, audio: 10_000, text: 5_000 } });
+    const cost = costOfUsage(flash25, usage, NOV_2026, {
+      promptTokensByModality: { video: 80_000, audio: 10_000, text: 5_000 },
+    });
     expect(cost).toBeCloseTo(0.0495, 12);
   });
 
   test('no tokens, no cost', () => {
-    expect(costOfUsage(flash38, { promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 }, NOV_2026)).toBe(0);
+    expect(
+      costOfUsage(flash38, { promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 }, NOV_2026),
+    ).toBe(0);
   });
 });
 
@@ -134,8 +141,28 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
     [3_105, { resolution: 'default', strategy: 'whole' }], // 931,500 tokens fit
     [3_106, { resolution: 'low', strategy: 'whole' }], // 931,800 do not; 310,600 at low do
     [9_315, { resolution: 'low', strategy: 'whole' }], // 931,500 at low
-    [9_316, { resolution: 'low', strategy: 'clips', clips: [{ startSeconds: 0, endSeconds: 4_658 }, { startSeconds: 4_658, endSeconds: 9_316 }] }],
-    [14_400, { resolution: 'low', strategy: 'clips', clips: [{ startSeconds: 0, endSeconds: 7_200 }, { startSeconds: 7_200, endSeconds: 14_400 }] }],
+    [
+      9_316,
+      {
+        resolution: 'low',
+        strategy: 'clips',
+        clips: [
+          { startSeconds: 0, endSeconds: 4_658 },
+          { startSeconds: 4_658, endSeconds: 9_316 },
+        ],
+      },
+    ],
+    [
+      14_400,
+      {
+        resolution: 'low',
+        strategy: 'clips',
+        clips: [
+          { startSeconds: 0, endSeconds: 7_200 },
+          { startSeconds: 7_200, endSeconds: 14_400 },
+        ],
+      },
+    ],
     [
       36_000,
       {
@@ -167,7 +194,10 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
   });
 
   test('a chosen resolution is kept; clips at that resolution when needed', () => {
-    expect(planMediaStrategy(flash38, 60, { ...opts, resolution: 'low' })).toEqual({ resolution: 'low', strategy: 'whole' });
+    expect(planMediaStrategy(flash38, 60, { ...opts, resolution: 'low' })).toEqual({
+      resolution: 'low',
+      strategy: 'whole',
+    });
     // floor(931,526 / 300) = 3,105 s per clip → 2 clips of 2,000 s.
     expect(planMediaStrategy(flash38, 4_000, { ...opts, resolution: 'default' })).toEqual({
       resolution: 'default',
@@ -181,11 +211,16 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
 
   test('an unknown duration is sent whole', () => {
     expect(planMediaStrategy(flash38, undefined, opts)).toEqual({ resolution: 'default', strategy: 'whole' });
-    expect(planMediaStrategy(flash38, undefined, { ...opts, resolution: 'low' })).toEqual({ resolution: 'low', strategy: 'whole' });
+    expect(planMediaStrategy(flash38, undefined, { ...opts, resolution: 'low' })).toEqual({
+      resolution: 'low',
+      strategy: 'whole',
+    });
   });
 
   test('an output too large for the window is an error that says what to change', () => {
-    expect(() => planMediaStrategy(flash38, 60, { expectedOutputTokens: 1_000_000 })).toThrow(/Lower the template's max output tokens/);
+    expect(() => planMediaStrategy(flash38, 60, { expectedOutputTokens: 1_000_000 })).toThrow(
+      /Lower the template's max output tokens/,
+    );
   });
 
   test('every clip of every plan fits and the clips cover the video without gaps', () => {
@@ -196,7 +231,9 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
       expect(clips.at(-1)?.endSeconds).toBe(Math.ceil(seconds));
       clips.forEach((clip, i) => {
         if (i > 0) expect(clip.startSeconds).toBe(clips[i - 1]?.endSeconds);
-        expect(estimateVideoTokens(flash38, clip.endSeconds - clip.startSeconds, plan.resolution)).toBeLessThanOrEqual(931_526);
+        expect(estimateVideoTokens(flash38, clip.endSeconds - clip.startSeconds, plan.resolution)).toBeLessThanOrEqual(
+          931_526,
+        );
       });
     }
   });
@@ -215,7 +252,9 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
 describe('estimatePlanCost', () => {
   test('whole: the same as estimateVideoCost', () => {
     const plan = planMediaStrategy(flash38, 600, { expectedOutputTokens: 8_000 });
-    expect(estimatePlanCost(flash38, 600, plan, 8_000, NOV_2026)).toEqual(estimateVideoCost(flash38, 600, 'default', 8_000, NOV_2026));
+    expect(estimatePlanCost(flash38, 600, plan, 8_000, NOV_2026)).toEqual(
+      estimateVideoCost(flash38, 600, 'default', 8_000, NOV_2026),
+    );
   });
 
   test('clips: one request per clip, each with prompt and output', () => {

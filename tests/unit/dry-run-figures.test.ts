@@ -13,7 +13,16 @@ test('dry-run estimates follow the catalog arithmetic for each video', async () 
   const now = new Date('2026-11-22T12:00:00Z'); // inside gemini-3.8-flash's promotional price period
   const request = await buildBatchRequest(
     [samples],
-    { template: 'summary_report', model: 'gemini-3.8-flash', output: path.join(samples, '..', 'no-such-output'), include: [], exclude: [], list: [], param: [], templatesDir: [] },
+    {
+      template: 'summary_report',
+      model: 'gemini-3.8-flash',
+      output: path.join(samples, '..', 'no-such-output'),
+      include: [],
+      exclude: [],
+      list: [],
+      param: [],
+      templatesDir: [],
+    },
     settings,
     loadCatalog(),
     ['default'],

@@ -28,10 +28,20 @@ beforeEach(() => {
   fs.mkdirSync(broken, { recursive: true });
   fs.writeFileSync(
     path.join(broken, 'manifest.json'),
-    JSON.stringify({ name: 'broken_tpl', version: '1.0.0', description: 'Uses a parameter it does not declare', language: 'en', tags: [], parameters: {} }),
+    JSON.stringify({
+      name: 'broken_tpl',
+      version: '1.0.0',
+      description: 'Uses a parameter it does not declare',
+      language: 'en',
+      tags: [],
+      parameters: {},
+    }),
   );
   fs.writeFileSync(path.join(broken, 'prompt.hbs'), 'Describe the video for {{params.grade}}.\n');
-  fs.writeFileSync(path.join(broken, 'schema.ts'), 'export const schema = (z: any) => z.object({ summary: z.string() });\n');
+  fs.writeFileSync(
+    path.join(broken, 'schema.ts'),
+    'export const schema = (z: any) => z.object({ summary: z.string() });\n',
+  );
   fs.writeFileSync(path.join(broken, 'output.hbs'), '{{data.summary}}\n');
   useConfig({});
   process.env.NO_COLOR = '1';
@@ -52,7 +62,14 @@ function useConfig(config: object): void {
 const dryRun = (...args: string[]): Promise<CliRun> => runCli('start-batch', videos, '--dry-run', '-o', out, ...args);
 
 test('a valid request with --param plans the batch and exits 0 (the baseline the refusals differ from)', async () => {
-  const { code, stdout } = await dryRun('--template', 'summary_report', '--param', 'max_length=150', '--param', 'focus_areas=colour,light');
+  const { code, stdout } = await dryRun(
+    '--template',
+    'summary_report',
+    '--param',
+    'max_length=150',
+    '--param',
+    'focus_areas=colour,light',
+  );
   expect(code).toBe(ExitCode.ok);
   expect(stdout).toContain('Dry run');
   expect(stdout).toContain('template summary_report');
@@ -68,7 +85,7 @@ test('a broken template from --templates-dir: exit 3, naming the template file a
   expect(fs.existsSync(out)).toBe(false);
 });
 
-test('a broken template from the config file\'s templatesDirs is refused the same way', async () => {
+test("a broken template from the config file's templatesDirs is refused the same way", async () => {
   useConfig({ templatesDirs: [userTemplates] });
   const { code, stderr } = await dryRun('--template', 'broken_tpl');
   expect(code).toBe(ExitCode.configuration);
@@ -77,8 +94,16 @@ test('a broken template from the config file\'s templatesDirs is refused the sam
 });
 
 test.each([
-  ['an undeclared --param', ['--param', 'tone=formal'], /Template "summary_report" has no parameter "tone"\. It accepts: max_length, focus_areas\./],
-  ['a --param value out of range', ['--param', 'max_length=10'], /Template parameter "max_length" got "10", but it must be a whole number from 50 to 2000\./],
+  [
+    'an undeclared --param',
+    ['--param', 'tone=formal'],
+    /Template "summary_report" has no parameter "tone"\. It accepts: max_length, focus_areas\./,
+  ],
+  [
+    'a --param value out of range',
+    ['--param', 'max_length=10'],
+    /Template parameter "max_length" got "10", but it must be a whole number from 50 to 2000\./,
+  ],
   ['a --param value of the wrong type', ['--param', 'max_length=long'], /"max_length" got "long"/],
 ])('%s: exit 3 naming the parameter, nothing created', async (_why, params, message) => {
   const { code, stderr } = await dryRun('--template', 'summary_report', ...params);
@@ -90,5 +115,7 @@ test.each([
 test('an unknown template: exit 3 listing the available ones', async () => {
   const { code, stderr } = await dryRun('--template', 'lesson_plan');
   expect(code).toBe(ExitCode.configuration);
-  expect(stderr).toContain('Unknown template "lesson_plan". Available templates: chinese_transcript, comprehensive_lesson, quiz, summary_report.');
+  expect(stderr).toContain(
+    'Unknown template "lesson_plan". Available templates: chinese_transcript, comprehensive_lesson, quiz, summary_report.',
+  );
 });

@@ -15,7 +15,11 @@ import { processingOptions } from '../support/processing-options';
 /** The format activity called directly: stored analysis → complete note, with the real built-in templates. */
 
 const fixture = path.join(__dirname, 'fixtures', 'templates', 'summary_report.json');
-const ctx = new ActivityContext({ gemini: {} as GeminiGateway, catalog: {} as ModelCatalog, now: () => new Date('2026-11-22T05:30:00.000Z') });
+const ctx = new ActivityContext({
+  gemini: {} as GeminiGateway,
+  catalog: {} as ModelCatalog,
+  now: () => new Date('2026-11-22T05:30:00.000Z'),
+});
 const { formatDocument } = formatActivities(ctx);
 
 let root: string;
@@ -25,7 +29,11 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function options(templateParams: Record<string, string> = {}): ProcessingOptions {
-  return processingOptions(path.join(root, 'out'), { template: 'summary_report', templateParams, models: ['gemini-3.5-flash'] });
+  return processingOptions(path.join(root, 'out'), {
+    template: 'summary_report',
+    templateParams,
+    models: ['gemini-3.5-flash'],
+  });
 }
 
 function analysis(): AnalysisResult {
@@ -46,13 +54,40 @@ function analysis(): AnalysisResult {
 }
 
 const localVideo = '/home/teacher/Videos/Art class (2026)/perspective drawing.mp4';
-const fileItem: VideoItem = { key: 'perspective-a1b2c3', title: 'Perspective drawing', source: { kind: 'file', path: localVideo } };
-const fileFacts: VideoFacts = { title: 'Perspective drawing', source: localVideo, mimeType: 'video/mp4', durationSeconds: 3300, contentHash: 'ab'.repeat(32) };
-const ytItem: VideoItem = { key: 'yt-dQw4w9WgXcQ', title: 'dQw4w9WgXcQ', source: { kind: 'youtube', url: 'https://youtu.be/dQw4w9WgXcQ', videoId: 'dQw4w9WgXcQ' } };
-const ytFacts: VideoFacts = { title: 'dQw4w9WgXcQ', source: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', mimeType: 'video/*', contentHash: 'youtube:dQw4w9WgXcQ' };
+const fileItem: VideoItem = {
+  key: 'perspective-a1b2c3',
+  title: 'Perspective drawing',
+  source: { kind: 'file', path: localVideo },
+};
+const fileFacts: VideoFacts = {
+  title: 'Perspective drawing',
+  source: localVideo,
+  mimeType: 'video/mp4',
+  durationSeconds: 3300,
+  contentHash: 'ab'.repeat(32),
+};
+const ytItem: VideoItem = {
+  key: 'yt-dQw4w9WgXcQ',
+  title: 'dQw4w9WgXcQ',
+  source: { kind: 'youtube', url: 'https://youtu.be/dQw4w9WgXcQ', videoId: 'dQw4w9WgXcQ' },
+};
+const ytFacts: VideoFacts = {
+  title: 'dQw4w9WgXcQ',
+  source: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+  mimeType: 'video/*',
+  contentHash: 'youtube:dQw4w9WgXcQ',
+};
 
 async function format(item: VideoItem, facts: VideoFacts, params: Record<string, string> = {}) {
-  const input = { workflowId: `batch/${item.key}`, item, facts, analysis: analysis(), options: options(params), usage: analysis().usage, costUsd: 0.0123 };
+  const input = {
+    workflowId: `batch/${item.key}`,
+    item,
+    facts,
+    analysis: analysis(),
+    options: options(params),
+    usage: analysis().usage,
+    costUsd: 0.0123,
+  };
   const draft = await formatDocument(input);
   return { ...draft, input, markdown: fs.readFileSync(draft.draftPath, 'utf8') };
 }
@@ -83,17 +118,25 @@ test('the draft is a complete note in the work folder, with Obsidian frontmatter
 test('local timestamps link to file:///…#t=N (Media Extended), percent-encoded', async () => {
   const { markdown } = await format(fileItem, fileFacts);
   // 95 s in a 55-minute video: MM:SS labels; the path's spaces and parentheses are encoded.
-  expect(markdown).toContain('[01:35](file:///home/teacher/Videos/Art%20class%20%282026%29/perspective%20drawing.mp4#t=95)');
+  expect(markdown).toContain(
+    '[01:35](file:///home/teacher/Videos/Art%20class%20%282026%29/perspective%20drawing.mp4#t=95)',
+  );
 });
 
 test('YouTube timestamps link to watch?v=ID&t=Ns', async () => {
   const { markdown } = await format(ytItem, ytFacts);
   expect(markdown).toContain('(https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=540s)');
-  expect(frontmatter(markdown)).toMatchObject({ source_kind: 'youtube', source: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' });
+  expect(frontmatter(markdown)).toMatchObject({
+    source_kind: 'youtube',
+    source: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+  });
 });
 
 test('--param values reach the rendered document (defaults otherwise)', async () => {
-  const withFocus = await format(fileItem, fileFacts, { focus_areas: 'vanishing points, common mistakes', max_length: '150' });
+  const withFocus = await format(fileItem, fileFacts, {
+    focus_areas: 'vanishing points, common mistakes',
+    max_length: '150',
+  });
   expect(withFocus.markdown).toContain('> **Focus:** vanishing points, common mistakes');
   const withDefaults = await format(fileItem, fileFacts);
   expect(withDefaults.markdown).not.toContain('**Focus:**'); // the default focus list is empty
@@ -111,7 +154,13 @@ test.each([
 
 test('format then write: the note on disk is exactly the draft', async () => {
   const { draftPath, input, markdown } = await format(fileItem, fileFacts, { focus_areas: 'colour' });
-  const written = await writeActivities(ctx).writeOutput({ item: fileItem, facts: fileFacts, draftPath, options: input.options, model: 'gemini-3.5-flash' });
+  const written = await writeActivities(ctx).writeOutput({
+    item: fileItem,
+    facts: fileFacts,
+    draftPath,
+    options: input.options,
+    model: 'gemini-3.5-flash',
+  });
   expect(written.outputPath).toBe(path.join(root, 'out', 'summary_report', 'perspective drawing.md'));
   expect(fs.readFileSync(written.outputPath, 'utf8')).toBe(markdown);
 });

@@ -29,17 +29,30 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function options(over: Partial<ProcessingOptions> = {}): ProcessingOptions {
-  return processingOptions(path.join(root, 'out'), { template: 'summary_report', models: ['gemini-3.5-flash', 'gemini-3.5-flash-lite'], ...over });
+  return processingOptions(path.join(root, 'out'), {
+    template: 'summary_report',
+    models: ['gemini-3.5-flash', 'gemini-3.5-flash-lite'],
+    ...over,
+  });
 }
 
-const item = (): VideoItem => ({ key: 'stage-lighting-1', title: 'Stage lighting', source: { kind: 'file', path: video } });
+const item = (): VideoItem => ({
+  key: 'stage-lighting-1',
+  title: 'Stage lighting',
+  source: { kind: 'file', path: video },
+});
 
 async function inspect(ctx: ActivityContext, opts: ProcessingOptions): Promise<VideoFacts> {
   return new MockActivityEnvironment().run(inspectActivities(ctx).inspectVideo, { item: item(), options: opts });
 }
 
 /** Writes a note for the video as a finished run would, with `model`. */
-async function finishRun(ctx: ActivityContext, facts: VideoFacts, opts: ProcessingOptions, model: string): Promise<string> {
+async function finishRun(
+  ctx: ActivityContext,
+  facts: VideoFacts,
+  opts: ProcessingOptions,
+  model: string,
+): Promise<string> {
   const draftPath = path.join(root, `draft-${model}.md`);
   fs.writeFileSync(draftPath, `note by ${model}\n`);
   return (await writeActivities(ctx).writeOutput({ item: item(), facts, draftPath, options: opts, model })).outputPath;
@@ -47,7 +60,12 @@ async function finishRun(ctx: ActivityContext, facts: VideoFacts, opts: Processi
 
 test('the first run is not up to date; the facts come from the file itself', async () => {
   const facts = await inspect(newWorker(), options());
-  expect(facts).toMatchObject({ title: 'Stage lighting', source: video, mimeType: 'video/mp4', sizeBytes: fs.statSync(video).size });
+  expect(facts).toMatchObject({
+    title: 'Stage lighting',
+    source: video,
+    mimeType: 'video/mp4',
+    sizeBytes: fs.statSync(video).size,
+  });
   expect(facts.contentHash).toMatch(/^[0-9a-f]{64}$/);
   expect(facts.durationSeconds).toBeGreaterThan(0);
   expect(facts.upToDate).toBeUndefined();
@@ -80,9 +98,14 @@ test('a new version of the template is not up to date', async () => {
 
   // A user copy of summary_report with a higher version replaces the built-in one.
   const userDir = path.join(root, 'templates');
-  fs.cpSync(path.join(__dirname, '..', '..', 'templates', 'summary_report'), path.join(userDir, 'summary_report'), { recursive: true });
+  fs.cpSync(path.join(__dirname, '..', '..', 'templates', 'summary_report'), path.join(userDir, 'summary_report'), {
+    recursive: true,
+  });
   const manifestFile = path.join(userDir, 'summary_report', 'manifest.json');
-  fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), version: '1.1.0' }));
+  fs.writeFileSync(
+    manifestFile,
+    JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), version: '1.1.0' }),
+  );
   // Jest's module loader bypasses the loader's zod fallback (which tsx uses); give the copy a zod to find.
   fs.symlinkSync(path.join(__dirname, '..', '..', 'node_modules'), path.join(userDir, 'node_modules'));
   expect(ctx.templates([userDir]).get('summary_report').manifest.version).toBe('1.1.0');

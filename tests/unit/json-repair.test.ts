@@ -10,7 +10,11 @@ const schema = {
       minItems: 1,
       items: {
         type: 'object',
-        properties: { seconds: { type: 'integer', minimum: 0 }, title: { type: 'string' }, kind: { type: 'string', enum: ['demo', 'talk'] } },
+        properties: {
+          seconds: { type: 'integer', minimum: 0 },
+          title: { type: 'string' },
+          kind: { type: 'string', enum: ['demo', 'talk'] },
+        },
         required: ['seconds', 'title', 'kind'],
       },
     },
@@ -42,12 +46,20 @@ describe('keeping what a truncated (MAX_TOKENS) answer said', () => {
   });
 
   test('a cut-off element is kept (completed) when the array needs it to reach minItems', () => {
-    const completed = completeToSchema({ topic: 'x', objectives: ['a', 'b'], moments: [{ seconds: 9 }], note: 'n' }, schema);
+    const completed = completeToSchema(
+      { topic: 'x', objectives: ['a', 'b'], moments: [{ seconds: 9 }], note: 'n' },
+      schema,
+    );
     expect(completed).toMatchObject({ moments: [{ seconds: 9, title: '', kind: 'demo' }] });
   });
 
   test('a complete answer is left as it is', () => {
-    const whole = { topic: 'x', objectives: ['a', 'b'], moments: [{ seconds: 1, title: 't', kind: 'talk' }], note: null };
+    const whole = {
+      topic: 'x',
+      objectives: ['a', 'b'],
+      moments: [{ seconds: 1, title: 't', kind: 'talk' }],
+      note: null,
+    };
     expect(completeToSchema(whole, schema)).toEqual(whole);
   });
 });
@@ -57,7 +69,11 @@ describe('fitListsToSchema', () => {
     const schema = {
       type: 'object',
       properties: {
-        points: { type: 'array', maxItems: 3, items: { type: 'object', properties: { tags: { type: 'array', maxItems: 1, items: { type: 'string' } } } } },
+        points: {
+          type: 'array',
+          maxItems: 3,
+          items: { type: 'object', properties: { tags: { type: 'array', maxItems: 1, items: { type: 'string' } } } },
+        },
         title: { type: 'string' },
       },
     };

@@ -1,4 +1,16 @@
-import { acquire, disable, initialPool, park, pacificDay, quotaWarnings, recordTokens, releaseRequest, rollDay, unparkAll, type KeyConfigView } from '../../src/keys/pool-state';
+import {
+  acquire,
+  disable,
+  initialPool,
+  park,
+  pacificDay,
+  quotaWarnings,
+  recordTokens,
+  releaseRequest,
+  rollDay,
+  unparkAll,
+  type KeyConfigView,
+} from '../../src/keys/pool-state';
 import { analysisQueueFor, activitiesPerSecond } from '../../src/keys/queues';
 
 const model = 'gemini-3.8-flash';
@@ -19,7 +31,10 @@ describe('key pool state', () => {
     }
     expect(counts).toEqual({ a: 30, b: 10 });
     // Both exhausted: wait for the reset, never exceed.
-    expect(acquire(pool, model, noon, 0.5, reset)).toEqual({ waitUntil: reset.toISOString(), reason: expect.stringContaining(model) });
+    expect(acquire(pool, model, noon, 0.5, reset)).toEqual({
+      waitUntil: reset.toISOString(),
+      reason: expect.stringContaining(model),
+    });
   });
 
   test('a parked key is skipped until its time, a disabled key until its retry time', () => {
@@ -52,14 +67,26 @@ describe('key pool state', () => {
   });
 
   test('a limited key shares evenly with unlimited ones until its day is used up', () => {
-    const pool = initialPool([{ alias: 'lim', limits: { '*': { rpd: 2 } } }, { alias: 'free', limits: {} }], noon);
+    const pool = initialPool(
+      [
+        { alias: 'lim', limits: { '*': { rpd: 2 } } },
+        { alias: 'free', limits: {} },
+      ],
+      noon,
+    );
     const seq = Array.from({ length: 6 }, () => (acquire(pool, model, noon, 0, reset) as { alias: string }).alias);
     expect(seq.filter((s) => s === 'lim')).toHaveLength(2);
     expect(seq.filter((s) => s === 'free')).toHaveLength(4);
   });
 
   test('unlimited keys share evenly; release gives a request back; warnings near the limit', () => {
-    const pool = initialPool([{ alias: 'x', limits: {} }, { alias: 'y', limits: {} }], noon);
+    const pool = initialPool(
+      [
+        { alias: 'x', limits: {} },
+        { alias: 'y', limits: {} },
+      ],
+      noon,
+    );
     const seq = Array.from({ length: 6 }, () => (acquire(pool, model, noon, 0, reset) as { alias: string }).alias);
     expect(seq.filter((s) => s === 'x')).toHaveLength(3);
     const limited = initialPool(keys, noon);

@@ -50,5 +50,7 @@ test('a missing file rejects with ENOENT', async () => {
 });
 
 test('an aborted signal stops the hash', async () => {
-  await expect(sha256File(sample, undefined, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  await expect(sha256File(sample, undefined, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+    name: 'AbortError',
+  });
 });

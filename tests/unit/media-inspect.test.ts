@@ -85,7 +85,9 @@ describe('refusals say what is wrong and what to do', () => {
     await writeFile(empty, '');
     const err = await rejection(empty);
     expect(err.code).toBe('empty');
-    expect(err.message).toBe('empty.mp4 is an empty file (0 bytes): it may still be copying or its download failed. Replace it with the full video.');
+    expect(err.message).toBe(
+      'empty.mp4 is an empty file (0 bytes): it may still be copying or its download failed. Replace it with the full video.',
+    );
   });
 
   test('too-large: over 2 GB, with the size and the limit', async () => {
@@ -111,7 +113,9 @@ describe('refusals say what is wrong and what to do', () => {
     await writeFile(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
     const err = await rejection(png);
     expect(err.code).toBe('not-video');
-    expect(err.message).toBe('poster.mp4 is not a video Gemini accepts (content detected: PNG image). Pass a video file (MP4, MOV, WebM, AVI, MPEG, FLV, WMV or 3GP).');
+    expect(err.message).toBe(
+      'poster.mp4 is not a video Gemini accepts (content detected: PNG image). Pass a video file (MP4, MOV, WebM, AVI, MPEG, FLV, WMV or 3GP).',
+    );
   });
 
   test('not-video: MKV carries the conversion advice', async () => {
@@ -130,7 +134,8 @@ describe('refusals say what is wrong and what to do', () => {
     const realAccess = fsPromises.access.bind(fsPromises);
     const spy = asRoot
       ? jest.spyOn(fsPromises, 'access').mockImplementation(async (file, mode) => {
-          if (String(file) === locked) throw Object.assign(new Error(`EACCES: permission denied, access '${locked}'`), { code: 'EACCES' });
+          if (String(file) === locked)
+            throw Object.assign(new Error(`EACCES: permission denied, access '${locked}'`), { code: 'EACCES' });
           return realAccess(file, mode);
         })
       : undefined;

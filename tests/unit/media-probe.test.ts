@@ -43,11 +43,14 @@ describe('real ffprobe on real videos', () => {
     });
   });
 
-  test.each(['tiny.mov', 'tiny.avi', 'tiny.flv', 'tiny.mpg', 'tiny.ts', 'tiny.wmv', 'tiny.3gp', 'tiny.m4v'])('%s lasts about 1 s', async (name) => {
-    const seconds = await probeDuration(path.join(fixtures, name));
-    expect(seconds).toBeGreaterThan(0.9);
-    expect(seconds).toBeLessThan(1.3);
-  });
+  test.each(['tiny.mov', 'tiny.avi', 'tiny.flv', 'tiny.mpg', 'tiny.ts', 'tiny.wmv', 'tiny.3gp', 'tiny.m4v'])(
+    '%s lasts about 1 s',
+    async (name) => {
+      const seconds = await probeDuration(path.join(fixtures, name));
+      expect(seconds).toBeGreaterThan(0.9);
+      expect(seconds).toBeLessThan(1.3);
+    },
+  );
 
   test('a file name full of shell and ffmpeg syntax is just a file name', async () => {
     const odd = path.join(tmp, "-concat:a|b $(touch pwned) ; 'q' %20 ü.mp4");
@@ -94,7 +97,9 @@ describe('choosing ffprobe', () => {
 
   test('then the first ffprobe on PATH', async () => {
     const fake = await fakeFfprobe('on-path', 'exit 1');
-    expect(findFfprobe({ PATH: [path.join(tmp, 'empty-dir'), path.dirname(fake), '/usr/bin'].join(path.delimiter) })).toBe(fake);
+    expect(
+      findFfprobe({ PATH: [path.join(tmp, 'empty-dir'), path.dirname(fake), '/usr/bin'].join(path.delimiter) }),
+    ).toBe(fake);
   });
 
   test('a non-executable file on PATH is passed over', async () => {
@@ -106,14 +111,22 @@ describe('choosing ffprobe', () => {
   });
 
   test('probeVideo uses FFPROBE_PATH from the given environment', async () => {
-    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { env: { FFPROBE_PATH: path.join(tmp, 'no-such-ffprobe') } });
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/could not run ffprobe .*no-such-ffprobe/) });
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
+      env: { FFPROBE_PATH: path.join(tmp, 'no-such-ffprobe') },
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/could not run ffprobe .*no-such-ffprobe/),
+    });
   });
 
   test('a hanging ffprobe is stopped at the time limit', async () => {
     const slow = await fakeFfprobe('slow', 'sleep 20');
     const started = Date.now();
-    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { ffprobePath: slow, timeoutMs: 300 });
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
+      ffprobePath: slow,
+      timeoutMs: 300,
+    });
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/took longer than/) });
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -122,7 +135,10 @@ describe('choosing ffprobe', () => {
     const slow = await fakeFfprobe('slow-abort', 'sleep 20');
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { ffprobePath: slow, signal: controller.signal });
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
+      ffprobePath: slow,
+      signal: controller.signal,
+    });
     expect(result).toEqual({ ok: false, reason: 'ffprobe was cancelled' });
   });
 
@@ -142,13 +158,20 @@ describe('choosing ffprobe', () => {
 
 describe('parseFfprobeJson', () => {
   test('container duration first', () => {
-    const json = JSON.stringify({ format: { duration: '61.5', format_name: 'mp4' }, streams: [{ codec_type: 'video', duration: '70' }] });
+    const json = JSON.stringify({
+      format: { duration: '61.5', format_name: 'mp4' },
+      streams: [{ codec_type: 'video', duration: '70' }],
+    });
     expect(parseFfprobeJson(json)).toMatchObject({ ok: true, durationSeconds: 61.5, hasVideo: true, hasAudio: false });
   });
   test('falls back to the longest stream when the container has none', () => {
     const json = JSON.stringify({
       format: { duration: 'N/A', format_name: 'matroska,webm' },
-      streams: [{ codec_type: 'video', duration: '30.2' }, { codec_type: 'audio', duration: '30.5' }, { codec_type: 'data' }],
+      streams: [
+        { codec_type: 'video', duration: '30.2' },
+        { codec_type: 'audio', duration: '30.5' },
+        { codec_type: 'data' },
+      ],
     });
     expect(parseFfprobeJson(json)).toMatchObject({ ok: true, durationSeconds: 30.5, hasAudio: true });
   });
@@ -159,6 +182,8 @@ describe('parseFfprobeJson', () => {
     });
   });
   test('zero and negative durations are not durations', () => {
-    expect(parseFfprobeJson(JSON.stringify({ format: { duration: '0' }, streams: [{ duration: '-1' }] })).ok).toBe(false);
+    expect(parseFfprobeJson(JSON.stringify({ format: { duration: '0' }, streams: [{ duration: '-1' }] })).ok).toBe(
+      false,
+    );
   });
 });

@@ -90,7 +90,11 @@ describe('ISO base media brands', () => {
   });
 
   test('old QuickTime files that start with mdat or moov are MOV', () => {
-    expect(sniffBytes(bytes([0, 0, 0x10, 0], 'mdat', [1, 2, 3, 4]))).toMatchObject({ ok: true, container: 'mov', mimeType: 'video/mov' });
+    expect(sniffBytes(bytes([0, 0, 0x10, 0], 'mdat', [1, 2, 3, 4]))).toMatchObject({
+      ok: true,
+      container: 'mov',
+      mimeType: 'video/mov',
+    });
     expect(sniffBytes(bytes([0, 0, 0, 0x6c], 'moov', [0, 0, 0, 0]))).toMatchObject({ ok: true, container: 'mov' });
   });
 
@@ -109,15 +113,26 @@ describe('ISO base media brands', () => {
 
 describe('other containers, from hand-made headers', () => {
   test('AVI', () => {
-    expect(sniffBytes(bytes('RIFF', [0x10, 0, 0, 0], 'AVI LIST'))).toMatchObject({ ok: true, container: 'avi', mimeType: 'video/avi' });
+    expect(sniffBytes(bytes('RIFF', [0x10, 0, 0, 0], 'AVI LIST'))).toMatchObject({
+      ok: true,
+      container: 'avi',
+      mimeType: 'video/avi',
+    });
   });
   test('RIFF WAVE is audio, RIFF WEBP an image', () => {
     expect(sniffBytes(bytes('RIFF', [0x10, 0, 0, 0], 'WAVEfmt '))).toEqual({ ok: false, detected: 'WAV audio' });
     expect(sniffBytes(bytes('RIFF', [0x10, 0, 0, 0], 'WEBPVP8 '))).toEqual({ ok: false, detected: 'WebP image' });
   });
   test('MPEG program stream and elementary video stream', () => {
-    expect(sniffBytes(bytes([0, 0, 1, 0xba, 0x44, 0, 4, 0]))).toMatchObject({ ok: true, container: 'mpeg-ps', mimeType: 'video/mpeg' });
-    expect(sniffBytes(bytes([0, 0, 1, 0xb3, 0x14, 0, 0xf0, 0x13]))).toMatchObject({ ok: true, container: 'mpeg-video' });
+    expect(sniffBytes(bytes([0, 0, 1, 0xba, 0x44, 0, 4, 0]))).toMatchObject({
+      ok: true,
+      container: 'mpeg-ps',
+      mimeType: 'video/mpeg',
+    });
+    expect(sniffBytes(bytes([0, 0, 1, 0xb3, 0x14, 0, 0xf0, 0x13]))).toMatchObject({
+      ok: true,
+      container: 'mpeg-video',
+    });
   });
   test('MPEG-TS needs sync bytes at a 188-byte stride', () => {
     const packets = Buffer.alloc(188 * 4, 0xff);
@@ -132,10 +147,17 @@ describe('other containers, from hand-made headers', () => {
     expect(sniffBytes(packets)).toMatchObject({ ok: true, container: 'mpeg-ts' });
   });
   test('a text file starting with "G" is not a transport stream', () => {
-    expect(sniffBytes(Buffer.from('Good morning class, today we look at colour.\n'.repeat(40)))).toEqual({ ok: false, detected: 'text' });
+    expect(sniffBytes(Buffer.from('Good morning class, today we look at colour.\n'.repeat(40)))).toEqual({
+      ok: false,
+      detected: 'text',
+    });
   });
   test('FLV', () => {
-    expect(sniffBytes(bytes('FLV', [1, 5, 0, 0, 0, 9]))).toMatchObject({ ok: true, container: 'flv', mimeType: 'video/x-flv' });
+    expect(sniffBytes(bytes('FLV', [1, 5, 0, 0, 0, 9]))).toMatchObject({
+      ok: true,
+      container: 'flv',
+      mimeType: 'video/x-flv',
+    });
   });
   test('ASF/WMV header GUID', () => {
     const guid = [0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11, 0xa6, 0xd9, 0x00, 0xaa, 0x00, 0x62, 0xce, 0x6c];
@@ -143,13 +165,33 @@ describe('other containers, from hand-made headers', () => {
   });
   test('EBML DocType webm vs matroska vs something else', () => {
     const ebml = (docType: string): Buffer =>
-      bytes([0x1a, 0x45, 0xdf, 0xa3, 0x80 | (docType.length + 7), 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x80 | docType.length], docType);
+      bytes(
+        [
+          0x1a,
+          0x45,
+          0xdf,
+          0xa3,
+          0x80 | (docType.length + 7),
+          0x42,
+          0x86,
+          0x81,
+          0x01,
+          0x42,
+          0x82,
+          0x80 | docType.length,
+        ],
+        docType,
+      );
     expect(sniffBytes(ebml('webm'))).toMatchObject({ ok: true, container: 'webm' });
     expect(sniffBytes(ebml('matroska'))).toMatchObject({ ok: false, detected: 'Matroska (MKV) video' });
     expect(sniffBytes(ebml('other'))).toEqual({ ok: false, detected: 'EBML document (other)' });
   });
   test('Ogg is recognised and refused with advice', () => {
-    expect(sniffBytes(bytes('OggS', [0, 2]))).toMatchObject({ ok: false, detected: 'Ogg media', hint: expect.stringMatching(/convert/) });
+    expect(sniffBytes(bytes('OggS', [0, 2]))).toMatchObject({
+      ok: false,
+      detected: 'Ogg media',
+      hint: expect.stringMatching(/convert/),
+    });
   });
 });
 

@@ -11,7 +11,12 @@ import {
 } from '../../src/output/naming';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const vars = { template: 'comprehensive_lesson', name: 'Stage lighting basics', date: '2026-11-22', key: 'stage-lighting-a1b2c3' };
+const vars = {
+  template: 'comprehensive_lesson',
+  name: 'Stage lighting basics',
+  date: '2026-11-22',
+  key: 'stage-lighting-a1b2c3',
+};
 
 describe('sanitizeFileName', () => {
   test.each([
@@ -68,9 +73,13 @@ describe('expandOutputPattern', () => {
   });
 
   test('every variable, each sanitised', () => {
-    expect(expandOutputPattern('{batch}/{date}/{template}-{key}/{name}.md', { ...vars, name: 'A/B: C?', batch: 'nightly:2026' })).toBe(
-      'nightly 2026/2026-11-22/comprehensive_lesson-stage-lighting-a1b2c3/A B C.md',
-    );
+    expect(
+      expandOutputPattern('{batch}/{date}/{template}-{key}/{name}.md', {
+        ...vars,
+        name: 'A/B: C?',
+        batch: 'nightly:2026',
+      }),
+    ).toBe('nightly 2026/2026-11-22/comprehensive_lesson-stage-lighting-a1b2c3/A B C.md');
   });
 
   test('{batch} without a batch disappears with its folder', () => {
@@ -133,7 +142,12 @@ describe('expandOutputPattern', () => {
   });
 
   test('very long Unicode names keep each path segment within file system limits', () => {
-    const rel = expandOutputPattern('{name}-{key}-{template}.md', { ...vars, name: '灯光'.repeat(200), key: 'k'.repeat(200), template: 't'.repeat(200) });
+    const rel = expandOutputPattern('{name}-{key}-{template}.md', {
+      ...vars,
+      name: '灯光'.repeat(200),
+      key: 'k'.repeat(200),
+      template: 't'.repeat(200),
+    });
     for (const segment of rel.split('/')) expect(bytes(segment)).toBeLessThanOrEqual(255);
     expect(rel.endsWith('.md')).toBe(true);
   });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import { GeminiHttpError, resumableUpload, type UploadProgress } from '../../src/gemini/resumable-upload';
 import { classifyGeminiError } from '../../src/gemini/classify';
 import { FailureType } from '../../src/failures';
@@ -26,7 +26,13 @@ let file: string;
 let sha256Base64: string;
 
 beforeAll(async () => {
-  standin = await startGeminiStandin({ processingMs: 0, keys: [{ name: 'uploader', value: key }, { name: 'revoked', value: revokedKey, valid: false }] });
+  standin = await startGeminiStandin({
+    processingMs: 0,
+    keys: [
+      { name: 'uploader', value: key },
+      { name: 'revoked', value: revokedKey, valid: false },
+    ],
+  });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-resumable-'));
   file = path.join(dir, 'lesson.mp4');
   const data = randomBytes(size);
@@ -57,7 +63,12 @@ const options = (extra: Partial<Parameters<typeof resumableUpload>[0]> = {}) => 
 test('a multi-chunk upload arrives whole, in 8 MiB chunks, with progress', async () => {
   const progress: UploadProgress[] = [];
   const remote = await resumableUpload(options({ onProgress: (p) => progress.push(p) }));
-  expect(remote).toMatchObject({ displayName: 'Lesson.mp4', mimeType: 'video/mp4', sizeBytes: String(size), sha256Hash: sha256Base64 });
+  expect(remote).toMatchObject({
+    displayName: 'Lesson.mp4',
+    mimeType: 'video/mp4',
+    sizeBytes: String(size),
+    sha256Hash: sha256Base64,
+  });
   expect(progress.map((p) => p.bytesSent)).toEqual([0, 8 * 1024 * 1024, 16 * 1024 * 1024]);
   expect(progress[0].uploadUrl).toMatch(/upload_id=/);
   const stats = standin.stats();
@@ -108,7 +119,11 @@ test('an unknown or expired upload URL starts over cleanly', async () => {
   const remote = await resumableUpload(options({ resumeUrl: stale }));
   expect(remote).toMatchObject({ sizeBytes: String(size), sha256Hash: sha256Base64 });
   // The stand-in counts a query of an unknown session as a 404 upload.chunk.
-  expect(standin.stats()).toMatchObject({ bytesUploaded: size, totals: { 'upload.start': 1, 'upload.chunk': 4 }, byStatus: { '404': 1 } });
+  expect(standin.stats()).toMatchObject({
+    bytesUploaded: size,
+    totals: { 'upload.start': 1, 'upload.chunk': 4 },
+    byStatus: { '404': 1 },
+  });
 });
 
 test('HTTP errors carry the status and the JSON body, never the key; the classifier reads them', async () => {
@@ -137,7 +152,9 @@ test('network errors keep their code in cause', async () => {
   const closed = await startGeminiStandin({ processingMs: 0 });
   const url = closed.url;
   await closed.close();
-  const err = (await resumableUpload(options({ baseUrl: url })).catch((e: unknown) => e)) as Error & { cause?: { code?: string } };
+  const err = (await resumableUpload(options({ baseUrl: url })).catch((e: unknown) => e)) as Error & {
+    cause?: { code?: string };
+  };
   expect(err.cause?.code).toBe('ECONNREFUSED');
   expect(classifyGeminiError(err, { operation: 'upload', keyAlias: 'k' }).type).toBe(FailureType.Transient);
 });
@@ -163,7 +180,9 @@ test('uploadVideo heartbeats the upload URL and a retry resumes from those heart
       },
     }),
   ).catch(() => undefined);
-  const env = new MockActivityEnvironment({ heartbeatDetails: { phase: 'uploading', uploadUrl, bytesSent: 8 * 1024 * 1024 } });
+  const env = new MockActivityEnvironment({
+    heartbeatDetails: { phase: 'uploading', uploadUrl, bytesSent: 8 * 1024 * 1024 },
+  });
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
   const uploaded = await env.run(uploadVideo, input);

@@ -1,11 +1,23 @@
 import type { CalendarSpecDescription, ScheduleDescription } from '@temporalio/client';
-import { buildScheduleSpec, calendarToCron, describeSpec, formatEvery, overlapChoiceOf, overlapPolicyOf, parseEvery, ScheduleSpecError } from '../../src/schedules/spec';
+import {
+  buildScheduleSpec,
+  calendarToCron,
+  describeSpec,
+  formatEvery,
+  overlapChoiceOf,
+  overlapPolicyOf,
+  parseEvery,
+  ScheduleSpecError,
+} from '../../src/schedules/spec';
 import { formatRunTime, isNothingNew, outcomeLine, toScheduleView } from '../../src/schedules/view';
 import type { BatchInput, BatchSummary } from '../../src/types';
 
 describe('schedule spec from --cron / --every', () => {
   test('cron becomes a cron expression, with the time zone when given', () => {
-    expect(buildScheduleSpec({ cron: ' 0  2 * * * ', timezone: 'Europe/Paris' })).toEqual({ cronExpressions: ['0 2 * * *'], timezone: 'Europe/Paris' });
+    expect(buildScheduleSpec({ cron: ' 0  2 * * * ', timezone: 'Europe/Paris' })).toEqual({
+      cronExpressions: ['0 2 * * *'],
+      timezone: 'Europe/Paris',
+    });
     expect(buildScheduleSpec({ cron: '@daily' })).toEqual({ cronExpressions: ['@daily'] });
   });
 
@@ -54,7 +66,9 @@ describe('describing a stored spec', () => {
 
   test('a calendar is written back as the cron a person typed', () => {
     expect(calendarToCron(nightly)).toBe('0 2 * * *');
-    expect(calendarToCron({ ...nightly, minute: [r(0, 59, 15)], dayOfWeek: [r('MONDAY', 'FRIDAY')], month: [r('MARCH')] })).toBe('*/15 2 * 3 1-5');
+    expect(
+      calendarToCron({ ...nightly, minute: [r(0, 59, 15)], dayOfWeek: [r('MONDAY', 'FRIDAY')], month: [r('MARCH')] }),
+    ).toBe('*/15 2 * 3 1-5');
     expect(calendarToCron({ ...nightly, hour: [r(8), r(20)], second: [r(30)] })).toBe('30 0 8,20 * * *');
   });
 
@@ -94,9 +108,13 @@ describe('a run that found nothing new', () => {
   test('anything processed, failed, skipped for another reason or stopped is not "nothing new"', () => {
     expect(isNothingNew(summary({ succeeded: 1, skipped: 1, costUsd: 0.01 }))).toBe(false);
     expect(isNothingNew(summary({ failed: 1, skipped: 1 }))).toBe(false);
-    expect(isNothingNew(summary({ skippedVideos: [{ key: 'a', title: 'A', reason: 'skipped by a person' }] }))).toBe(false);
+    expect(isNothingNew(summary({ skippedVideos: [{ key: 'a', title: 'A', reason: 'skipped by a person' }] }))).toBe(
+      false,
+    );
     expect(isNothingNew(summary({ stoppedEarly: 'cancelled' }))).toBe(false);
-    expect(outcomeLine(summary({ succeeded: 1, skipped: 1, costUsd: 0.0123 }))).toBe('1 succeeded, 0 failed, 1 skipped, $0.0123');
+    expect(outcomeLine(summary({ succeeded: 1, skipped: 1, costUsd: 0.0123 }))).toBe(
+      '1 succeeded, 0 failed, 1 skipped, $0.0123',
+    );
   });
 
   test('the show view lists runs newest first with their result, and no next runs while paused', () => {
@@ -113,13 +131,38 @@ describe('a run that found nothing new', () => {
       action: { type: 'startWorkflow', workflowType: 'BatchWorkflow', args: [input] },
       policies: { overlap: 'SKIP' },
       state: { paused: true, note: 'holidays' },
-      info: { nextActionTimes: [new Date('2026-01-02T00:00:00Z')], numActionsTaken: 2, numActionsSkippedOverlap: 1, recentActions: [], runningActions: [] },
+      info: {
+        nextActionTimes: [new Date('2026-01-02T00:00:00Z')],
+        numActionsTaken: 2,
+        numActionsSkippedOverlap: 1,
+        recentActions: [],
+        runningActions: [],
+      },
     } as unknown as ScheduleDescription;
     const view = toScheduleView(description, [
-      { batchId: 'nightly-1', scheduledAt: new Date('2026-01-01T00:00:00Z'), status: 'COMPLETED', summary: summary({}) },
-      { batchId: 'nightly-2', scheduledAt: new Date('2026-01-01T01:00:00Z'), status: 'FAILED', error: 'VideoRejected: /videos does not exist' },
+      {
+        batchId: 'nightly-1',
+        scheduledAt: new Date('2026-01-01T00:00:00Z'),
+        status: 'COMPLETED',
+        summary: summary({}),
+      },
+      {
+        batchId: 'nightly-2',
+        scheduledAt: new Date('2026-01-01T01:00:00Z'),
+        status: 'FAILED',
+        error: 'VideoRejected: /videos does not exist',
+      },
     ]);
-    expect(view).toMatchObject({ name: 'nightly', spec: 'every 1h', overlap: 'skip', paused: true, note: 'holidays', nextRuns: [], inputs: ['/videos'], webhook: true });
+    expect(view).toMatchObject({
+      name: 'nightly',
+      spec: 'every 1h',
+      overlap: 'skip',
+      paused: true,
+      note: 'holidays',
+      nextRuns: [],
+      inputs: ['/videos'],
+      webhook: true,
+    });
     expect(view.recentRuns.map((r) => [r.batchId, r.status, r.nothingNew, r.result])).toEqual([
       ['nightly-2', 'FAILED', false, 'VideoRejected: /videos does not exist'],
       ['nightly-1', 'COMPLETED', true, 'nothing new (2 up to date, $0 spent)'],
@@ -130,8 +173,12 @@ describe('a run that found nothing new', () => {
 describe('next run times as people read them', () => {
   test('in the schedule’s zone, with the UTC instant beside it', () => {
     // 01:00 UTC in November is 02:00 in Paris (CET) and 20:00 the day before in New York (EST).
-    expect(formatRunTime('2026-11-23T01:00:00.000Z', 'Europe/Paris')).toBe('2026-11-23 02:00 Europe/Paris (2026-11-23T01:00:00Z)');
-    expect(formatRunTime('2026-11-23T01:00:00.000Z', 'America/New_York')).toBe('2026-11-22 20:00 America/New_York (2026-11-23T01:00:00Z)');
+    expect(formatRunTime('2026-11-23T01:00:00.000Z', 'Europe/Paris')).toBe(
+      '2026-11-23 02:00 Europe/Paris (2026-11-23T01:00:00Z)',
+    );
+    expect(formatRunTime('2026-11-23T01:00:00.000Z', 'America/New_York')).toBe(
+      '2026-11-22 20:00 America/New_York (2026-11-23T01:00:00Z)',
+    );
   });
 
   test('a schedule without a zone reads in UTC', () => {

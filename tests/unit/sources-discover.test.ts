@@ -30,8 +30,10 @@ async function tree(name: string, files: Record<string, string | Buffer>): Promi
   return root;
 }
 
-const paths = (items: VideoItem[]): string[] => items.map((item) => (item.source.kind === 'file' ? item.source.path : item.source.url));
-const names = (items: VideoItem[], root: string): string[] => paths(items).map((p) => path.relative(root, p).split(path.sep).join('/'));
+const paths = (items: VideoItem[]): string[] =>
+  items.map((item) => (item.source.kind === 'file' ? item.source.path : item.source.url));
+const names = (items: VideoItem[], root: string): string[] =>
+  paths(items).map((p) => path.relative(root, p).split(path.sep).join('/'));
 
 async function sourceError(opts: DiscoverOptions): Promise<SourceError> {
   try {
@@ -82,21 +84,36 @@ describe('a folder', () => {
       { entry: 'helper.ts', reason: 'not a video file (.ts that is not an MPEG transport stream)' },
       { entry: 'notes.txt', reason: 'not a video file (.txt)' },
       { entry: 'README', reason: 'not a video file (no extension)' },
-      { entry: 'show.mkv', reason: expect.stringMatching(/^Matroska \(\.mkv\) videos are not accepted by Gemini: convert it/) },
+      {
+        entry: 'show.mkv',
+        reason: expect.stringMatching(/^Matroska \(\.mkv\) videos are not accepted by Gemini: convert it/),
+      },
       { entry: 'slides.pdf', reason: 'not a video file (.pdf)' },
     ]);
   });
 
   test('recursive walks subfolders but not hidden ones (.git, .lesson-forge)', async () => {
     const { items } = await discoverVideos({ inputs: [root], recursive: true });
-    expect(names(items, root)).toEqual(['a.mp4', 'B.MOV', 'Lesson 2.mp4', 'Lesson 10.mp4', 'recording.ts', 'sub/deeper/deep.webm', 'sub/nested.mp4']);
+    expect(names(items, root)).toEqual([
+      'a.mp4',
+      'B.MOV',
+      'Lesson 2.mp4',
+      'Lesson 10.mp4',
+      'recording.ts',
+      'sub/deeper/deep.webm',
+      'sub/nested.mp4',
+    ]);
   });
 
   test('items carry key, title and an absolute file source', async () => {
     const { items } = await discoverVideos({ inputs: [root] });
     const lesson = items.find((item) => item.title === 'Lesson 10');
     const file = path.join(root, 'Lesson 10.mp4');
-    expect(lesson).toEqual({ key: `lesson-10-${shortHash(file)}`, title: 'Lesson 10', source: { kind: 'file', path: file } });
+    expect(lesson).toEqual({
+      key: `lesson-10-${shortHash(file)}`,
+      title: 'Lesson 10',
+      source: { kind: 'file', path: file },
+    });
   });
 
   test('relative inputs resolve against cwd', async () => {
@@ -137,10 +154,19 @@ describe('include and exclude globs (relative to the scanned folder)', () => {
     expect(await scan(['*.mp4'])).toEqual(['drafts/old.mp4', 'top.mp4', 'week-1/intro-draft.mp4', 'week-1/intro.mp4']);
   });
   test('a pattern with a slash matches from the folder', async () => {
-    expect(await scan(['week-*/**'])).toEqual(['week-1/intro-draft.mp4', 'week-1/intro.mp4', 'week-2/perspective.webm']);
+    expect(await scan(['week-*/**'])).toEqual([
+      'week-1/intro-draft.mp4',
+      'week-1/intro.mp4',
+      'week-2/perspective.webm',
+    ]);
   });
   test('exclude by name, and a whole folder pruned', async () => {
-    expect(await scan([], ['*draft*', 'drafts/**'])).toEqual(['top.avi', 'top.mp4', 'week-1/intro.mp4', 'week-2/perspective.webm']);
+    expect(await scan([], ['*draft*', 'drafts/**'])).toEqual([
+      'top.avi',
+      'top.mp4',
+      'week-1/intro.mp4',
+      'week-2/perspective.webm',
+    ]);
   });
   test('filtered-out files are not reported as skipped', async () => {
     const { skipped } = await discoverVideos({ inputs: [root], include: ['*.mp4'] });
@@ -148,7 +174,9 @@ describe('include and exclude globs (relative to the scanned folder)', () => {
   });
   test('filters that leave nothing explain themselves', async () => {
     const err = await sourceError({ inputs: [root], include: ['*.mov'] });
-    expect(err.message).toMatch(/^No video in .*globs matches the filters \(--include \*\.mov\): 3 files filtered out\./);
+    expect(err.message).toMatch(
+      /^No video in .*globs matches the filters \(--include \*\.mov\): 3 files filtered out\./,
+    );
   });
 });
 
@@ -198,24 +226,36 @@ describe('video files and YouTube links as inputs', () => {
       cwd: tmp,
     });
     expect(items).toHaveLength(4);
-    expect(items.find((i) => i.source.kind === 'file' && i.source.path.endsWith('basics.mp4'))?.title).toBe('Stage lighting basics');
+    expect(items.find((i) => i.source.kind === 'file' && i.source.path.endsWith('basics.mp4'))?.title).toBe(
+      'Stage lighting basics',
+    );
     const youtube = items.filter((i) => i.source.kind === 'youtube');
     expect(youtube).toEqual([
-      { key: `youtube-abcdefghijk-${shortHash('https://www.youtube.com/watch?v=abcdefghijk')}`, title: 'YouTube abcdefghijk', source: { kind: 'youtube', url: 'https://www.youtube.com/watch?v=abcdefghijk', videoId: 'abcdefghijk' } },
-      { key: `youtube-dqw4w9wgxcq-${shortHash('https://www.youtube.com/watch?v=dQw4w9WgXcQ')}`, title: 'YouTube dQw4w9WgXcQ', source: { kind: 'youtube', url: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', videoId: 'dQw4w9WgXcQ' } },
+      {
+        key: `youtube-abcdefghijk-${shortHash('https://www.youtube.com/watch?v=abcdefghijk')}`,
+        title: 'YouTube abcdefghijk',
+        source: { kind: 'youtube', url: 'https://www.youtube.com/watch?v=abcdefghijk', videoId: 'abcdefghijk' },
+      },
+      {
+        key: `youtube-dqw4w9wgxcq-${shortHash('https://www.youtube.com/watch?v=dQw4w9WgXcQ')}`,
+        title: 'YouTube dQw4w9WgXcQ',
+        source: { kind: 'youtube', url: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', videoId: 'dQw4w9WgXcQ' },
+      },
     ]);
   });
 
   test('a file:// URL is a path', async () => {
     const { items } = await discoverVideos({ inputs: [pathToFileURL(path.join(root, 'colour.webm')).href] });
     expect(paths(items)).toEqual([path.join(root, 'colour.webm')]);
-    expect((await sourceError({ inputs: ['file://remote-host/share/x.mp4'] })).message).toMatch(/is not a usable file:\/\/ link/);
+    expect((await sourceError({ inputs: ['file://remote-host/share/x.mp4'] })).message).toMatch(
+      /is not a usable file:\/\/ link/,
+    );
   });
 
   test('a file name with spaces, quotes and unicode', async () => {
     const odd = await tree('odd', { "Ünïcode 'quoted' $(x) #1.mp4": 'x', '色彩理论 第1课.mp4': 'x' });
     const { items } = await discoverVideos({ inputs: [odd] });
-    expect(items.map((i) => i.title)).toEqual(['Ünïcode \'quoted\' $(x) #1', '色彩理论 第1课']);
+    expect(items.map((i) => i.title)).toEqual(["Ünïcode 'quoted' $(x) #1", '色彩理论 第1课']);
     expect(items[1]?.key).toMatch(/^色彩理论-第1课-[0-9a-f]{6}$/);
     expect(items[0]?.key).toMatch(/^ünïcode-quoted-x-1-[0-9a-f]{6}$/);
   });
@@ -245,7 +285,11 @@ describe('list files', () => {
   test('list file paths resolve against cwd; list entries and inputs deduplicate', async () => {
     const list = path.join(root, 'lists', 'dup.txt');
     await writeFile(list, '../videos/one.mp4\n../videos/one.mp4\n');
-    const { items } = await discoverVideos({ inputs: [path.join(root, 'videos', 'one.mp4')], listFiles: ['lists/dup.txt'], cwd: root });
+    const { items } = await discoverVideos({
+      inputs: [path.join(root, 'videos', 'one.mp4')],
+      listFiles: ['lists/dup.txt'],
+      cwd: root,
+    });
     expect(items).toHaveLength(1);
   });
 
@@ -262,9 +306,21 @@ describe('list files', () => {
   });
 
   test.each([
-    ['a missing file', 'ok\n../videos/one.mp4\n../videos/missing.mp4\n', /^.*bad\.txt line 3: \.\.\/videos\/missing\.mp4 does not exist \(looked for .*missing\.mp4\)/],
-    ['a non-YouTube link', '# x\nhttps://vimeo.com/12345\n', /bad\.txt line 2: https:\/\/vimeo\.com\/12345 is not a YouTube link: only public YouTube links are supported/],
-    ['a non-video file', '../videos/one.mp4\nnotes.txt\n', /bad\.txt line 2: notes\.txt is a file, not a folder of videos/],
+    [
+      'a missing file',
+      'ok\n../videos/one.mp4\n../videos/missing.mp4\n',
+      /^.*bad\.txt line 3: \.\.\/videos\/missing\.mp4 does not exist \(looked for .*missing\.mp4\)/,
+    ],
+    [
+      'a non-YouTube link',
+      '# x\nhttps://vimeo.com/12345\n',
+      /bad\.txt line 2: https:\/\/vimeo\.com\/12345 is not a YouTube link: only public YouTube links are supported/,
+    ],
+    [
+      'a non-video file',
+      '../videos/one.mp4\nnotes.txt\n',
+      /bad\.txt line 2: notes\.txt is a file, not a folder of videos/,
+    ],
   ])('%s is an error with its line number', async (_label, content, message) => {
     const list = path.join(root, 'lists', 'bad.txt');
     await writeFile(path.join(root, 'lists', 'notes.txt'), 'x');
@@ -293,12 +349,16 @@ describe('list files', () => {
 
 describe('errors that stop the batch say what to do', () => {
   test('nothing given', async () => {
-    expect((await sourceError({ inputs: ['  '] })).message).toBe('Nothing to process: pass a folder, a video file or a YouTube link, or use --list for a list file.');
+    expect((await sourceError({ inputs: ['  '] })).message).toBe(
+      'Nothing to process: pass a folder, a video file or a YouTube link, or use --list for a list file.',
+    );
   });
 
   test('a path that does not exist', async () => {
     const err = await sourceError({ inputs: ['no-such-folder'], cwd: tmp });
-    expect(err.message).toBe(`no-such-folder does not exist (looked for ${path.join(tmp, 'no-such-folder')}): check the spelling, and quote paths that contain spaces.`);
+    expect(err.message).toBe(
+      `no-such-folder does not exist (looked for ${path.join(tmp, 'no-such-folder')}): check the spelling, and quote paths that contain spaces.`,
+    );
     expect(err.input).toBe('no-such-folder');
   });
 
@@ -310,18 +370,24 @@ describe('errors that stop the batch say what to do', () => {
   test('a non-video file where a folder or video was expected', async () => {
     const root = await tree('notes-input', { 'notes.txt': 'x' });
     const err = await sourceError({ inputs: [path.join(root, 'notes.txt')] });
-    expect(err.message).toBe('notes.txt is a file, not a folder of videos: pass a folder, a video file, a YouTube link, or use --list for a list file.');
+    expect(err.message).toBe(
+      'notes.txt is a file, not a folder of videos: pass a folder, a video file, a YouTube link, or use --list for a list file.',
+    );
   });
 
   test('an MKV given directly gets the conversion advice', async () => {
     const root = await tree('mkv-input', { 'show.mkv': 'x' });
     const err = await sourceError({ inputs: [path.join(root, 'show.mkv')] });
-    expect(err.message).toMatch(/show\.mkv: Matroska \(\.mkv\) videos are not accepted by Gemini: convert it to \.mp4 or \.webm/);
+    expect(err.message).toMatch(
+      /show\.mkv: Matroska \(\.mkv\) videos are not accepted by Gemini: convert it to \.mp4 or \.webm/,
+    );
   });
 
   test('an empty folder', async () => {
     const root = await tree('empty-folder', {});
-    expect((await sourceError({ inputs: [root] })).message).toBe(`${root} is an empty folder: put videos in it, or pass another folder.`);
+    expect((await sourceError({ inputs: [root] })).message).toBe(
+      `${root} is an empty folder: put videos in it, or pass another folder.`,
+    );
   });
 
   test('a folder with only hidden files counts as empty', async () => {
@@ -330,30 +396,52 @@ describe('errors that stop the batch say what to do', () => {
   });
 
   test('a folder of non-videos lists what it found', async () => {
-    const root = await tree('no-videos', { 'a.txt': 'x', 'b.pdf': 'x', 'c.png': 'x', 'd.doc': 'x', 'e.md': 'x', 'f.csv': 'x', 'g.key': 'x' });
+    const root = await tree('no-videos', {
+      'a.txt': 'x',
+      'b.pdf': 'x',
+      'c.png': 'x',
+      'd.doc': 'x',
+      'e.md': 'x',
+      'f.csv': 'x',
+      'g.key': 'x',
+    });
     const err = await sourceError({ inputs: [root] });
-    expect(err.message).toMatch(new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no videos: found 7 other files \\(a\\.txt, b\\.pdf, c\\.png, d\\.doc, e\\.md and 2 more\\)\\. Video types taken: \\.mp4 `));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no videos: found 7 other files \\(a\\.txt, b\\.pdf, c\\.png, d\\.doc, e\\.md and 2 more\\)\\. Video types taken: \\.mp4 `,
+      ),
+    );
   });
 
   test('videos only in subfolders: suggests --recursive', async () => {
     const root = await tree('only-sub', { 'week-1/a.mp4': 'x', 'week-2/b.mp4': 'x' });
-    expect((await sourceError({ inputs: [root] })).message).toBe(`${root} has no videos at its top level. It has 2 subfolders: add --recursive to scan them.`);
+    expect((await sourceError({ inputs: [root] })).message).toBe(
+      `${root} has no videos at its top level. It has 2 subfolders: add --recursive to scan them.`,
+    );
     await expect(discoverVideos({ inputs: [root], recursive: true })).resolves.toMatchObject({ items: [{}, {}] });
   });
 
   test('a non-YouTube link', async () => {
     const err = await sourceError({ inputs: ['https://example.com/lesson.mp4'] });
-    expect(err.message).toBe('https://example.com/lesson.mp4 is not a YouTube link: only public YouTube links are supported. Download the video and pass the file instead.');
+    expect(err.message).toBe(
+      'https://example.com/lesson.mp4 is not a YouTube link: only public YouTube links are supported. Download the video and pass the file instead.',
+    );
   });
 
   test('a YouTube playlist', async () => {
     const err = await sourceError({ inputs: ['https://www.youtube.com/playlist?list=PL123'] });
-    expect(err.message).toMatch(/is a YouTube link but not to a single video \(playlists, channels and searches are not supported\)/);
+    expect(err.message).toMatch(
+      /is a YouTube link but not to a single video \(playlists, channels and searches are not supported\)/,
+    );
   });
 
   test('a scheme-less youtu.be link is a link unless such a file exists', async () => {
     const { items } = await discoverVideos({ inputs: ['youtu.be/dQw4w9WgXcQ'], cwd: tmp });
-    expect(items[0]?.source).toEqual({ kind: 'youtube', url: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', videoId: 'dQw4w9WgXcQ' });
+    expect(items[0]?.source).toEqual({
+      kind: 'youtube',
+      url: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+      videoId: 'dQw4w9WgXcQ',
+    });
   });
 });
 
@@ -375,7 +463,11 @@ describe('scale', () => {
     expect(items).toHaveLength(10_000);
     expect(skipped).toHaveLength(1);
     expect(new Set(items.map((i) => i.key)).size).toBe(10_000);
-    expect(names(items.slice(0, 3), root)).toEqual(['term-0/lecture 0.mp4', 'term-0/lecture 1.mp4', 'term-0/lecture 2.mp4']);
+    expect(names(items.slice(0, 3), root)).toEqual([
+      'term-0/lecture 0.mp4',
+      'term-0/lecture 1.mp4',
+      'term-0/lecture 2.mp4',
+    ]);
     expect(elapsed).toBeLessThan(3000);
   });
 

@@ -30,7 +30,9 @@ describe('slugify', () => {
 describe('videoKey', () => {
   test('slug plus 6 hex characters of sha1 of the identity', () => {
     expect(shortHash('/videos/a.mp4')).toMatch(/^[0-9a-f]{6}$/);
-    expect(videoKey('stage-lighting', '/videos/stage-lighting.mp4')).toBe(`stage-lighting-${shortHash('/videos/stage-lighting.mp4')}`);
+    expect(videoKey('stage-lighting', '/videos/stage-lighting.mp4')).toBe(
+      `stage-lighting-${shortHash('/videos/stage-lighting.mp4')}`,
+    );
   });
   test('sha1 by hand: sha1("abc") starts a9993e', () => {
     expect(shortHash('abc')).toBe('a9993e');

@@ -10,15 +10,23 @@ describe('Handlebars helpers', () => {
   test('timestamp: link, range, brackets, long labels, nothing for missing values', () => {
     expect(render('{{timestamp 83}}')).toBe('[01:23](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=83s)');
     expect(render('{{timestamp 83 end=95}}')).toBe('[01:23–01:35](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=83s)');
-    expect(render('{{timestamp 83 brackets=true}}')).toBe('[\\[01:23\\]](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=83s)');
-    expect(render('{{timestamp 83}}', {}, { ...youtube, durationSeconds: 4000 })).toBe('[0:01:23](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=83s)');
-    expect(render('{{timestamp 12.9}}', {}, { sourceKind: 'file', source: '/v/a b.mp4' })).toBe('[00:12](file:///v/a%20b.mp4#t=12)');
+    expect(render('{{timestamp 83 brackets=true}}')).toBe(
+      '[\\[01:23\\]](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=83s)',
+    );
+    expect(render('{{timestamp 83}}', {}, { ...youtube, durationSeconds: 4000 })).toBe(
+      '[0:01:23](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=83s)',
+    );
+    expect(render('{{timestamp 12.9}}', {}, { sourceKind: 'file', source: '/v/a b.mp4' })).toBe(
+      '[00:12](file:///v/a%20b.mp4#t=12)',
+    );
     expect(render('[{{timestamp missing}}]')).toBe('[]');
     expect(render('{{timestamp -5}}')).toBe('');
   });
 
   test('timestamp keeps working inside each and with blocks', () => {
-    expect(render('{{#each items}}{{#with this}}{{timestamp s}} {{/with}}{{/each}}', { items: [{ s: 1 }, { s: 2 }] })).toBe(
+    expect(
+      render('{{#each items}}{{#with this}}{{timestamp s}} {{/with}}{{/each}}', { items: [{ s: 1 }, { s: 2 }] }),
+    ).toBe(
       '[00:01](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1s) [00:02](https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=2s) ',
     );
   });
@@ -60,7 +68,10 @@ describe('escapeMarkdownText', () => {
     ['nul\u0000bell\u0007', 'nulbell'],
     ['rtl\u202Eevil', 'rtlevil'],
     ['{{x}} = "y"', '{{x}} = "y"'],
-    ['[click](javascript:alert(1)) ![](https://tracker.example/p.gif)', '[click]\\(javascript:alert(1)) ![]\\(https://tracker.example/p.gif)'],
+    [
+      '[click](javascript:alert(1)) ![](https://tracker.example/p.gif)',
+      '[click]\\(javascript:alert(1)) ![]\\(https://tracker.example/p.gif)',
+    ],
     ['[ref]: javascript:alert(1)', '\\[ref]: javascript:alert(1)'],
     ['see [[Colour wheel]] and [a] (b)', 'see [[Colour wheel]] and [a] (b)'],
   ])('%j → %j', (input, expected) => {

@@ -35,7 +35,16 @@ test('list defaults are copies, not the manifest array', () => {
 });
 
 test('strings are converted to each declared type', () => {
-  expect(resolve({ max_length: ' 120 ', ratio: '0.25', answers: 'no', focus_areas: 'colour, light,, space ', kinds: 'mcq,short', tone: 'casual' })).toEqual({
+  expect(
+    resolve({
+      max_length: ' 120 ',
+      ratio: '0.25',
+      answers: 'no',
+      focus_areas: 'colour, light,, space ',
+      kinds: 'mcq,short',
+      tone: 'casual',
+    }),
+  ).toEqual({
     max_length: 120,
     ratio: 0.25,
     answers: false,
@@ -70,9 +79,13 @@ test('unknown keys are refused with the declared ones listed', () => {
 });
 
 test('a missing required parameter is named, described and shown how to give', () => {
-  expect(() => resolveParams(template, {})).toThrow('Template "demo" needs parameter grade (School grade; any text). Give --param grade=….');
+  expect(() => resolveParams(template, {})).toThrow(
+    'Template "demo" needs parameter grade (School grade; any text). Give --param grade=….',
+  );
 });
 
 test('a template without parameters says so', () => {
-  expect(() => resolveParams({ name: 'bare', manifest: { ...template.manifest, parameters: {} } }, { x: '1' })).toThrow(/It takes no parameters\./);
+  expect(() => resolveParams({ name: 'bare', manifest: { ...template.manifest, parameters: {} } }, { x: '1' })).toThrow(
+    /It takes no parameters\./,
+  );
 });

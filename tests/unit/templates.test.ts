@@ -18,7 +18,11 @@ const BUILT_INS = ['chinese_transcript', 'comprehensive_lesson', 'quiz', 'summar
 const registry = TemplateRegistry.load([]);
 
 const LOCAL = { source: '/home/teacher/Videos/Art Class (2026)/color-theory-intro.mp4', sourceKind: 'file' as const };
-const YOUTUBE = { source: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ', sourceKind: 'youtube' as const, youtubeVideoId: 'dQw4w9WgXcQ' };
+const YOUTUBE = {
+  source: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+  sourceKind: 'youtube' as const,
+  youtubeVideoId: 'dQw4w9WgXcQ',
+};
 
 function fixture(name: string): unknown {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
@@ -92,7 +96,9 @@ describe('built-in templates', () => {
   });
 
   test('unknown template names list the available ones', () => {
-    expect(() => registry.get('lesson')).toThrow(/Unknown template "lesson"\. Available templates: .*comprehensive_lesson.*summary_report/);
+    expect(() => registry.get('lesson')).toThrow(
+      /Unknown template "lesson"\. Available templates: .*comprehensive_lesson.*summary_report/,
+    );
   });
 
   test.each(BUILT_INS)('%s: fixture answer parses against the schema', (name) => {
@@ -138,7 +144,10 @@ describe('built-in templates', () => {
     }).prompt;
     expect(withFocus).toContain('at most 150 words');
     expect(withFocus).toContain('technique, safety');
-    const noFocus = renderPrompt(summary, { video: { title: 'T', source: '/v/t.mp4', sourceKind: 'file' }, params: { max_length: 300, focus_areas: [] } }).prompt;
+    const noFocus = renderPrompt(summary, {
+      video: { title: 'T', source: '/v/t.mp4', sourceKind: 'file' },
+      params: { max_length: 300, focus_areas: [] },
+    }).prompt;
     expect(noFocus).toContain('leave focus_areas empty');
     expect(noFocus).toContain('Length: unknown');
     expect(noFocus).not.toContain('/v/t.mp4'); // a local path tells the model nothing and may be private
@@ -213,7 +222,16 @@ describe('frontmatter', () => {
   test('leaves out what is unknown or false, and keeps YouTube URLs', () => {
     const t = registry.get('summary_report');
     const { front } = splitNote(
-      renderDocument(t, fixture(t.name), meta(t, { ...YOUTUBE, durationSeconds: undefined, costUsd: 0.1 + 0.2, usage: { promptTokens: 1, outputTokens: 2, thoughtsTokens: 0, totalTokens: 3 } })),
+      renderDocument(
+        t,
+        fixture(t.name),
+        meta(t, {
+          ...YOUTUBE,
+          durationSeconds: undefined,
+          costUsd: 0.1 + 0.2,
+          usage: { promptTokens: 1, outputTokens: 2, thoughtsTokens: 0, totalTokens: 3 },
+        }),
+      ),
     );
     expect(front.source).toBe(YOUTUBE.source);
     expect(front.source_kind).toBe('youtube');
@@ -233,19 +251,32 @@ describe('frontmatter', () => {
 });
 
 describe('timestamp links', () => {
-  test.each(BUILT_INS.flatMap((name) => [[name, 'youtube'], [name, 'file']] as const))('%s (%s): every timestamp is a link to that second', (name, kind) => {
+  test.each(
+    BUILT_INS.flatMap(
+      (name) =>
+        [
+          [name, 'youtube'],
+          [name, 'file'],
+        ] as const,
+    ),
+  )('%s (%s): every timestamp is a link to that second', (name, kind) => {
     const t = registry.get(name);
     const source = kind === 'youtube' ? YOUTUBE : LOCAL;
     const markdown = renderDocument(t, fixture(name), meta(t, { ...source, durationSeconds: 754 }));
     const seconds = linkedSeconds(fixture(name));
     expect(seconds.length).toBeGreaterThan(2);
     for (const s of seconds) {
-      const url = kind === 'youtube' ? `https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=${s}s` : `${'file:///home/teacher/Videos/Art%20Class%20%282026%29/color-theory-intro.mp4'}#t=${s}`;
+      const url =
+        kind === 'youtube'
+          ? `https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=${s}s`
+          : `${'file:///home/teacher/Videos/Art%20Class%20%282026%29/color-theory-intro.mp4'}#t=${s}`;
       const link = new RegExp(`\\[(\\\\\\[)?${escapeRe(clockLabel(s))}(–[0-9:]+)?(\\\\\\])?\\]\\(${escapeRe(url)}\\)`);
       expect(markdown).toMatch(link);
     }
     // And nothing that looks like a generated timestamp label is left without a link.
-    const labels = [...markdown.matchAll(/\[(?:\\\[)?(\d{1,2}:\d{2}(?::\d{2})?)(?:–[0-9:]+)?(?:\\\])?\](\(([^)]*)\))?/g)];
+    const labels = [
+      ...markdown.matchAll(/\[(?:\\\[)?(\d{1,2}:\d{2}(?::\d{2})?)(?:–[0-9:]+)?(?:\\\])?\](\(([^)]*)\))?/g),
+    ];
     for (const m of labels) expect(m[2]).toBeDefined();
   });
 
@@ -256,9 +287,15 @@ describe('timestamp links', () => {
   });
 
   test('URL forms for YouTube and local files on each platform', () => {
-    expect(timestampUrl({ sourceKind: 'youtube', source: 'https://youtu.be/dQw4w9WgXcQ' }, 61.7)).toBe('https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=61s');
-    expect(timestampUrl({ sourceKind: 'file', source: '/a b/ü(1).mp4' }, 5)).toBe('file:///a%20b/%C3%BC%281%29.mp4#t=5');
-    expect(timestampUrl({ sourceKind: 'file', source: 'C:\\Users\\Ana\\Vídeos\\clase 1.mp4' }, 5)).toBe('file:///C:/Users/Ana/V%C3%ADdeos/clase%201.mp4#t=5');
+    expect(timestampUrl({ sourceKind: 'youtube', source: 'https://youtu.be/dQw4w9WgXcQ' }, 61.7)).toBe(
+      'https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=61s',
+    );
+    expect(timestampUrl({ sourceKind: 'file', source: '/a b/ü(1).mp4' }, 5)).toBe(
+      'file:///a%20b/%C3%BC%281%29.mp4#t=5',
+    );
+    expect(timestampUrl({ sourceKind: 'file', source: 'C:\\Users\\Ana\\Vídeos\\clase 1.mp4' }, 5)).toBe(
+      'file:///C:/Users/Ana/V%C3%ADdeos/clase%201.mp4#t=5',
+    );
     expect(timestampUrl({ sourceKind: 'file', source: '\\\\nas\\share\\v.mp4' }, 0)).toBe('file://nas/share/v.mp4#t=0');
     expect(clockLabel(5)).toBe('00:05');
     expect(clockLabel(3600)).toBe('1:00:00');
@@ -286,18 +323,37 @@ describe('model text cannot break or run anything', () => {
   };
   const t = registry.get('summary_report');
   const title = '---\ntitle: hacked\n--- <b>Bold</b> {{x}} "quoted": yes';
-  const markdown = renderDocument(t, data, meta(t, { title, subject: 'no: really\n---', params: { max_length: 300, focus_areas: ['<i>x</i>'] } }));
+  const markdown = renderDocument(
+    t,
+    data,
+    meta(t, { title, subject: 'no: really\n---', params: { max_length: 300, focus_areas: ['<i>x</i>'] } }),
+  );
   const { front, body } = splitNote(markdown);
 
   test('the frontmatter holds exactly our fields and the title round-trips', () => {
     expect(front.title).toBe(title);
     expect(front.subject).toBe('no: really\n---');
     expect(Object.keys(front)).toEqual([
-      'title', 'subject', 'source', 'source_kind', 'duration', 'duration_label', 'created', 'template', 'template_version',
-      'model', 'media_resolution', 'tags', 'tokens', 'cost_usd', 'content_sha256',
+      'title',
+      'subject',
+      'source',
+      'source_kind',
+      'duration',
+      'duration_label',
+      'created',
+      'template',
+      'template_version',
+      'model',
+      'media_resolution',
+      'tags',
+      'tokens',
+      'cost_usd',
+      'content_sha256',
     ]);
     // The block ends where we ended it: the body starts with the note's heading.
-    expect(body.startsWith('\n# --- title: hacked --- &lt;b&gt;Bold&lt;/b&gt; {{x}} "quoted": yes: summary\n')).toBe(true);
+    expect(body.startsWith('\n# --- title: hacked --- &lt;b&gt;Bold&lt;/b&gt; {{x}} "quoted": yes: summary\n')).toBe(
+      true,
+    );
   });
 
   test('mustaches from the model are not rendered again', () => {

@@ -19,7 +19,8 @@ import { processingOptions } from '../support/processing-options';
  */
 
 const fixedNow = () => new Date('2026-11-22T05:30:00.000Z');
-const newWorker = () => new ActivityContext({ gemini: {} as GeminiGateway, catalog: {} as ModelCatalog, now: fixedNow });
+const newWorker = () =>
+  new ActivityContext({ gemini: {} as GeminiGateway, catalog: {} as ModelCatalog, now: fixedNow });
 
 let root: string;
 let out: string;
@@ -44,8 +45,17 @@ function request(videoPath: string, text: string, over: Partial<ProcessingOption
   fs.writeFileSync(draftPath, text);
   const source = path.resolve(videoPath);
   return {
-    item: { key: `k-${crypto.createHash('sha256').update(source).digest('hex').slice(0, 6)}`, title: path.parse(source).name, source: { kind: 'file', path: source } },
-    facts: { title: path.parse(source).name, source, mimeType: 'video/mp4', contentHash: crypto.createHash('sha256').update(`content of ${source}`).digest('hex') },
+    item: {
+      key: `k-${crypto.createHash('sha256').update(source).digest('hex').slice(0, 6)}`,
+      title: path.parse(source).name,
+      source: { kind: 'file', path: source },
+    },
+    facts: {
+      title: path.parse(source).name,
+      source,
+      mimeType: 'video/mp4',
+      contentHash: crypto.createHash('sha256').update(`content of ${source}`).digest('hex'),
+    },
     draftPath,
     options: options(over),
     model: 'gemini-3.5-flash',
@@ -55,7 +65,13 @@ function request(videoPath: string, text: string, over: Partial<ProcessingOption
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const manifestLines = (): ManifestEntry[] =>
-  fs.existsSync(manifestPath(out)) ? read(manifestPath(out)).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ManifestEntry) : [];
+  fs.existsSync(manifestPath(out))
+    ? read(manifestPath(out))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ManifestEntry)
+    : [];
 
 describe('output naming', () => {
   test('default: <output>/<template>/<video name>.md, recorded in the manifest with its hash', async () => {
@@ -78,7 +94,9 @@ describe('output naming', () => {
     const write = writeActivities(newWorker()).writeOutput;
     const dated = await write(request('/videos/intro.mp4', 'a', { outputPattern: '{date}/{template}-{name}' }));
     expect(dated.outputPath).toBe(path.join(out, '2026-11-22', 'summary_report-intro.md'));
-    const batched = await write(request('/videos/intro.mp4', 'b', { outputPattern: '{batch}/{key}.md' }, 'art-2026-11-22'));
+    const batched = await write(
+      request('/videos/intro.mp4', 'b', { outputPattern: '{batch}/{key}.md' }, 'art-2026-11-22'),
+    );
     expect(path.relative(out, batched.outputPath)).toMatch(/^art-2026-11-22[/\\]k-[0-9a-f]{6}\.md$/);
     // Outside a batch, a folder made only of {batch} disappears.
     const loose = await write(request('/videos/loose.mp4', 'c', { outputPattern: '{batch}/{name}.md' }));
@@ -95,7 +113,11 @@ describe('output naming', () => {
   });
 
   test.each([
-    ['Unicode is kept, reserved characters become spaces', '/videos/色彩理论 入门: 第1课?.mp4', '色彩理论 入门 第1课.md'],
+    [
+      'Unicode is kept, reserved characters become spaces',
+      '/videos/色彩理论 入门: 第1课?.mp4',
+      '色彩理论 入门 第1课.md',
+    ],
     ['Windows device names get a suffix', '/videos/CON.mp4', 'CON_.md'],
     ['"..\\" in a file name cannot climb out', '/videos/..\\..\\escape.mp4', 'escape.md'],
     ['leading dots do not hide the note', '/videos/...hidden.mp4', 'hidden.md'],
@@ -157,7 +179,9 @@ describe('running the same video again', () => {
     const second = await writeActivities(newWorker()).writeOutput(request('/videos/intro.mp4', 'v2'));
     const beside = path.join(out, 'summary_report', 'intro.regenerated.md');
     expect(second.outputPath).toBe(beside);
-    expect(second.note).toBe('summary_report/intro.md was edited since it was written, so it was kept; the new version is summary_report/intro.regenerated.md');
+    expect(second.note).toBe(
+      'summary_report/intro.md was edited since it was written, so it was kept; the new version is summary_report/intro.regenerated.md',
+    );
     expect(read(first.outputPath)).toBe('v1 with my changes');
     expect(read(beside)).toBe('v2');
 
@@ -231,10 +255,12 @@ test('a read-only output folder fails with OutputWriteFailed, not retried, namin
     return realMkdir(dir, options);
   });
   try {
-    const err = await writeActivities(newWorker()).writeOutput(req).then(
-      () => undefined,
-      (e: unknown) => e as ApplicationFailure,
-    );
+    const err = await writeActivities(newWorker())
+      .writeOutput(req)
+      .then(
+        () => undefined,
+        (e: unknown) => e as ApplicationFailure,
+      );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: FailureType.OutputWriteFailed, nonRetryable: true });
     expect(err?.message).toContain(`output folder ${out}`);

@@ -1,4 +1,10 @@
-import { canonicalYouTubeUrl, isYouTubeHostUrl, isYouTubeUrl, parseYouTubeUrl, youTubeTimestampUrl } from '../../src/sources/youtube';
+import {
+  canonicalYouTubeUrl,
+  isYouTubeHostUrl,
+  isYouTubeUrl,
+  parseYouTubeUrl,
+  youTubeTimestampUrl,
+} from '../../src/sources/youtube';
 
 const ID = 'dQw4w9WgXcQ';
 const canonical = `https://www.youtube.com/watch?v=${ID}`;

@@ -53,7 +53,9 @@ export function registerBatchControl(program: Command): void {
         if (status === 'COMPLETED') summary = (await handle.result()) as BatchSummary;
         else if (status === 'RUNNING') progress = await handle.query(progressQuery).catch(() => undefined);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ batchId, status, startTime: description.startTime, closeTime: description.closeTime, progress, summary }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ batchId, status, startTime: description.startTime, closeTime: description.closeTime, progress, summary }, null, 2)}\n`,
+          );
           return;
         }
         const rows: string[][] = [
@@ -74,7 +76,8 @@ export function registerBatchControl(program: Command): void {
         }
         process.stdout.write(`${bold(batchId)}\n${table(['', ''], rows)}\n`);
         if (summary) process.stdout.write(`\n${renderSummary(summary)}\n`);
-        if (!counts && status === 'RUNNING') process.stdout.write(dim('No worker answered; is one running? (lesson-forge worker)\n'));
+        if (!counts && status === 'RUNNING')
+          process.stdout.write(dim('No worker answered; is one running? (lesson-forge worker)\n'));
       });
     });
 
@@ -102,7 +105,12 @@ export function registerBatchControl(program: Command): void {
         const limit = Math.max(1, Number(opts.limit) || 20);
         const rows: Array<{ batchId: string; status: string; started: string; ended?: string }> = [];
         for await (const wf of client.workflow.list({ query: 'WorkflowType = "BatchWorkflow"' })) {
-          rows.push({ batchId: wf.workflowId, status: wf.status.name, started: wf.startTime.toISOString(), ended: wf.closeTime?.toISOString() });
+          rows.push({
+            batchId: wf.workflowId,
+            status: wf.status.name,
+            started: wf.startTime.toISOString(),
+            ended: wf.closeTime?.toISOString(),
+          });
           if (rows.length >= limit) break;
         }
         if (opts.json) {
@@ -115,10 +123,23 @@ export function registerBatchControl(program: Command): void {
         }
         const live = await Promise.all(
           rows.map(async (r) =>
-            r.status === 'RUNNING' ? client.workflow.getHandle(r.batchId).query(progressQuery).then((p) => progressLine(p), () => '') : '',
+            r.status === 'RUNNING'
+              ? client.workflow
+                  .getHandle(r.batchId)
+                  .query(progressQuery)
+                  .then(
+                    (p) => progressLine(p),
+                    () => '',
+                  )
+              : '',
           ),
         );
-        process.stdout.write(`${table(['Batch', 'State', 'Started', 'Progress'], rows.map((r, i) => [r.batchId, r.status, r.started.slice(0, 19), truncate(live[i], 90)]))}\n`);
+        process.stdout.write(
+          `${table(
+            ['Batch', 'State', 'Started', 'Progress'],
+            rows.map((r, i) => [r.batchId, r.status, r.started.slice(0, 19), truncate(live[i], 90)]),
+          )}\n`,
+        );
       });
     });
 
@@ -131,7 +152,9 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         const { handle } = await requireBatch(client, batchId);
         await handle.signal(cancelBatchSignal, { reason: opts.reason });
-        process.stdout.write(`Cancelling ${batchId}: no new videos start; those in flight finish. Follow with: lesson-forge watch ${batchId}\n`);
+        process.stdout.write(
+          `Cancelling ${batchId}: no new videos start; those in flight finish. Follow with: lesson-forge watch ${batchId}\n`,
+        );
       });
     });
 
@@ -144,8 +167,13 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         await requireBatch(client, batchId);
         const ids = await videosNeedingAttention(client, batchId);
-        for (const id of ids) await client.workflow.getHandle(id).signal(retrySignal, opts.model ? { model: opts.model } : undefined);
-        process.stdout.write(ids.length ? `Retrying ${ids.length} video(s):\n${ids.map((i) => `  ${i}`).join('\n')}\n` : 'No video of this batch is waiting for a retry.\n');
+        for (const id of ids)
+          await client.workflow.getHandle(id).signal(retrySignal, opts.model ? { model: opts.model } : undefined);
+        process.stdout.write(
+          ids.length
+            ? `Retrying ${ids.length} video(s):\n${ids.map((i) => `  ${i}`).join('\n')}\n`
+            : 'No video of this batch is waiting for a retry.\n',
+        );
       });
     });
 
@@ -159,7 +187,9 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         await requireBatch(client, batchId);
         const waiting = await videosNeedingAttention(client, batchId);
-        const matches = waiting.filter((id) => id === `${batchId}/${video}` || id.slice(batchId.length + 1).includes(video));
+        const matches = waiting.filter(
+          (id) => id === `${batchId}/${video}` || id.slice(batchId.length + 1).includes(video),
+        );
         if (matches.length !== 1) {
           throw new CliError(
             matches.length === 0
@@ -168,7 +198,9 @@ export function registerBatchControl(program: Command): void {
             ExitCode.usage,
           );
         }
-        await client.workflow.getHandle(matches[0]).signal(skipSignal, { reason: opts.reason ?? 'skipped from the command line' });
+        await client.workflow
+          .getHandle(matches[0])
+          .signal(skipSignal, { reason: opts.reason ?? 'skipped from the command line' });
         process.stdout.write(`Skipped ${matches[0]}.\n`);
       });
     });

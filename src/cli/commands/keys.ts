@@ -20,7 +20,9 @@ function usageCell(k: KeyState): string {
 }
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('Gemini keys: state, today\'s usage against limits, and quota warnings');
+  const keys = program
+    .command('keys')
+    .description("Gemini keys: state, today's usage against limits, and quota warnings");
   keys
     .command('status')
     .description('Each key: active, parked until its reset, or disabled and why; requests and tokens today per model')
@@ -32,7 +34,9 @@ export function registerKeys(program: Command): void {
         const configured = settings.file.keys?.map((k) => k.name) ?? ['default'];
         let pool: PoolState | undefined;
         try {
-          pool = await session.client.workflow.getHandle(keyPoolWorkflowId(settings.env.TEMPORAL_TASK_QUEUE)).query(keyPoolQuery);
+          pool = await session.client.workflow
+            .getHandle(keyPoolWorkflowId(settings.env.TEMPORAL_TASK_QUEUE))
+            .query(keyPoolQuery);
         } catch {
           pool = undefined;
         }
@@ -43,7 +47,9 @@ export function registerKeys(program: Command): void {
           return;
         }
         if (!pool) {
-          process.stdout.write(`No usage recorded yet for task queue ${settings.env.TEMPORAL_TASK_QUEUE}. Configured keys: ${configured.join(', ')}.\n`);
+          process.stdout.write(
+            `No usage recorded yet for task queue ${settings.env.TEMPORAL_TASK_QUEUE}. Configured keys: ${configured.join(', ')}.\n`,
+          );
           return;
         }
         const rows = Object.values(pool.keys).map((k) => [k.alias, stateCell(k), usageCell(k)]);
@@ -60,7 +66,9 @@ export function registerKeys(program: Command): void {
       const settings = loadSettings();
       const session = await openTemporal(settings, (l) => process.stderr.write(`${l}\n`));
       try {
-        await session.client.workflow.getHandle(keyPoolWorkflowId(settings.env.TEMPORAL_TASK_QUEUE)).signal(resetQuotasSignal);
+        await session.client.workflow
+          .getHandle(keyPoolWorkflowId(settings.env.TEMPORAL_TASK_QUEUE))
+          .signal(resetQuotasSignal);
         process.stdout.write('Parked and disabled keys are active again.\n');
       } finally {
         await session.close();

@@ -60,8 +60,16 @@ export async function createSchedule(
   inputs: string[],
   opts: ScheduleCreateOptions,
 ): Promise<{ outcome: 'created' | 'updated'; request: BatchRequest }> {
-  if (!scheduleNamePattern.test(name)) throw new CliError(`A schedule name may use letters, digits, ".", "_" and "-" (at most 60), got "${name}"`, ExitCode.usage);
-  if (opts.batchId) throw new CliError(`--batch-id does not apply to a schedule: each run's batch id is "${name}-<time of the run>".`, ExitCode.usage);
+  if (!scheduleNamePattern.test(name))
+    throw new CliError(
+      `A schedule name may use letters, digits, ".", "_" and "-" (at most 60), got "${name}"`,
+      ExitCode.usage,
+    );
+  if (opts.batchId)
+    throw new CliError(
+      `--batch-id does not apply to a schedule: each run's batch id is "${name}-<time of the run>".`,
+      ExitCode.usage,
+    );
   let spec, overlap;
   try {
     spec = buildScheduleSpec(opts);
@@ -72,7 +80,13 @@ export async function createSchedule(
   }
   const request = await buildBatchRequest(inputs, opts, settings, catalog, keyAliasesFor(settings));
   const input = { ...request.input, label: name };
-  const outcome = await upsertSchedule(client, { name, spec, overlap, input, taskQueue: settings.env.TEMPORAL_TASK_QUEUE });
+  const outcome = await upsertSchedule(client, {
+    name,
+    spec,
+    overlap,
+    input,
+    taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
+  });
   return { outcome, request };
 }
 
@@ -80,7 +94,10 @@ export function renderScheduleView(v: ScheduleView): string {
   const rows: string[][] = [
     ['When', v.spec],
     ['State', v.paused ? yellow(`paused${v.note ? `: ${v.note}` : ''}`) : green('active')],
-    ['Next runs', v.nextRuns.length ? v.nextRuns.map((t) => formatRunTime(t, v.timezone)).join('\n             ') : dim('none')],
+    [
+      'Next runs',
+      v.nextRuns.length ? v.nextRuns.map((t) => formatRunTime(t, v.timezone)).join('\n             ') : dim('none'),
+    ],
     ['Overlap', v.overlap],
     ['Inputs', v.inputs.join(', ')],
     ['Output', v.outputDir],
@@ -92,7 +109,12 @@ export function renderScheduleView(v: ScheduleView): string {
   if (v.recentRuns.length) {
     lines.push('', bold('Recent runs'));
     const colour = (s: string) => (s === 'COMPLETED' ? green(s) : s === 'RUNNING' ? yellow(s) : red(s));
-    lines.push(table(['Batch id', 'Status', 'Result'], v.recentRuns.map((r) => [r.batchId, colour(r.status), truncate(r.result, 100)])));
+    lines.push(
+      table(
+        ['Batch id', 'Status', 'Result'],
+        v.recentRuns.map((r) => [r.batchId, colour(r.status), truncate(r.result, 100)]),
+      ),
+    );
   }
   return lines.join('\n');
 }
@@ -110,7 +132,11 @@ export function registerSchedule(program: Command): void {
     .option('--cron <expression>', 'cron times, e.g. "0 2 * * *" for 02:00 every night')
     .option('--every <duration>', 'a fixed interval instead, e.g. 6h, 30m')
     .option('--timezone <zone>', 'IANA time zone for --cron, e.g. Europe/Paris (default UTC)')
-    .addOption(new Option('--overlap <policy>', 'when a run is due while the previous one is going').choices([...overlapChoices]).default('skip'));
+    .addOption(
+      new Option('--overlap <policy>', 'when a run is due while the previous one is going')
+        .choices([...overlapChoices])
+        .default('skip'),
+    );
   addBatchOptions(create);
   create.addHelpText(
     'after',
@@ -127,10 +153,15 @@ folder spends nothing and reports "nothing new".`,
     await withClient(async (client, settings) => {
       const { outcome, request } = await createSchedule(client, settings, loadCatalog(), name, inputs, opts);
       for (const w of request.warnings) log(yellow(`warning: ${w}`));
-      log(`${outcome === 'created' ? green('Created') : yellow('Updated existing')} schedule ${bold(name)}: ${request.items.length} videos now in ${request.input.sources.inputs.join(', ') || 'the list files'}.`);
+      log(
+        `${outcome === 'created' ? green('Created') : yellow('Updated existing')} schedule ${bold(name)}: ${request.items.length} videos now in ${request.input.sources.inputs.join(', ') || 'the list files'}.`,
+      );
       const view = await readSchedule(client, name);
-      log(`  ${view.spec}; next run ${view.nextRuns[0] ? formatRunTime(view.nextRuns[0], view.timezone) : dim('(paused)')}`);
-      if (settings.env.TEMPORAL_ADDRESS === undefined) log(dim('  Runs need the local server and a worker running: lesson-forge server, lesson-forge worker.'));
+      log(
+        `  ${view.spec}; next run ${view.nextRuns[0] ? formatRunTime(view.nextRuns[0], view.timezone) : dim('(paused)')}`,
+      );
+      if (settings.env.TEMPORAL_ADDRESS === undefined)
+        log(dim('  Runs need the local server and a worker running: lesson-forge server, lesson-forge worker.'));
     });
   });
 
@@ -142,8 +173,22 @@ folder spends nothing and reports "nothing new".`,
       await withClient(async (client) => {
         const rows = await listSchedules(client);
         if (opts.json) return out(JSON.stringify(rows, null, 2));
-        if (rows.length === 0) return out(dim('No schedules. Create one with: lesson-forge schedule create <name> <folder> --cron "0 2 * * *"'));
-        out(table(['Name', 'When', 'State', 'Next run', 'Last run'], rows.map((r) => [r.name, r.spec, r.paused ? yellow('paused') : green('active'), r.nextRun ?? '', r.lastRun ?? ''])));
+        if (rows.length === 0)
+          return out(
+            dim('No schedules. Create one with: lesson-forge schedule create <name> <folder> --cron "0 2 * * *"'),
+          );
+        out(
+          table(
+            ['Name', 'When', 'State', 'Next run', 'Last run'],
+            rows.map((r) => [
+              r.name,
+              r.spec,
+              r.paused ? yellow('paused') : green('active'),
+              r.nextRun ?? '',
+              r.lastRun ?? '',
+            ]),
+          ),
+        );
       });
     });
 
@@ -167,7 +212,12 @@ folder spends nothing and reports "nothing new".`,
     .action(async (name: string, opts: { wait?: boolean }) => {
       await withClient(async (client) => {
         const batchId = await triggerSchedule(client, name);
-        if (!batchId) return log(yellow(`Triggered ${name}, but no run appeared yet (a run may still be going: see lesson-forge schedule show ${name}).`));
+        if (!batchId)
+          return log(
+            yellow(
+              `Triggered ${name}, but no run appeared yet (a run may still be going: see lesson-forge schedule show ${name}).`,
+            ),
+          );
         log(`Started ${bold(batchId)}.${opts.wait ? '' : ` Follow it with: lesson-forge watch ${batchId}`}`);
         if (!opts.wait) return;
         const summary = await watchBatch(client, batchId);

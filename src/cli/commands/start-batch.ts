@@ -75,7 +75,9 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   if (opts.dryRun) return printDryRun(request, catalog, Boolean(opts.json));
 
   const { input } = request;
-  log(`${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} ${request.skipped.length === 1 ? 'entry' : 'entries'} skipped (not videos)` : ''} → ${input.options.outputDir}`);
+  log(
+    `${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} ${request.skipped.length === 1 ? 'entry' : 'entries'} skipped (not videos)` : ''} → ${input.options.outputDir}`,
+  );
   for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${s.entry}: ${s.reason}`));
 
   const session = await openTemporal(settings, log);
@@ -83,13 +85,20 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   const onSignal = () => {
     if (interrupted) process.exit(ExitCode.interrupted);
     interrupted = true;
-    log(yellow(`\nStopping. The batch keeps its progress${session.local ? '; run the same command again to continue it' : ' and goes on with the workers'}.`));
+    log(
+      yellow(
+        `\nStopping. The batch keeps its progress${session.local ? '; run the same command again to continue it' : ' and goes on with the workers'}.`,
+      ),
+    );
     void session.close().finally(() => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    if (session.uiUrl) log(`Web UI: ${cyan(`${session.uiUrl}/namespaces/${settings.env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(input.batchId)}`)}`);
+    if (session.uiUrl)
+      log(
+        `Web UI: ${cyan(`${session.uiUrl}/namespaces/${settings.env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(input.batchId)}`)}`,
+      );
     if (runWorker) await session.startWorker();
     const handle = session.client.workflow.getHandle(input.batchId);
     const running = await handle
@@ -97,7 +106,11 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
       .then((d) => d.status.name === 'RUNNING')
       .catch(() => false);
     if (running) {
-      log(yellow(`Batch ${input.batchId} is already running; ${opts.wait ? 'watching it' : `watch it with: lesson-forge watch ${input.batchId}`}.`));
+      log(
+        yellow(
+          `Batch ${input.batchId} is already running; ${opts.wait ? 'watching it' : `watch it with: lesson-forge watch ${input.batchId}`}.`,
+        ),
+      );
     } else {
       try {
         await session.client.workflow.start(BatchWorkflow, {
@@ -116,7 +129,12 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
       }
     }
     if (!opts.wait) {
-      if (runWorker) log(yellow('Note: --no-wait stops this process, and with it the worker it runs; start workers with `lesson-forge worker`.'));
+      if (runWorker)
+        log(
+          yellow(
+            'Note: --no-wait stops this process, and with it the worker it runs; start workers with `lesson-forge worker`.',
+          ),
+        );
       if (opts.json) process.stdout.write(`${JSON.stringify({ batchId: input.batchId })}\n`);
       else log(`Started. Follow it with: lesson-forge watch ${input.batchId}`);
       return ExitCode.ok;

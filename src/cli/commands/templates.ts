@@ -46,7 +46,9 @@ optionally system.hbs. Put yours in a folder and pass --templates-dir, or list i
       process.stdout.write(`${table(['Template', 'Version', 'Lang', 'From', 'Parameters', 'Description'], rows)}\n`);
       const broken = list.filter((t) => t.problems.length);
       for (const t of broken) {
-        process.stdout.write(`\n${red(bold(t.name))} (${t.dir}):\n${t.problems.map((p) => `  ${p.file}: ${p.problem}`).join('\n')}\n`);
+        process.stdout.write(
+          `\n${red(bold(t.name))} (${t.dir}):\n${t.problems.map((p) => `  ${p.file}: ${p.problem}`).join('\n')}\n`,
+        );
       }
       if (broken.length) process.exitCode = ExitCode.configuration;
     });
@@ -60,16 +62,27 @@ optionally system.hbs. Put yours in a folder and pass --templates-dir, or list i
     .action((name: string, opts: { templatesDir: string[]; json?: boolean }) => {
       const registry = registryFor(opts.templatesDir);
       const summary = registry.list().find((t) => t.name === name);
-      if (!summary) throw new CliError(`Unknown template "${name}". Available: ${registry.names().join(', ')}`, ExitCode.configuration);
+      if (!summary)
+        throw new CliError(
+          `Unknown template "${name}". Available: ${registry.names().join(', ')}`,
+          ExitCode.configuration,
+        );
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
-      const lines = [`${bold(summary.name)} ${summary.version} (${summary.language}, ${summary.origin})`, summary.description, dim(summary.dir), ''];
+      const lines = [
+        `${bold(summary.name)} ${summary.version} (${summary.language}, ${summary.origin})`,
+        summary.description,
+        dim(summary.dir),
+        '',
+      ];
       if (summary.parameters.length) {
         lines.push(bold('Parameters (--param key=value):'));
         for (const p of summary.parameters) {
-          lines.push(`  ${p.key} (${p.type}${p.required ? ', required' : ''}${p.default !== undefined ? `, default ${JSON.stringify(p.default)}` : ''}): ${p.description}`);
+          lines.push(
+            `  ${p.key} (${p.type}${p.required ? ', required' : ''}${p.default !== undefined ? `, default ${JSON.stringify(p.default)}` : ''}): ${p.description}`,
+          );
         }
         lines.push('');
       }

@@ -2,14 +2,18 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { connectGeminiStandin, startGeminiStandin, type GeminiStandin } from '../../src/standin';
-import { parseArgs } from '../../src/standin/main';
+import { connectGeminiStandin, startGeminiStandin, type GeminiStandin } from '..';
+import { parseArgs } from '../main';
 
 const key = 'AIzaSy-control-secret-value';
 const video = 'https://www.youtube.com/embed/ddddddddddd';
 
 function sdk(baseUrl: string): GoogleGenAI {
-  return new GoogleGenAI({ apiKey: key, apiVersion: 'v1beta', httpOptions: { baseUrl, fetch: (input, init) => fetch(input, init) } });
+  return new GoogleGenAI({
+    apiKey: key,
+    apiVersion: 'v1beta',
+    httpOptions: { baseUrl, fetch: (input, init) => fetch(input, init) },
+  });
 }
 
 function ask(baseUrl: string) {
@@ -41,7 +45,10 @@ describe('control API', () => {
 
     await control.configure({ models: ['gemini-9-ultra'] });
     await expect(ask(standin.url)).rejects.toMatchObject({ status: 404 });
-    await control.configure({ models: ['gemini-2.5-flash'], keys: [{ name: 'ctl', value: key, limits: { '*': { rpd: 1 } } }] });
+    await control.configure({
+      models: ['gemini-2.5-flash'],
+      keys: [{ name: 'ctl', value: key, limits: { '*': { rpd: 1 } } }],
+    });
     await ask(standin.url);
     await expect(ask(standin.url)).rejects.toMatchObject({ status: 429 });
     await control.advanceDay();
@@ -55,8 +62,13 @@ describe('control API', () => {
     expect((await control.stats({ log: false })).log).toEqual([]);
 
     await control.addFault({ route: 'any', action: { type: 'delay', ms: 1 } });
-    const listed = (await (await fetch(`${standin.url}/__standin/faults`)).json()) as { faults: Array<{ id: string; remaining: number | null }> };
-    expect(listed.faults).toEqual([expect.objectContaining({ id, remaining: 0 }), expect.objectContaining({ remaining: null })]);
+    const listed = (await (await fetch(`${standin.url}/__standin/faults`)).json()) as {
+      faults: Array<{ id: string; remaining: number | null }>;
+    };
+    expect(listed.faults).toEqual([
+      expect.objectContaining({ id, remaining: 0 }),
+      expect.objectContaining({ remaining: null }),
+    ]);
     await control.clearFaults();
     await control.resetStats();
     expect((await control.stats()).totals.generate).toBe(0);
@@ -64,8 +76,12 @@ describe('control API', () => {
 
   test('bad control requests are refused with a reason', async () => {
     const control = connectGeminiStandin(standin.url);
-    await expect(control.addFault({ route: 'nowhere', action: { type: 'reset' } } as never)).rejects.toThrow(/route must be one of/);
-    await expect(control.addFault({ route: 'generate', action: { type: 'http' } } as never)).rejects.toThrow(/status or kind/);
+    await expect(control.addFault({ route: 'nowhere', action: { type: 'reset' } } as never)).rejects.toThrow(
+      /route must be one of/,
+    );
+    await expect(control.addFault({ route: 'generate', action: { type: 'http' } } as never)).rejects.toThrow(
+      /status or kind/,
+    );
     await expect(control.setVideoDuration('x', -1)).rejects.toThrow(/seconds/);
     await expect(control.expireFile('files/unknown')).rejects.toThrow(/404/);
     const health = (await (await fetch(`${standin.url}/__standin/health`)).json()) as { ok: boolean };
@@ -86,9 +102,13 @@ test('parseArgs reads the runner flags', () => {
 
 test('the standalone runner prints its URL, serves the SDK, logs without key values and stops on SIGTERM', async () => {
   const tsx = join(__dirname, '../../node_modules/.bin/tsx');
-  const child = spawn(tsx, [join(__dirname, '../../src/standin/main.ts'), '--port', '0', '--latency-ms', '5', '--processing-ms', '10'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    tsx,
+    [join(__dirname, '../main.ts'), '--port', '0', '--latency-ms', '5', '--processing-ms', '10'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));

@@ -71,7 +71,11 @@ export function missingKey(): HttpError {
 
 /** What the API answers for a missing, deleted, expired or foreign file: 403, not 404. */
 export function filePermissionDenied(fileId: string, code = 403): HttpError {
-  return apiError(code, 'PERMISSION_DENIED', `You do not have permission to access the File ${fileId} or it may not exist.`);
+  return apiError(
+    code,
+    'PERMISSION_DENIED',
+    `You do not have permission to access the File ${fileId} or it may not exist.`,
+  );
 }
 
 export function modelNotFound(model: string, apiVersion = 'v1beta', method = 'generateContent', code = 404): HttpError {
@@ -83,7 +87,11 @@ export function modelNotFound(model: string, apiVersion = 'v1beta', method = 'ge
 }
 
 export function fileNotActive(fileId: string, code = 400): HttpError {
-  return apiError(code, 'FAILED_PRECONDITION', `The File ${fileId} is not in an ACTIVE state and usage is not allowed.`);
+  return apiError(
+    code,
+    'FAILED_PRECONDITION',
+    `The File ${fileId} is not in an ACTIVE state and usage is not allowed.`,
+  );
 }
 
 export function invalidArgument(message: string, code = 400): HttpError {
@@ -127,16 +135,34 @@ function quotaNames(v: QuotaViolation): { quotaId: string; quotaMetric: string }
   switch (v.kind) {
     case 'minute-requests':
       return free
-        ? { quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier', quotaMetric: `${service}/generate_content_free_tier_requests` }
-        : { quotaId: 'GenerateRequestsPerMinutePerProjectPerModel', quotaMetric: `${service}/generate_requests_per_model` };
+        ? {
+            quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+            quotaMetric: `${service}/generate_content_free_tier_requests`,
+          }
+        : {
+            quotaId: 'GenerateRequestsPerMinutePerProjectPerModel',
+            quotaMetric: `${service}/generate_requests_per_model`,
+          };
     case 'minute-tokens':
       return free
-        ? { quotaId: 'GenerateContentInputTokensPerModelPerMinute-FreeTier', quotaMetric: `${service}/generate_content_free_tier_input_token_count` }
-        : { quotaId: 'GenerateContentPaidTierInputTokensPerModelPerMinute', quotaMetric: `${service}/generate_content_paid_tier_input_token_count` };
+        ? {
+            quotaId: 'GenerateContentInputTokensPerModelPerMinute-FreeTier',
+            quotaMetric: `${service}/generate_content_free_tier_input_token_count`,
+          }
+        : {
+            quotaId: 'GenerateContentPaidTierInputTokensPerModelPerMinute',
+            quotaMetric: `${service}/generate_content_paid_tier_input_token_count`,
+          };
     case 'day-requests':
       return free
-        ? { quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier', quotaMetric: `${service}/generate_content_free_tier_requests` }
-        : { quotaId: 'GenerateRequestsPerDayPerProjectPerModel', quotaMetric: `${service}/generate_requests_per_model_per_day` };
+        ? {
+            quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+            quotaMetric: `${service}/generate_content_free_tier_requests`,
+          }
+        : {
+            quotaId: 'GenerateRequestsPerDayPerProjectPerModel',
+            quotaMetric: `${service}/generate_requests_per_model_per_day`,
+          };
   }
 }
 
@@ -145,13 +171,20 @@ function quotaNames(v: QuotaViolation): { quotaId: string; quotaMetric: string }
  * only), RetryInfo with the delay rounded up to whole seconds.
  */
 export function quotaExceeded(violations: QuotaViolation[], retryMs?: number, code = 429): HttpError {
-  const lines = violations.map((v) => `* Quota exceeded for metric: ${quotaNames(v).quotaMetric}, limit: ${v.limit}, model: ${v.model}`);
+  const lines = violations.map(
+    (v) => `* Quota exceeded for metric: ${quotaNames(v).quotaMetric}, limit: ${v.limit}, model: ${v.model}`,
+  );
   let message =
     'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: https://ai.dev/rate-limit. \n' +
     lines.join('\n');
   if (retryMs !== undefined) message += `\nPlease retry in ${(retryMs / 1000).toFixed(6)}s.`;
   const details: Array<Record<string, unknown>> = [
-    { '@type': typeUrl.help, links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+    {
+      '@type': typeUrl.help,
+      links: [
+        { description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' },
+      ],
+    },
     {
       '@type': typeUrl.quotaFailure,
       violations: violations.map((v) => ({
@@ -215,7 +248,11 @@ export function faultError(
         code,
       );
     case 'quota-day':
-      return quotaExceeded([{ kind: 'day-requests', model, tier: ctx.tier, limit: ctx.limits?.rpd ?? 250 }], undefined, code);
+      return quotaExceeded(
+        [{ kind: 'day-requests', model, tier: ctx.tier, limit: ctx.limits?.rpd ?? 250 }],
+        undefined,
+        code,
+      );
     case 'invalid-key':
       return invalidKey(code);
     case 'permission-denied':
@@ -223,7 +260,9 @@ export function faultError(
         ? filePermissionDenied(ctx.fileId, code)
         : apiError(code, 'PERMISSION_DENIED', 'The caller does not have permission');
     case 'not-found':
-      return ctx.model ? modelNotFound(ctx.model, 'v1beta', 'generateContent', code) : apiError(code, 'NOT_FOUND', 'Requested entity was not found.');
+      return ctx.model
+        ? modelNotFound(ctx.model, 'v1beta', 'generateContent', code)
+        : apiError(code, 'NOT_FOUND', 'Requested entity was not found.');
     case 'failed-precondition':
       return ctx.fileId
         ? fileNotActive(ctx.fileId, code)

@@ -48,8 +48,25 @@ function wordsOf(name: string | undefined, description?: unknown): string[] {
 }
 
 const timeWords = new Set([
-  'start', 'end', 'begin', 'beginning', 'stop', 'finish', 'time', 'timestamp', 'timestamps', 'ts', 'offset',
-  'second', 'seconds', 'sec', 'secs', 'at', 'duration', 'position', 'timecode',
+  'start',
+  'end',
+  'begin',
+  'beginning',
+  'stop',
+  'finish',
+  'time',
+  'timestamp',
+  'timestamps',
+  'ts',
+  'offset',
+  'second',
+  'seconds',
+  'sec',
+  'secs',
+  'at',
+  'duration',
+  'position',
+  'timecode',
 ]);
 const endWords = new Set(['end', 'stop', 'finish', 'until', 'ending']);
 const startWords = new Set(['start', 'begin', 'beginning', 'from']);
@@ -69,7 +86,8 @@ const num = (v: unknown): number | undefined => {
 export function schemaTypes(s: Schema): string[] {
   let types: string[] = [];
   if (typeof s.type === 'string') types = [s.type.toLowerCase()];
-  else if (Array.isArray(s.type)) types = s.type.filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase());
+  else if (Array.isArray(s.type))
+    types = s.type.filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase());
   types = types.filter((t) => t !== 'type_unspecified');
   if (types.length === 0) {
     if (isRecord(s.properties)) types = ['object'];
@@ -110,8 +128,10 @@ function mergeAllOf(root: unknown, s: Schema): Schema {
     if (!isRecord(p)) continue;
     const inner = mergeAllOf(root, p);
     for (const [k, v] of Object.entries(inner)) {
-      if (k === 'properties' && isRecord(v)) merged.properties = { ...(isRecord(merged.properties) ? merged.properties : {}), ...v };
-      else if (k === 'required' && Array.isArray(v)) merged.required = [...new Set([...((merged.required as string[]) ?? []), ...v])];
+      if (k === 'properties' && isRecord(v))
+        merged.properties = { ...(isRecord(merged.properties) ? merged.properties : {}), ...v };
+      else if (k === 'required' && Array.isArray(v))
+        merged.required = [...new Set([...((merged.required as string[]) ?? []), ...v])];
       else if (!(k in merged)) merged[k] = v;
     }
   }
@@ -139,7 +159,8 @@ class Generator {
       if (s.nullable === true && this.rng.chance(0.1)) return null;
       return this.rng.pick(s.enum);
     }
-    const alternatives = (Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined) as unknown[] | undefined;
+    const alternatives = (Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined) as
+      unknown[] | undefined;
     if (alternatives && alternatives.length > 0) {
       const nonNull = alternatives.filter((a) => {
         const d = deref(this.root, a);
@@ -183,10 +204,15 @@ class Generator {
     for (const key of keys) {
       if (!required.has(key) && (depth > 5 || !this.rng.chance(0.7))) continue;
       const child = deref(this.root, props[key]);
-      out[key] = this.value(child, { name: key, words: wordsOf(key, isRecord(child) ? child.description : undefined), range: hint.range }, depth + 1);
+      out[key] = this.value(
+        child,
+        { name: key, words: wordsOf(key, isRecord(child) ? child.description : undefined), range: hint.range },
+        depth + 1,
+      );
     }
     if (keys.length === 0 && isRecord(s.additionalProperties) && depth <= 5) {
-      for (let i = 1; i <= 2; i++) out[`item${i}`] = this.value(s.additionalProperties, { words: [], range: hint.range }, depth + 1);
+      for (let i = 1; i <= 2; i++)
+        out[`item${i}`] = this.value(s.additionalProperties, { words: [], range: hint.range }, depth + 1);
     }
     this.orderStartEnd(out, props);
     return out;
@@ -203,7 +229,10 @@ class Generator {
         const vb = out[b] as number;
         if (va > vb) {
           const swapped = { ...out, [a]: vb, [b]: va };
-          if (validateAgainstSchema(swapped[a], props[a], this.root).length === 0 && validateAgainstSchema(swapped[b], props[b], this.root).length === 0) {
+          if (
+            validateAgainstSchema(swapped[a], props[a], this.root).length === 0 &&
+            validateAgainstSchema(swapped[b], props[b], this.root).length === 0
+          ) {
             out[a] = vb;
             out[b] = va;
           }
@@ -217,7 +246,15 @@ class Generator {
       const { start, end } = hint.range;
       const n = s.prefixItems.length;
       return s.prefixItems.map((item, i) =>
-        this.value(item, { name: hint.name, words: hint.words, range: { start: start + ((end - start) * i) / n, end: start + ((end - start) * (i + 1)) / n } }, depth + 1),
+        this.value(
+          item,
+          {
+            name: hint.name,
+            words: hint.words,
+            range: { start: start + ((end - start) * i) / n, end: start + ((end - start) * (i + 1)) / n },
+          },
+          depth + 1,
+        ),
       );
     }
     const minItems = num(s.minItems) ?? 0;
@@ -236,7 +273,10 @@ class Generator {
     const span = Math.max(0, end - start);
     const seen = new Set<string>();
     for (let i = 0; i < count; i++) {
-      const range = { start: start + (span * i) / Math.max(1, count), end: start + (span * (i + 1)) / Math.max(1, count) };
+      const range = {
+        start: start + (span * i) / Math.max(1, count),
+        end: start + (span * (i + 1)) / Math.max(1, count),
+      };
       let item: unknown;
       for (let attempt = 0; attempt < 6; attempt++) {
         item = this.value(s.items, { name: hint.name, words: hint.words, range }, depth + 1);
@@ -252,8 +292,10 @@ class Generator {
     const step = integer ? 1 : 0.01;
     let lo = num(s.minimum);
     let hi = num(s.maximum);
-    const exMin = typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum : s.exclusiveMinimum === true ? lo : undefined;
-    const exMax = typeof s.exclusiveMaximum === 'number' ? s.exclusiveMaximum : s.exclusiveMaximum === true ? hi : undefined;
+    const exMin =
+      typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum : s.exclusiveMinimum === true ? lo : undefined;
+    const exMax =
+      typeof s.exclusiveMaximum === 'number' ? s.exclusiveMaximum : s.exclusiveMaximum === true ? hi : undefined;
     if (exMin !== undefined) lo = Math.max(lo ?? -Infinity, exMin + step);
     if (exMax !== undefined) hi = Math.min(hi ?? Infinity, exMax - step);
     return { lo, hi, step };
@@ -356,7 +398,20 @@ class Generator {
     const has = (...ws: string[]) => hint.words.some((w) => ws.includes(w));
     if (isTimeish(hint) && !has('title', 'name', 'label', 'description', 'summary')) return this.timeString(hint);
     if (has('title', 'heading', 'headline', 'name', 'label', 'topic', 'subject')) return this.w.heading();
-    if (has('summary', 'overview', 'description', 'abstract', 'synopsis', 'context', 'notes', 'content', 'body', 'markdown')) {
+    if (
+      has(
+        'summary',
+        'overview',
+        'description',
+        'abstract',
+        'synopsis',
+        'context',
+        'notes',
+        'content',
+        'body',
+        'markdown',
+      )
+    ) {
       return this.w.paragraph(2);
     }
     if (has('question', 'prompt', 'quiz')) return this.w.question();
@@ -378,7 +433,8 @@ class Generator {
     if (minLength !== undefined && [...text].length < minLength) {
       while ([...text].length < minLength) text += ` ${this.w.sentence()}`;
     }
-    if (maxLength !== undefined && [...text].length > maxLength) text = [...text].slice(0, maxLength).join('').trimEnd();
+    if (maxLength !== undefined && [...text].length > maxLength)
+      text = [...text].slice(0, maxLength).join('').trimEnd();
     if (minLength !== undefined && [...text].length < minLength) text = text.padEnd(minLength, '.');
     return text;
   }
@@ -429,7 +485,8 @@ export function mismatchFromSchema(schema: unknown, ctx: FakeContext): unknown {
       candidates.push(rest);
     }
     const first = Object.keys(good)[0];
-    if (first !== undefined) candidates.push({ ...good, [first]: typeof good[first] === 'number' ? 'not a number' : 12345 });
+    if (first !== undefined)
+      candidates.push({ ...good, [first]: typeof good[first] === 'number' ? 'not a number' : 12345 });
     candidates.push([`${ctx.title}`]);
   } else if (Array.isArray(good)) {
     candidates.push({ note: `A summary of ${ctx.title}` });
@@ -479,7 +536,8 @@ function check(value: unknown, schemaIn: unknown, root: unknown, path: string, e
   if (!isRecord(resolved)) return;
   const s = mergeAllOf(root, resolved);
   if (value === null && s.nullable === true) return;
-  if ('const' in s && JSON.stringify(s.const) !== JSON.stringify(value)) errors.push(`${path}: must equal ${JSON.stringify(s.const)}`);
+  if ('const' in s && JSON.stringify(s.const) !== JSON.stringify(value))
+    errors.push(`${path}: must equal ${JSON.stringify(s.const)}`);
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     errors.push(`${path}: must be one of ${JSON.stringify(s.enum)}`);
   }
@@ -487,10 +545,14 @@ function check(value: unknown, schemaIn: unknown, root: unknown, path: string, e
     const alts = s[key];
     if (!Array.isArray(alts)) continue;
     const passing = alts.filter((a) => validateAgainstSchema(value, a, root).length === 0).length;
-    if (passing === 0 || (key === 'oneOf' && passing > 1)) errors.push(`${path}: must match ${key === 'oneOf' ? 'exactly one' : 'at least one'} alternative of ${key}`);
+    if (passing === 0 || (key === 'oneOf' && passing > 1))
+      errors.push(`${path}: must match ${key === 'oneOf' ? 'exactly one' : 'at least one'} alternative of ${key}`);
   }
   const types = schemaTypes(s);
-  if (types.length > 0 && !types.some((t) => typeMatches(value, t) || (t === 'number' && typeMatches(value, 'integer')))) {
+  if (
+    types.length > 0 &&
+    !types.some((t) => typeMatches(value, t) || (t === 'number' && typeMatches(value, 'integer')))
+  ) {
     errors.push(`${path}: must be ${types.join(' or ')}, got ${jsonType(value)}`);
     return;
   }
@@ -517,7 +579,8 @@ function checkArray(value: unknown[], s: Schema, root: unknown, path: string, er
   const maxItems = num(s.maxItems);
   if (minItems !== undefined && value.length < minItems) errors.push(`${path}: needs at least ${minItems} items`);
   if (maxItems !== undefined && value.length > maxItems) errors.push(`${path}: allows at most ${maxItems} items`);
-  if (s.uniqueItems === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) errors.push(`${path}: items must be unique`);
+  if (s.uniqueItems === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length)
+    errors.push(`${path}: items must be unique`);
   const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as unknown[]) : [];
   value.forEach((v, i) => {
     if (i < prefix.length) check(v, prefix[i], root, `${path}[${i}]`, errors);
@@ -545,10 +608,13 @@ function checkNumber(value: number, s: Schema, path: string, errors: string[]): 
   const max = num(s.maximum);
   if (min !== undefined && value < min) errors.push(`${path}: below minimum ${min}`);
   if (max !== undefined && value > max) errors.push(`${path}: above maximum ${max}`);
-  const exMin = typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum : s.exclusiveMinimum === true ? min : undefined;
-  const exMax = typeof s.exclusiveMaximum === 'number' ? s.exclusiveMaximum : s.exclusiveMaximum === true ? max : undefined;
+  const exMin =
+    typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum : s.exclusiveMinimum === true ? min : undefined;
+  const exMax =
+    typeof s.exclusiveMaximum === 'number' ? s.exclusiveMaximum : s.exclusiveMaximum === true ? max : undefined;
   if (exMin !== undefined && value <= exMin) errors.push(`${path}: must be above ${exMin}`);
   if (exMax !== undefined && value >= exMax) errors.push(`${path}: must be below ${exMax}`);
   const multipleOf = num(s.multipleOf);
-  if (multipleOf && Math.abs(value / multipleOf - Math.round(value / multipleOf)) > 1e-9) errors.push(`${path}: not a multiple of ${multipleOf}`);
+  if (multipleOf && Math.abs(value / multipleOf - Math.round(value / multipleOf)) > 1e-9)
+    errors.push(`${path}: not a multiple of ${multipleOf}`);
 }

@@ -1,6 +1,13 @@
 /** models/{model}:generateContent, :streamGenerateContent and :countTokens. */
 import { modelNotFound } from './errors';
-import { parseGenerateRequest, promptTokens, resolveVideos, type ParsedRequest, type PromptTokens, type ResolvedVideo } from './generate-request';
+import {
+  parseGenerateRequest,
+  promptTokens,
+  resolveVideos,
+  type ParsedRequest,
+  type PromptTokens,
+  type ResolvedVideo,
+} from './generate-request';
 import { limitFor } from './keys';
 import { fakeFromSchema, mismatchFromSchema } from './schema-fake';
 import type { Reply, RequestCtx, StandinState } from './state';
@@ -24,13 +31,20 @@ function seedOf(req: ParsedRequest): string {
 function timeRange(state: StandinState, videos: ResolvedVideo[]): { start: number; end: number } {
   const v = videos[0];
   if (!v) return { start: 0, end: 60 };
-  return state.options.clipTimestamps === 'relative' ? { start: 0, end: v.clipEnd - v.clipStart } : { start: v.clipStart, end: v.clipEnd };
+  return state.options.clipTimestamps === 'relative'
+    ? { start: 0, end: v.clipEnd - v.clipStart }
+    : { start: v.clipStart, end: v.clipEnd };
 }
 
 /** The answer the model would give without faults. */
 function draft(state: StandinState, req: ParsedRequest, videos: ResolvedVideo[], schemaMismatch: boolean): string {
   const title = videos[0] ? videoTitle(videos[0].label) : 'the lesson';
-  const ctx = { seed: seedOf(req), title, range: timeRange(state, videos), videoUrl: videos.find((v) => v.kind === 'youtube')?.uri };
+  const ctx = {
+    seed: seedOf(req),
+    title,
+    range: timeRange(state, videos),
+    videoUrl: videos.find((v) => v.kind === 'youtube')?.uri,
+  };
   if (req.schema !== undefined) {
     const value = schemaMismatch ? mismatchFromSchema(req.schema, ctx) : fakeFromSchema(req.schema, ctx);
     if (req.responseMimeType === 'text/x.enum' && typeof value === 'string') return value;
@@ -40,7 +54,11 @@ function draft(state: StandinState, req: ParsedRequest, videos: ResolvedVideo[],
   if (req.responseMimeType === 'application/json') {
     const value = schemaMismatch
       ? { unexpected: true }
-      : { title: writer.heading(), summary: writer.paragraph(2), keyPoints: [writer.sentence(), writer.sentence(), writer.sentence()] };
+      : {
+          title: writer.heading(),
+          summary: writer.paragraph(2),
+          keyPoints: [writer.sentence(), writer.sentence(), writer.sentence()],
+        };
     return JSON.stringify(value, null, 2);
   }
   return writer.markdown(ctx.range.start, ctx.range.end);
@@ -54,11 +72,18 @@ function thinkingTokens(model: string, req: ParsedRequest, rng: Rng): number {
   return budget !== undefined && budget > 0 ? Math.min(budget, n) : n;
 }
 
-function answer(state: StandinState, model: string, req: ParsedRequest, videos: ResolvedVideo[], action: FaultAction | undefined): Answer {
+function answer(
+  state: StandinState,
+  model: string,
+  req: ParsedRequest,
+  videos: ResolvedVideo[],
+  action: FaultAction | undefined,
+): Answer {
   const rng = new Rng(`thoughts\n${seedOf(req)}`);
   const thoughts = thinkingTokens(model, req, rng);
   const base: Answer = { thoughts };
-  if (req.includeThoughts && thoughts > 0) base.thoughtText = `**Planning the lesson**\n\nI will watch the video and organise its key moments before writing.`;
+  if (req.includeThoughts && thoughts > 0)
+    base.thoughtText = `**Planning the lesson**\n\nI will watch the video and organise its key moments before writing.`;
   if (action?.type === 'blocked-prompt') return { thoughts: 0, blockReason: action.reason };
   if (action?.type === 'finish' && action.reason !== 'MAX_TOKENS') return { ...base, finishReason: action.reason };
   const text = draft(state, req, videos, action?.type === 'schema-mismatch');
@@ -68,7 +93,11 @@ function answer(state: StandinState, model: string, req: ParsedRequest, videos: 
     return { ...base, text: text.slice(0, cut), finishReason: 'MAX_TOKENS' };
   }
   if (action?.type === 'invalid-json') {
-    return { ...base, text: `Here is the lesson plan you asked for:\n${text.slice(0, Math.max(2, Math.floor(text.length * 0.6)))}`, finishReason: 'STOP' };
+    return {
+      ...base,
+      text: `Here is the lesson plan you asked for:\n${text.slice(0, Math.max(2, Math.floor(text.length * 0.6)))}`,
+      finishReason: 'STOP',
+    };
   }
   if (text.length > limitChars) return { ...base, text: text.slice(0, limitChars), finishReason: 'MAX_TOKENS' };
   return { ...base, text, finishReason: 'STOP' };
@@ -88,7 +117,12 @@ function usageMetadata(p: PromptTokens, candidates: number, thoughts: number): R
   return usage;
 }
 
-const safetyCategories = ['HARM_CATEGORY_SEXUALLY_EXPLICIT', 'HARM_CATEGORY_HATE_SPEECH', 'HARM_CATEGORY_HARASSMENT', 'HARM_CATEGORY_DANGEROUS_CONTENT'];
+const safetyCategories = [
+  'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+  'HARM_CATEGORY_HATE_SPEECH',
+  'HARM_CATEGORY_HARASSMENT',
+  'HARM_CATEGORY_DANGEROUS_CONTENT',
+];
 
 function safetyRatings(blocked: boolean): Array<Record<string, unknown>> {
   return safetyCategories.map((category, i) =>
@@ -100,7 +134,10 @@ function responseBody(model: string, a: Answer, p: PromptTokens, responseId: str
   const candidatesTokens = a.text ? Math.ceil(a.text.length / 4) : 0;
   if (a.blockReason) {
     return {
-      promptFeedback: { blockReason: a.blockReason, ...(a.blockReason === 'SAFETY' ? { safetyRatings: safetyRatings(true) } : {}) },
+      promptFeedback: {
+        blockReason: a.blockReason,
+        ...(a.blockReason === 'SAFETY' ? { safetyRatings: safetyRatings(true) } : {}),
+      },
       usageMetadata: usageMetadata(p, 0, 0),
       modelVersion: model,
       responseId,
@@ -116,7 +153,12 @@ function responseBody(model: string, a: Answer, p: PromptTokens, responseId: str
   candidate.finishReason = a.finishReason;
   if (a.finishReason === 'SAFETY') candidate.safetyRatings = safetyRatings(true);
   candidate.index = 0;
-  return { candidates: [candidate], usageMetadata: usageMetadata(p, candidatesTokens, a.thoughts), modelVersion: model, responseId };
+  return {
+    candidates: [candidate],
+    usageMetadata: usageMetadata(p, candidatesTokens, a.thoughts),
+    modelVersion: model,
+    responseId,
+  };
 }
 
 /** The same answer cut into server-sent events: text in pieces, usage cumulative, reason last. */
@@ -129,7 +171,12 @@ function streamEvents(model: string, a: Answer, p: PromptTokens, responseId: str
     const piece = a.text.slice(i * size, (i + 1) * size);
     const sent = a.text.slice(0, (i + 1) * size);
     const last = i === pieces - 1;
-    const partial: Answer = { ...a, text: piece, thoughtText: i === 0 ? a.thoughtText : undefined, finishReason: last ? a.finishReason : undefined };
+    const partial: Answer = {
+      ...a,
+      text: piece,
+      thoughtText: i === 0 ? a.thoughtText : undefined,
+      finishReason: last ? a.finishReason : undefined,
+    };
     const body = responseBody(model, partial, p, responseId);
     body.usageMetadata = usageMetadata(p, Math.ceil(sent.length / 4), a.thoughts);
     events.push(body);
@@ -137,7 +184,13 @@ function streamEvents(model: string, a: Answer, p: PromptTokens, responseId: str
   return events;
 }
 
-export async function generateContent(state: StandinState, ctx: RequestCtx, model: string, body: unknown, stream: boolean): Promise<Reply> {
+export async function generateContent(
+  state: StandinState,
+  ctx: RequestCtx,
+  model: string,
+  body: unknown,
+  stream: boolean,
+): Promise<Reply> {
   ctx.model = model;
   // Parse first so even a refused call is counted against its video, but answer 404 before 400.
   let req: ParsedRequest;
@@ -152,13 +205,16 @@ export async function generateContent(state: StandinState, ctx: RequestCtx, mode
   const action = await state.runFaults(
     'generate',
     ctx,
-    (a) => a.type !== 'file-failed' && (a.type !== 'max-tokens-below' || (req.maxOutputTokens ?? Number.POSITIVE_INFINITY) < a.tokens),
+    (a) =>
+      a.type !== 'file-failed' &&
+      (a.type !== 'max-tokens-below' || (req.maxOutputTokens ?? Number.POSITIVE_INFINITY) < a.tokens),
     { fileId: req.videos[0]?.fileId },
   );
   const videos = resolveVideos(state, ctx, req.videos, true);
   const prompt = promptTokens(req, videos);
   const key = ctx.key;
-  if (key) state.limiter.admit(key.label, key.tier, model, limitFor(key.limits, model), prompt.total, state.options.minuteMs);
+  if (key)
+    state.limiter.admit(key.label, key.tier, model, limitFor(key.limits, model), prompt.total, state.options.minuteMs);
 
   const a = answer(state, model, req, videos, action);
   const responseId = randomToken(17);
@@ -172,7 +228,10 @@ export async function generateContent(state: StandinState, ctx: RequestCtx, mode
 export function countTokens(state: StandinState, ctx: RequestCtx, model: string, body: unknown): Reply {
   ctx.model = model;
   if (!state.isKnownModel(model)) throw modelNotFound(model, ctx.apiVersion, 'countTokens');
-  const inner = typeof body === 'object' && body !== null && 'generateContentRequest' in body ? (body as { generateContentRequest: unknown }).generateContentRequest : body;
+  const inner =
+    typeof body === 'object' && body !== null && 'generateContentRequest' in body
+      ? (body as { generateContentRequest: unknown }).generateContentRequest
+      : body;
   const { model: _m, ...request } = (inner ?? {}) as Record<string, unknown>;
   const req = parseGenerateRequest(state, request);
   ctx.video = req.videos[0]?.label;

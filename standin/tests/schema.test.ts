@@ -1,8 +1,12 @@
 /** The structured-output fake: valid for the schema, deterministic, timestamps inside the video. */
 import { z } from 'zod';
-import { fakeFromSchema, mismatchFromSchema, validateAgainstSchema, type FakeContext } from '../../src/standin';
+import { fakeFromSchema, mismatchFromSchema, validateAgainstSchema, type FakeContext } from '..';
 
-const ctx = (seed: string, range = { start: 0, end: 600 }): FakeContext => ({ seed, title: 'Stage lighting basics', range });
+const ctx = (seed: string, range = { start: 0, end: 600 }): FakeContext => ({
+  seed,
+  title: 'Stage lighting basics',
+  range,
+});
 const seeds = Array.from({ length: 40 }, (_, i) => `seed-${i}`);
 
 const Node: z.ZodType<{ name: string; children: unknown[] }> = z.object({
@@ -24,7 +28,10 @@ const kitchenSink = z.object({
   kind: z.literal('lesson'),
   either: z.union([z.string(), z.number()]),
   event: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('quiz'), questions: z.array(z.object({ question: z.string(), answer: z.string() })).min(1) }),
+    z.object({
+      type: z.literal('quiz'),
+      questions: z.array(z.object({ question: z.string(), answer: z.string() })).min(1),
+    }),
     z.object({ type: z.literal('demo'), steps: z.array(z.string()).length(3) }),
   ]),
   sections: z
@@ -49,12 +56,13 @@ const kitchenSink = z.object({
   tree: Node,
 });
 
-test('values from zod\'s JSON schemas parse with zod and with the built-in validator, for many seeds', () => {
+test("values from zod's JSON schemas parse with zod and with the built-in validator, for many seeds", () => {
   const schema = z.toJSONSchema(kitchenSink);
   for (const seed of seeds) {
     const value = fakeFromSchema(schema, ctx(seed));
     const parsed = kitchenSink.safeParse(value);
-    if (!parsed.success) throw new Error(`${seed}: ${JSON.stringify(parsed.error.issues, null, 1)}\n${JSON.stringify(value, null, 1)}`);
+    if (!parsed.success)
+      throw new Error(`${seed}: ${JSON.stringify(parsed.error.issues, null, 1)}\n${JSON.stringify(value, null, 1)}`);
     expect(validateAgainstSchema(value, schema)).toEqual([]);
   }
 });
@@ -119,7 +127,11 @@ test('Gemini-style schemas: upper-case types, nullable, propertyOrdering, numeri
 });
 
 test('type arrays with "null" and anyOf with null produce nulls sometimes and values otherwise', () => {
-  const schema = { type: 'object', properties: { x: { type: ['string', 'null'] }, y: { anyOf: [{ type: 'integer' }, { type: 'null' }] } }, required: ['x', 'y'] };
+  const schema = {
+    type: 'object',
+    properties: { x: { type: ['string', 'null'] }, y: { anyOf: [{ type: 'integer' }, { type: 'null' }] } },
+    required: ['x', 'y'],
+  };
   const values = seeds.map((s) => fakeFromSchema(schema, ctx(s)) as { x: unknown; y: unknown });
   expect(values.some((v) => v.x === null)).toBe(true);
   expect(values.some((v) => typeof v.x === 'string')).toBe(true);
@@ -152,5 +164,7 @@ test('the validator reports what is wrong', () => {
       expect.stringContaining('unexpected property "extra"'),
     ]),
   );
-  expect(validateAgainstSchema({ b: [] }, schema)).toEqual(expect.arrayContaining([expect.stringContaining('missing required property "a"')]));
+  expect(validateAgainstSchema({ b: [] }, schema)).toEqual(
+    expect.arrayContaining([expect.stringContaining('missing required property "a"')]),
+  );
 });

@@ -24,18 +24,38 @@ function checkConfigure(patch: unknown): string | undefined {
   if (!isRecord(patch)) return 'configure takes a JSON object';
   if (patch.keys !== undefined) {
     if (!Array.isArray(patch.keys)) return 'keys must be an array';
-    for (const k of patch.keys) if (!isRecord(k) || typeof k.name !== 'string' || typeof k.value !== 'string') return 'each key needs name and value';
+    for (const k of patch.keys)
+      if (!isRecord(k) || typeof k.name !== 'string' || typeof k.value !== 'string')
+        return 'each key needs name and value';
   }
-  if (patch.models !== undefined && (!Array.isArray(patch.models) || !patch.models.every((m) => typeof m === 'string'))) {
+  if (
+    patch.models !== undefined &&
+    (!Array.isArray(patch.models) || !patch.models.every((m) => typeof m === 'string'))
+  ) {
     return 'models must be an array of strings';
   }
-  for (const field of ['processingMs', 'minuteMs', 'maxFileBytes', 'youtubeDefaultSeconds', 'bytesPerVideoSecond', 'logLimit']) {
-    if (patch[field] !== undefined && (typeof patch[field] !== 'number' || (patch[field] as number) < 0)) return `${field} must be a non-negative number`;
+  for (const field of [
+    'processingMs',
+    'minuteMs',
+    'maxFileBytes',
+    'youtubeDefaultSeconds',
+    'bytesPerVideoSecond',
+    'logLimit',
+  ]) {
+    if (patch[field] !== undefined && (typeof patch[field] !== 'number' || (patch[field] as number) < 0))
+      return `${field} must be a non-negative number`;
   }
   return undefined;
 }
 
-export function handleControl(standin: Omit<GeminiStandin, 'close'>, state: StandinState, method: string, path: string, url: URL, body: unknown): Reply {
+export function handleControl(
+  standin: Omit<GeminiStandin, 'close'>,
+  state: StandinState,
+  method: string,
+  path: string,
+  url: URL,
+  body: unknown,
+): Reply {
   const route = `${method} ${path.replace(/^\/__standin/, '').replace(/\/$/, '')}`;
   const obj = isRecord(body) ? body : {};
   switch (route) {

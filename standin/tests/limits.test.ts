@@ -1,17 +1,24 @@
 /** Per-key, per-model rate limits with a shortened "minute", and the daily reset. */
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '..';
 
 const keys = { limited: 'AIzaSy-limited', paid: 'AIzaSy-paid', free: 'AIzaSy-unlimited' };
 const video = 'https://youtu.be/ccccccccccc';
 let standin: GeminiStandin;
 
 function sdk(apiKey: string): GoogleGenAI {
-  return new GoogleGenAI({ apiKey, apiVersion: 'v1beta', httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) } });
+  return new GoogleGenAI({
+    apiKey,
+    apiVersion: 'v1beta',
+    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
+  });
 }
 
 function ask(apiKey: string, model = 'gemini-2.5-flash') {
-  return sdk(apiKey).models.generateContent({ model, contents: [{ role: 'user', parts: [{ fileData: { fileUri: video } }, { text: 'Plan.' }] }] });
+  return sdk(apiKey).models.generateContent({
+    model,
+    contents: [{ role: 'user', parts: [{ fileData: { fileUri: video } }, { text: 'Plan.' }] }],
+  });
 }
 
 interface QuotaError {
@@ -27,9 +34,16 @@ async function quotaError(p: Promise<unknown>): Promise<QuotaError> {
   } catch (err) {
     expect(err).toBeInstanceOf(ApiError);
     const body = (JSON.parse((err as ApiError).message) as { error: QuotaError['body'] }).error;
-    const failure = body.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.QuotaFailure') as { violations: Array<{ quotaId: string }> } | undefined;
-    const retry = body.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo') as { retryDelay: string } | undefined;
-    return { status: (err as ApiError).status, quotaIds: failure?.violations.map((v) => v.quotaId) ?? [], retryDelay: retry?.retryDelay, body };
+    const failure = body.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.QuotaFailure') as
+      { violations: Array<{ quotaId: string }> } | undefined;
+    const retry = body.details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo') as
+      { retryDelay: string } | undefined;
+    return {
+      status: (err as ApiError).status,
+      quotaIds: failure?.violations.map((v) => v.quotaId) ?? [],
+      retryDelay: retry?.retryDelay,
+      body,
+    };
   }
   throw new Error('expected a 429');
 }
@@ -69,7 +83,10 @@ test('rpm: the third request in a "minute" gets 429 with QuotaFailure and a Retr
 });
 
 test('retryDelay is the real time until the window frees, rounded up', async () => {
-  standin.configure({ minuteMs: 10_000, keys: [{ name: 'limited', value: keys.limited, limits: { '*': { rpm: 1 } } }] });
+  standin.configure({
+    minuteMs: 10_000,
+    keys: [{ name: 'limited', value: keys.limited, limits: { '*': { rpm: 1 } } }],
+  });
   try {
     await ask(keys.limited, 'gemini-3.5-flash');
     await sleep(1100);
@@ -93,7 +110,9 @@ test('tpm counts prompt tokens; paid keys get the paid quota ids', async () => {
 });
 
 test('rpd: exhausted until advanceDay(), with a per-day quota id and no RetryInfo', async () => {
-  standin.configure({ keys: [{ name: 'limited', value: keys.limited, limits: { '*': { rpd: 2 }, 'gemini-2.5-flash-lite': { rpd: 1 } } }] });
+  standin.configure({
+    keys: [{ name: 'limited', value: keys.limited, limits: { '*': { rpd: 2 }, 'gemini-2.5-flash-lite': { rpd: 1 } } }],
+  });
   standin.advanceDay();
   await ask(keys.limited, 'gemini-2.5-flash-lite');
   const lite = await quotaError(ask(keys.limited, 'gemini-2.5-flash-lite'));

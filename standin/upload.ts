@@ -41,7 +41,14 @@ export class UploadSessions {
   private readonly sessions = new Map<string, UploadSession>();
 
   create(s: Omit<UploadSession, 'id' | 'received' | 'hash' | 'status' | 'busy'>): UploadSession {
-    const session: UploadSession = { ...s, id: randomToken(24), received: 0, hash: createHash('sha256'), status: 'active', busy: false };
+    const session: UploadSession = {
+      ...s,
+      id: randomToken(24),
+      received: 0,
+      hash: createHash('sha256'),
+      status: 'active',
+      busy: false,
+    };
     this.sessions.set(session.id, session);
     return session;
   }
@@ -66,7 +73,9 @@ export async function startUpload(state: StandinState, ctx: RequestCtx, body: un
   const protocol = header(ctx.req, 'x-goog-upload-protocol');
   const command = header(ctx.req, 'x-goog-upload-command');
   if (protocol !== 'resumable' || command?.trim() !== 'start') {
-    throw invalidArgument('The stand-in only supports resumable uploads (X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start).');
+    throw invalidArgument(
+      'The stand-in only supports resumable uploads (X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start).',
+    );
   }
   const file = isRecord(body) && isRecord(body.file) ? body.file : {};
   const displayName = typeof file.displayName === 'string' ? file.displayName : undefined;
@@ -78,25 +87,32 @@ export async function startUpload(state: StandinState, ctx: RequestCtx, body: un
     if (!/^[a-z0-9-]{1,40}$/.test(requestedId)) {
       throw invalidArgument(`Invalid file name "${file.name}": use lowercase letters, digits and dashes.`);
     }
-    if (state.files.has(requestedId)) throw apiError(409, 'ALREADY_EXISTS', `File files/${requestedId} already exists.`);
+    if (state.files.has(requestedId))
+      throw apiError(409, 'ALREADY_EXISTS', `File files/${requestedId} already exists.`);
   }
   const label = displayName ?? fileNameHeader ?? (requestedId ? `files/${requestedId}` : 'unnamed upload');
   ctx.video = label;
 
   const action = await state.runFaults('upload.start', ctx, (a) => a.type === 'file-failed');
 
-  const sizeText = header(ctx.req, 'x-goog-upload-header-content-length') ?? (typeof file.sizeBytes === 'string' ? file.sizeBytes : undefined);
+  const sizeText =
+    header(ctx.req, 'x-goog-upload-header-content-length') ??
+    (typeof file.sizeBytes === 'string' ? file.sizeBytes : undefined);
   let declaredSize: number | undefined;
   if (sizeText !== undefined) {
     declaredSize = Number(sizeText);
-    if (!Number.isInteger(declaredSize) || declaredSize < 0) throw invalidArgument(`Invalid X-Goog-Upload-Header-Content-Length: ${sizeText}`);
+    if (!Number.isInteger(declaredSize) || declaredSize < 0)
+      throw invalidArgument(`Invalid X-Goog-Upload-Header-Content-Length: ${sizeText}`);
     if (declaredSize === 0) throw invalidArgument('The file is empty. Upload a file with content.');
     if (declaredSize > state.options.maxFileBytes) {
-      throw invalidArgument(`File size ${declaredSize} bytes exceeds the maximum of ${state.options.maxFileBytes} bytes (2 GB) per file.`);
+      throw invalidArgument(
+        `File size ${declaredSize} bytes exceeds the maximum of ${state.options.maxFileBytes} bytes (2 GB) per file.`,
+      );
     }
   }
   const mimeType =
-    header(ctx.req, 'x-goog-upload-header-content-type') ?? (typeof file.mimeType === 'string' ? file.mimeType : 'application/octet-stream');
+    header(ctx.req, 'x-goog-upload-header-content-type') ??
+    (typeof file.mimeType === 'string' ? file.mimeType : 'application/octet-stream');
 
   const session = state.uploads.create({
     owner,
@@ -165,7 +181,10 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
   if (commands.includes('query')) {
     ctx.route = 'upload.query';
     if (s.status === 'final') return finalReply(state, s);
-    return { status: 200, headers: { 'x-goog-upload-status': s.status, 'x-goog-upload-size-received': String(s.received) } };
+    return {
+      status: 200,
+      headers: { 'x-goog-upload-status': s.status, 'x-goog-upload-size-received': String(s.received) },
+    };
   }
   if (commands.includes('cancel')) {
     ctx.route = 'upload.query';
@@ -190,7 +209,10 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
     const { body } = invalidArgument(
       `Invalid X-Goog-Upload-Offset ${offset}: the server has ${s.received} bytes of this upload. Query the upload status and resume from there.`,
     );
-    throw new HttpError(400, body, { 'x-goog-upload-status': 'active', 'x-goog-upload-size-received': String(s.received) });
+    throw new HttpError(400, body, {
+      'x-goog-upload-status': 'active',
+      'x-goog-upload-size-received': String(s.received),
+    });
   }
 
   const action = await state.runFaults('upload.chunk', ctx, (a) => a.type === 'file-failed' && finalize);

@@ -44,19 +44,53 @@ export interface ResolvedVideo extends VideoRef {
 }
 
 const topLevelFields = new Set([
-  'contents', 'systemInstruction', 'generationConfig', 'safetySettings', 'tools', 'toolConfig', 'cachedContent', 'labels',
-  'serviceTier', 'store', 'model',
+  'contents',
+  'systemInstruction',
+  'generationConfig',
+  'safetySettings',
+  'tools',
+  'toolConfig',
+  'cachedContent',
+  'labels',
+  'serviceTier',
+  'store',
+  'model',
 ]);
 
 const generationConfigFields = new Set([
-  'stopSequences', 'responseMimeType', 'responseSchema', 'responseJsonSchema', '_responseJsonSchema', 'responseModalities',
-  'candidateCount', 'maxOutputTokens', 'temperature', 'topP', 'topK', 'seed', 'presencePenalty', 'frequencyPenalty',
-  'responseLogprobs', 'logprobs', 'enableEnhancedCivicAnswers', 'speechConfig', 'thinkingConfig', 'mediaResolution',
-  'imageConfig', 'routingConfig', 'modelSelectionConfig', 'audioTimestamp', 'enableAffectiveDialog',
+  'stopSequences',
+  'responseMimeType',
+  'responseSchema',
+  'responseJsonSchema',
+  '_responseJsonSchema',
+  'responseModalities',
+  'candidateCount',
+  'maxOutputTokens',
+  'temperature',
+  'topP',
+  'topK',
+  'seed',
+  'presencePenalty',
+  'frequencyPenalty',
+  'responseLogprobs',
+  'logprobs',
+  'enableEnhancedCivicAnswers',
+  'speechConfig',
+  'thinkingConfig',
+  'mediaResolution',
+  'imageConfig',
+  'routingConfig',
+  'modelSelectionConfig',
+  'audioTimestamp',
+  'enableAffectiveDialog',
 ]);
 
 const mediaResolutions = new Set([
-  'MEDIA_RESOLUTION_UNSPECIFIED', 'MEDIA_RESOLUTION_LOW', 'MEDIA_RESOLUTION_MEDIUM', 'MEDIA_RESOLUTION_HIGH', 'MEDIA_RESOLUTION_ULTRA_HIGH',
+  'MEDIA_RESOLUTION_UNSPECIFIED',
+  'MEDIA_RESOLUTION_LOW',
+  'MEDIA_RESOLUTION_MEDIUM',
+  'MEDIA_RESOLUTION_HIGH',
+  'MEDIA_RESOLUTION_ULTRA_HIGH',
 ]);
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -78,20 +112,28 @@ function textOf(content: unknown): string {
 function videoRef(state: StandinState, part: Record<string, unknown>): VideoRef {
   const fileData = part.fileData as Record<string, unknown>;
   const uri = typeof fileData.fileUri === 'string' ? fileData.fileUri : '';
-  if (!uri) throw invalidArgument('* GenerateContentRequest.contents.parts.file_data.file_uri: file_uri is not specified.');
+  if (!uri)
+    throw invalidArgument('* GenerateContentRequest.contents.parts.file_data.file_uri: file_uri is not specified.');
   const meta = isRecord(part.videoMetadata) ? part.videoMetadata : {};
   const clip = {
     startOffset: parseDuration(meta.startOffset),
     endOffset: parseDuration(meta.endOffset),
     fps: typeof meta.fps === 'number' ? meta.fps : undefined,
-    mediaResolution: isRecord(part.mediaResolution) && typeof part.mediaResolution.level === 'string' ? part.mediaResolution.level : undefined,
+    mediaResolution:
+      isRecord(part.mediaResolution) && typeof part.mediaResolution.level === 'string'
+        ? part.mediaResolution.level
+        : undefined,
   };
-  if (meta.startOffset !== undefined && clip.startOffset === undefined) throw invalidArgument(`Invalid value for video_metadata.start_offset: ${JSON.stringify(meta.startOffset)}`);
-  if (meta.endOffset !== undefined && clip.endOffset === undefined) throw invalidArgument(`Invalid value for video_metadata.end_offset: ${JSON.stringify(meta.endOffset)}`);
-  if (clip.fps !== undefined && !(clip.fps > 0 && clip.fps <= 24)) throw invalidArgument('video_metadata.fps must be in (0, 24].');
+  if (meta.startOffset !== undefined && clip.startOffset === undefined)
+    throw invalidArgument(`Invalid value for video_metadata.start_offset: ${JSON.stringify(meta.startOffset)}`);
+  if (meta.endOffset !== undefined && clip.endOffset === undefined)
+    throw invalidArgument(`Invalid value for video_metadata.end_offset: ${JSON.stringify(meta.endOffset)}`);
+  if (clip.fps !== undefined && !(clip.fps > 0 && clip.fps <= 24))
+    throw invalidArgument('video_metadata.fps must be in (0, 24].');
   if (youtubeVideoId(uri)) return { kind: 'youtube', uri, label: uri, ...clip };
   const fileId = fileIdOf(uri);
-  if (fileId) return { kind: 'file', uri, fileId, label: state.files.peek(fileId)?.label ?? `files/${fileId}`, ...clip };
+  if (fileId)
+    return { kind: 'file', uri, fileId, label: state.files.peek(fileId)?.label ?? `files/${fileId}`, ...clip };
   throw invalidArgument(`Unsupported file uri: ${uri}`);
 }
 
@@ -99,8 +141,9 @@ export function parseGenerateRequest(state: StandinState, body: unknown): Parsed
   if (!isRecord(body)) throw invalidArgument('Invalid JSON payload received. Expected an object.');
   for (const key of Object.keys(body)) if (!topLevelFields.has(key)) throw unknownField(key);
   const config = body.generationConfig ?? {};
-  if (!isRecord(config)) throw invalidArgument('Invalid value at \'generation_config\': expected an object.');
-  for (const key of Object.keys(config)) if (!generationConfigFields.has(key)) throw unknownField(key, 'generationConfig');
+  if (!isRecord(config)) throw invalidArgument("Invalid value at 'generation_config': expected an object.");
+  for (const key of Object.keys(config))
+    if (!generationConfigFields.has(key)) throw unknownField(key, 'generationConfig');
 
   if (!Array.isArray(body.contents) || body.contents.length === 0) {
     throw invalidArgument('* GenerateContentRequest.contents: contents is not specified\n');
@@ -129,13 +172,18 @@ export function parseGenerateRequest(state: StandinState, body: unknown): Parsed
   };
   if (config.temperature !== undefined) {
     const t = config.temperature;
-    if (typeof t !== 'number' || t < 0 || t > 2) throw invalidArgument('* GenerateContentRequest.generation_config.temperature: must be in the range [0.0, 2.0]\n');
+    if (typeof t !== 'number' || t < 0 || t > 2)
+      throw invalidArgument(
+        '* GenerateContentRequest.generation_config.temperature: must be in the range [0.0, 2.0]\n',
+      );
     parsed.temperature = t;
   }
   if (config.maxOutputTokens !== undefined) {
     const m = config.maxOutputTokens;
     if (typeof m !== 'number' || !Number.isInteger(m) || m < 1) {
-      throw invalidArgument('* GenerateContentRequest.generation_config.max_output_tokens: must be a positive integer\n');
+      throw invalidArgument(
+        '* GenerateContentRequest.generation_config.max_output_tokens: must be a positive integer\n',
+      );
     }
     parsed.maxOutputTokens = m;
   }
@@ -162,14 +210,20 @@ export function parseGenerateRequest(state: StandinState, body: unknown): Parsed
     parsed.schema = schema;
   }
   if (isRecord(config.thinkingConfig)) {
-    if (typeof config.thinkingConfig.thinkingBudget === 'number') parsed.thinkingBudget = config.thinkingConfig.thinkingBudget;
+    if (typeof config.thinkingConfig.thinkingBudget === 'number')
+      parsed.thinkingBudget = config.thinkingConfig.thinkingBudget;
     parsed.includeThoughts = config.thinkingConfig.includeThoughts === true;
   }
   return parsed;
 }
 
 /** Checks the caller may use each video now and fixes its clip. Throws the API's 403 / 400. */
-export function resolveVideos(state: StandinState, ctx: RequestCtx, videos: VideoRef[], requireActive: boolean): ResolvedVideo[] {
+export function resolveVideos(
+  state: StandinState,
+  ctx: RequestCtx,
+  videos: VideoRef[],
+  requireActive: boolean,
+): ResolvedVideo[] {
   const owner = ctx.key?.label ?? ctx.keyLabel;
   const now = Date.now();
   return videos.map((v) => {
@@ -187,7 +241,9 @@ export function resolveVideos(state: StandinState, ctx: RequestCtx, videos: Vide
     const clipEnd = Math.min(duration, v.endOffset ?? duration);
     if (clipStart < 0) throw invalidArgument('video_metadata.start_offset must not be negative.');
     if (clipStart >= clipEnd) {
-      throw invalidArgument(`The video clip is empty: start_offset ${clipStart}s must be before end_offset ${clipEnd}s (video length ${duration}s).`);
+      throw invalidArgument(
+        `The video clip is empty: start_offset ${clipStart}s must be before end_offset ${clipEnd}s (video length ${duration}s).`,
+      );
     }
     return { ...v, durationSeconds: duration, clipStart, clipEnd };
   });

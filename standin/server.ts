@@ -25,7 +25,8 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       if (size <= maxJsonBytes) chunks.push(buf);
     });
     req.on('end', () => {
-      if (size > maxJsonBytes) return reject(apiError(413, 'INVALID_ARGUMENT', 'Request payload size exceeds the limit: 67108864 bytes.'));
+      if (size > maxJsonBytes)
+        return reject(apiError(413, 'INVALID_ARGUMENT', 'Request payload size exceeds the limit: 67108864 bytes.'));
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') return resolve(undefined);
       try {
@@ -52,11 +53,18 @@ function route(method: string, url: URL): Route | undefined {
   if (m && method === 'POST') {
     const apiVersion = m[1];
     const uploadId = url.searchParams.get('upload_id');
-    if (uploadId) return { name: 'upload.chunk', apiVersion, needsKey: false, run: (ctx, s) => uploadCommand(s, ctx, uploadId) };
-    return { name: 'upload.start', apiVersion, needsKey: true, run: async (ctx, s) => startUpload(s, ctx, await readJson(ctx.req)) };
+    if (uploadId)
+      return { name: 'upload.chunk', apiVersion, needsKey: false, run: (ctx, s) => uploadCommand(s, ctx, uploadId) };
+    return {
+      name: 'upload.start',
+      apiVersion,
+      needsKey: true,
+      run: async (ctx, s) => startUpload(s, ctx, await readJson(ctx.req)),
+    };
   }
   m = /^\/(v1beta|v1|v1alpha)\/files$/.exec(path);
-  if (m && method === 'GET') return { name: 'files.list', apiVersion: m[1], needsKey: true, run: (ctx, s) => listFiles(s, ctx) };
+  if (m && method === 'GET')
+    return { name: 'files.list', apiVersion: m[1], needsKey: true, run: (ctx, s) => listFiles(s, ctx) };
   m = /^\/(v1beta|v1|v1alpha)\/files\/([^/:]+)$/.exec(path);
   if (m && (method === 'GET' || method === 'DELETE')) {
     const id = fileIdOf(`files/${m[2]}`) ?? m[2];
@@ -67,9 +75,20 @@ function route(method: string, url: URL): Route | undefined {
   m = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(path);
   if (m && method === 'POST') {
     const [, apiVersion, model, verb] = m;
-    if (verb === 'countTokens') return { name: 'countTokens', apiVersion, needsKey: true, run: async (ctx, s) => countTokens(s, ctx, model, await readJson(ctx.req)) };
+    if (verb === 'countTokens')
+      return {
+        name: 'countTokens',
+        apiVersion,
+        needsKey: true,
+        run: async (ctx, s) => countTokens(s, ctx, model, await readJson(ctx.req)),
+      };
     const stream = verb === 'streamGenerateContent';
-    return { name: 'generate', apiVersion, needsKey: true, run: async (ctx, s) => generateContent(s, ctx, model, await readJson(ctx.req), stream) };
+    return {
+      name: 'generate',
+      apiVersion,
+      needsKey: true,
+      run: async (ctx, s) => generateContent(s, ctx, model, await readJson(ctx.req), stream),
+    };
   }
   m = /^\/(v1beta|v1|v1alpha)\/models(?:\/([^/:]+))?$/.exec(path);
   if (m && method === 'GET') {
@@ -154,7 +173,13 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
     }
 
     const found = route(method, url);
-    const ctx: RequestCtx = { req, url, route: found?.name ?? 'unknown', apiVersion: found?.apiVersion ?? 'v1beta', keyLabel: '-' };
+    const ctx: RequestCtx = {
+      req,
+      url,
+      route: found?.name ?? 'unknown',
+      apiVersion: found?.apiVersion ?? 'v1beta',
+      keyLabel: '-',
+    };
     let reply: Reply;
     try {
       if (!found) throw apiError(404, 'NOT_FOUND', `Method not found: ${method} ${url.pathname}`);

@@ -1,6 +1,6 @@
 /**
  * Runs the Gemini stand-in on its own until SIGINT/SIGTERM:
- *   tsx src/standin/main.ts [--port 8787] [--host 127.0.0.1] [--latency-ms N | --latency-ms MIN-MAX]
+ *   tsx standin/main.ts [--port 8787] [--host 127.0.0.1] [--latency-ms N | --latency-ms MIN-MAX]
  *                           [--processing-ms N] [--minute-ms N] [--quiet]
  * Prints `GEMINI_BASE_URL=http://127.0.0.1:PORT` once listening; drive it with the control API
  * under /__standin/ (see control.ts) or connectGeminiStandin(url).
@@ -11,7 +11,7 @@ import type { LatencySpec, StandinOptions } from './types';
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);
   process.stderr.write(
-    'usage: tsx src/standin/main.ts [--port N] [--host H] [--latency-ms N|MIN-MAX] [--processing-ms N] [--minute-ms N] [--quiet]\n',
+    'usage: tsx standin/main.ts [--port N] [--host H] [--latency-ms N|MIN-MAX] [--processing-ms N] [--minute-ms N] [--quiet]\n',
   );
   process.exit(2);
 }
@@ -68,7 +68,10 @@ export function parseArgs(argv: string[]): StandinOptions & { quiet: boolean } {
 
 async function main(): Promise<void> {
   const { quiet, ...options } = parseArgs(process.argv.slice(2));
-  const standin = await startGeminiStandin({ ...options, logger: quiet ? undefined : (line) => process.stdout.write(`${line}\n`) });
+  const standin = await startGeminiStandin({
+    ...options,
+    logger: quiet ? undefined : (line) => process.stdout.write(`${line}\n`),
+  });
   process.stdout.write(`Gemini stand-in listening on ${standin.url}\nGEMINI_BASE_URL=${standin.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -124,7 +124,9 @@ export class StandinState {
 
   configure(patch: Partial<StandinOptions>): void {
     const { keys, port: _port, host: _host, ...rest } = patch;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<StandinOptions>;
+    const defined = Object.fromEntries(
+      Object.entries(rest).filter(([, v]) => v !== undefined),
+    ) as Partial<StandinOptions>;
     this.options = { ...this.options, ...defined };
     if ('defaultLimits' in patch) this.options.defaultLimits = patch.defaultLimits;
     if ('latencyMs' in patch) this.options.latencyMs = patch.latencyMs;

@@ -28,7 +28,8 @@ export class DurationRegistry {
   }
 
   set(nameOrUrl: string, seconds: number): void {
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`video duration must be a positive number, got ${seconds}`);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new Error(`video duration must be a positive number, got ${seconds}`);
     this.byKey.set(DurationRegistry.keyOf(nameOrUrl), seconds);
   }
 
@@ -42,7 +43,10 @@ export function videoTitle(label: string): string {
   const id = youtubeVideoId(label);
   if (id) return `YouTube video ${id}`;
   const base = label.replace(/^.*[/\\]/, '').replace(/\.[A-Za-z0-9]{1,5}$/, '');
-  const words = base.replace(/[-_.]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const words = base
+    .replace(/[-_.]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!words) return 'the lesson video';
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -97,7 +97,12 @@ export function fileIdOf(nameOrUri: string): string | undefined {
 }
 
 /** The File resource as the API returns it. */
-export function fileJson(r: FileRecord, baseUrl: string, durationSeconds: number, now: number): Record<string, unknown> {
+export function fileJson(
+  r: FileRecord,
+  baseUrl: string,
+  durationSeconds: number,
+  now: number,
+): Record<string, unknown> {
   const state = fileState(r, now);
   const updatedAt = state === 'PROCESSING' ? r.createdAt : r.createdAt + r.processingMs;
   const json: Record<string, unknown> = { name: `files/${r.id}` };
@@ -115,6 +120,7 @@ export function fileJson(r: FileRecord, baseUrl: string, durationSeconds: number
     source: 'UPLOADED',
   });
   if (state === 'FAILED') json.error = { code: 3, message: r.failure };
-  if (state === 'ACTIVE' && r.mimeType.startsWith('video/')) json.videoMetadata = { videoDuration: formatDuration(durationSeconds) };
+  if (state === 'ACTIVE' && r.mimeType.startsWith('video/'))
+    json.videoMetadata = { videoDuration: formatDuration(durationSeconds) };
   return json;
 }

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { z } from 'zod';
-import { startGeminiStandin, validateAgainstSchema, type GeminiStandin, type HttpFaultKind, type HttpFaultStatus } from '../../src/standin';
+import {
+  startGeminiStandin,
+  validateAgainstSchema,
+  type GeminiStandin,
+  type HttpFaultKind,
+  type HttpFaultStatus,
+} from '..';
 
 const key = 'AIzaSy-faults-test-key';
 const youtube = 'https://www.youtube.com/watch?v=aaaaaaaaaaa';
@@ -12,7 +18,11 @@ let standin: GeminiStandin;
 let dir: string;
 
 function sdk(apiKey = key): GoogleGenAI {
-  return new GoogleGenAI({ apiKey, apiVersion: 'v1beta', httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) } });
+  return new GoogleGenAI({
+    apiKey,
+    apiVersion: 'v1beta',
+    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
+  });
 }
 
 interface ParsedError {
@@ -31,13 +41,20 @@ async function apiErrorOf(p: Promise<unknown>): Promise<ParsedError> {
   throw new Error('expected the SDK to throw');
 }
 
-const schema = z.object({ title: z.string(), moments: z.array(z.object({ atSeconds: z.number(), note: z.string() })).min(1) });
+const schema = z.object({
+  title: z.string(),
+  moments: z.array(z.object({ atSeconds: z.number(), note: z.string() })).min(1),
+});
 const jsonSchema = z.toJSONSchema(schema);
 
-function ask(opts: { model?: string; video?: string; maxOutputTokens?: number; json?: boolean } = {}): Promise<GenerateContentResponse> {
+function ask(
+  opts: { model?: string; video?: string; maxOutputTokens?: number; json?: boolean } = {},
+): Promise<GenerateContentResponse> {
   return sdk().models.generateContent({
     model: opts.model ?? 'gemini-2.5-flash',
-    contents: [{ role: 'user', parts: [{ fileData: { fileUri: opts.video ?? youtube } }, { text: 'Make a lesson plan' }] }],
+    contents: [
+      { role: 'user', parts: [{ fileData: { fileUri: opts.video ?? youtube } }, { text: 'Make a lesson plan' }] },
+    ],
     config: {
       maxOutputTokens: opts.maxOutputTokens,
       ...(opts.json === false ? {} : { responseMimeType: 'application/json', responseJsonSchema: jsonSchema }),
@@ -92,15 +109,22 @@ test.each(httpCases)('http fault %s answers %i %s with a real error body', async
       violations: Array<{ quotaId: string; quotaMetric: string; quotaDimensions: { model: string } }>;
     };
     expect(failure.violations[0].quotaId).toBe('GenerateRequestsPerMinutePerProjectPerModel-FreeTier');
-    expect(failure.violations[0].quotaMetric).toBe('generativelanguage.googleapis.com/generate_content_free_tier_requests');
+    expect(failure.violations[0].quotaMetric).toBe(
+      'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+    );
     expect(failure.violations[0].quotaDimensions.model).toBe('gemini-2.5-flash');
     expect(err.body.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' });
   } else if (kind === 'quota-day') {
-    const failure = err.body.details?.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.QuotaFailure') as { violations: Array<{ quotaId: string }> };
+    const failure = err.body.details?.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.QuotaFailure') as {
+      violations: Array<{ quotaId: string }>;
+    };
     expect(failure.violations[0].quotaId).toBe('GenerateRequestsPerDayPerProjectPerModel-FreeTier');
     expect(types).not.toContain('type.googleapis.com/google.rpc.RetryInfo');
   } else if (kind === 'invalid-key') {
-    expect(err.body.details?.[0]).toMatchObject({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' });
+    expect(err.body.details?.[0]).toMatchObject({
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: 'API_KEY_INVALID',
+    });
   } else if (kind === 'not-found') {
     expect(err.body.message).toContain('models/gemini-2.5-flash is not found for API version v1beta');
   }
@@ -114,18 +138,37 @@ test.each(httpCases)('http fault %s answers %i %s with a real error body', async
 test('a status alone picks the matching kind', async () => {
   standin.addFault({ route: 'generate', times: 1, action: { type: 'http', status: 503 } });
   const err = await apiErrorOf(ask());
-  expect(err.body).toMatchObject({ code: 503, status: 'UNAVAILABLE', message: 'The model is overloaded. Please try again later.' });
+  expect(err.body).toMatchObject({
+    code: 503,
+    status: 'UNAVAILABLE',
+    message: 'The model is overloaded. Please try again later.',
+  });
 });
 
 test('faults on files.get, files.delete, upload.start and upload.chunk', async () => {
   const ai = sdk();
   standin.addFault({ route: 'upload.start', times: 1, action: { type: 'http', status: 503 } });
-  expect((await apiErrorOf(ai.files.upload({ file: videoPath('a.mp4', 1000), config: { displayName: 'A.mp4', mimeType: 'video/mp4' } }))).status).toBe(503);
+  expect(
+    (
+      await apiErrorOf(
+        ai.files.upload({ file: videoPath('a.mp4', 1000), config: { displayName: 'A.mp4', mimeType: 'video/mp4' } }),
+      )
+    ).status,
+  ).toBe(503);
 
   standin.addFault({ route: 'upload.chunk', times: 1, action: { type: 'http', status: 500 } });
-  expect((await apiErrorOf(ai.files.upload({ file: videoPath('b.mp4', 1000), config: { displayName: 'B.mp4', mimeType: 'video/mp4' } }))).status).toBe(500);
+  expect(
+    (
+      await apiErrorOf(
+        ai.files.upload({ file: videoPath('b.mp4', 1000), config: { displayName: 'B.mp4', mimeType: 'video/mp4' } }),
+      )
+    ).status,
+  ).toBe(500);
 
-  const file = await ai.files.upload({ file: videoPath('c.mp4', 1000), config: { displayName: 'C.mp4', mimeType: 'video/mp4' } });
+  const file = await ai.files.upload({
+    file: videoPath('c.mp4', 1000),
+    config: { displayName: 'C.mp4', mimeType: 'video/mp4' },
+  });
   standin.addFault({ route: 'files.get', match: { video: 'C.mp4' }, times: 1, action: { type: 'http', status: 504 } });
   expect((await apiErrorOf(ai.files.get({ name: file.name as string }))).body.status).toBe('DEADLINE_EXCEEDED');
   expect((await ai.files.get({ name: file.name as string })).name).toBe(file.name);
@@ -180,14 +223,17 @@ test('a tiny maxOutputTokens truncates naturally with MAX_TOKENS', async () => {
   expect(res.text?.length).toBeLessThanOrEqual(40);
 });
 
-test.each(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'OTHER'] as const)('blocked-prompt %s: HTTP 200, no candidates', async (reason) => {
-  standin.addFault({ route: 'generate', times: 1, action: { type: 'blocked-prompt', reason } });
-  const res = await ask();
-  expect(res.candidates).toBeUndefined();
-  expect(res.promptFeedback?.blockReason).toBe(reason);
-  expect(res.text).toBeUndefined();
-  expect(res.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
-});
+test.each(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'OTHER'] as const)(
+  'blocked-prompt %s: HTTP 200, no candidates',
+  async (reason) => {
+    standin.addFault({ route: 'generate', times: 1, action: { type: 'blocked-prompt', reason } });
+    const res = await ask();
+    expect(res.candidates).toBeUndefined();
+    expect(res.promptFeedback?.blockReason).toBe(reason);
+    expect(res.text).toBeUndefined();
+    expect(res.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
+  },
+);
 
 test('invalid-json: STOP with text that does not parse', async () => {
   standin.addFault({ route: 'generate', times: 1, action: { type: 'invalid-json' } });
@@ -210,21 +256,33 @@ test('schema-mismatch: STOP with JSON that fails the schema', async () => {
 test('file-failed: the uploaded file ends FAILED with an error and cannot be used', async () => {
   const ai = sdk();
   standin.addFault({ route: 'upload.chunk', match: { video: 'Broken' }, times: 1, action: { type: 'file-failed' } });
-  const file = await ai.files.upload({ file: videoPath('broken.mp4', 3000), config: { displayName: 'Broken.mp4', mimeType: 'video/mp4' } });
+  const file = await ai.files.upload({
+    file: videoPath('broken.mp4', 3000),
+    config: { displayName: 'Broken.mp4', mimeType: 'video/mp4' },
+  });
   expect(file.state).toBe('PROCESSING');
   await new Promise((r) => setTimeout(r, 40));
   const got = await ai.files.get({ name: file.name as string });
   expect(got.state).toBe('FAILED');
   expect(got.error?.message).toEqual(expect.any(String));
   const err = await apiErrorOf(
-    ai.models.generateContent({ model: 'gemini-2.5-flash', contents: [{ role: 'user', parts: [{ fileData: { fileUri: got.uri as string } }, { text: 'x' }] }] }),
+    ai.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: [{ role: 'user', parts: [{ fileData: { fileUri: got.uri as string } }, { text: 'x' }] }],
+    }),
   );
   expect(err.body.status).toBe('FAILED_PRECONDITION');
 
   standin.addFault({ route: 'upload.start', times: 1, action: { type: 'file-failed', message: 'unsupported codec' } });
-  const second = await ai.files.upload({ file: videoPath('broken2.mp4', 3000), config: { displayName: 'Other.mp4', mimeType: 'video/mp4' } });
+  const second = await ai.files.upload({
+    file: videoPath('broken2.mp4', 3000),
+    config: { displayName: 'Other.mp4', mimeType: 'video/mp4' },
+  });
   await new Promise((r) => setTimeout(r, 40));
-  expect((await ai.files.get({ name: second.name as string })).error).toEqual({ code: 3, message: 'unsupported codec' });
+  expect((await ai.files.get({ name: second.name as string })).error).toEqual({
+    code: 3,
+    message: 'unsupported codec',
+  });
 });
 
 test('delay waits and lets a later rule fire; reset destroys the socket', async () => {
@@ -247,7 +305,12 @@ test('delay waits and lets a later rule fire; reset destroys the socket', async 
 });
 
 test('match by model, video and key name; probability 0 never fires; rules run in order', async () => {
-  standin.configure({ keys: [{ name: 'main', value: key }, { name: 'spare', value: 'AIzaSy-spare' }] });
+  standin.configure({
+    keys: [
+      { name: 'main', value: key },
+      { name: 'spare', value: 'AIzaSy-spare' },
+    ],
+  });
   standin.addFault({ route: 'generate', match: { model: 'gemini-2.5-pro' }, action: { type: 'http', status: 503 } });
   standin.addFault({ route: 'generate', match: { video: 'bbbbbbbbbbb' }, action: { type: 'http', status: 500 } });
   standin.addFault({ route: 'generate', match: { key: 'spare' }, action: { type: 'http', status: 429 } });
@@ -256,7 +319,10 @@ test('match by model, video and key name; probability 0 never fires; rules run i
   expect((await apiErrorOf(ask({ model: 'gemini-2.5-pro', video: 'https://youtu.be/bbbbbbbbbbb' }))).status).toBe(503);
   expect((await apiErrorOf(ask({ video: 'https://youtu.be/bbbbbbbbbbb' }))).status).toBe(500);
   const spare = await apiErrorOf(
-    sdk('AIzaSy-spare').models.generateContent({ model: 'gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    sdk('AIzaSy-spare').models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+    }),
   );
   expect(spare.status).toBe(429);
   expect((await ask()).candidates?.[0]?.finishReason).toBe('STOP');

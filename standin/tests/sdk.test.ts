@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, GoogleGenAI, MediaResolution, type File as GeminiFile } from '@google/genai';
 import { z } from 'zod';
-import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '..';
 
 const keyA = 'fake-test-key-value-for-project-a';
 const keyB = 'fake-test-key-value-for-project-b';
@@ -22,10 +22,17 @@ let dir: string;
  * dispatcher lives on the outer realm's globalThis), so hand it the global fetch explicitly.
  */
 function sdk(apiKey = keyA): GoogleGenAI {
-  return new GoogleGenAI({ apiKey, apiVersion: 'v1beta', httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) } });
+  return new GoogleGenAI({
+    apiKey,
+    apiVersion: 'v1beta',
+    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
+  });
 }
 
-async function apiErrorOf(p: Promise<unknown>): Promise<{ status: number; body: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> } }> {
+async function apiErrorOf(p: Promise<unknown>): Promise<{
+  status: number;
+  body: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> };
+}> {
   try {
     await p;
   } catch (err) {
@@ -71,7 +78,13 @@ const lessonSchema = z.object({
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'standin-sdk-'));
-  standin = await startGeminiStandin({ processingMs: 50, keys: [{ name: 'alpha', value: keyA }, { name: 'beta', value: keyB }] });
+  standin = await startGeminiStandin({
+    processingMs: 50,
+    keys: [
+      { name: 'alpha', value: keyA },
+      { name: 'beta', value: keyB },
+    ],
+  });
 });
 
 afterAll(async () => {
@@ -87,7 +100,10 @@ beforeEach(() => {
 test('upload from a path, PROCESSING then ACTIVE, with the File fields of the real API', async () => {
   const ai = sdk();
   const path = videoFile('fractions.mp4', 150_000);
-  const uploaded = await ai.files.upload({ file: path, config: { displayName: 'Fractions made easy.mp4', mimeType: 'video/mp4' } });
+  const uploaded = await ai.files.upload({
+    file: path,
+    config: { displayName: 'Fractions made easy.mp4', mimeType: 'video/mp4' },
+  });
   expect(uploaded.name).toMatch(/^files\/[a-z0-9]+$/);
   expect(uploaded.state).toBe('PROCESSING');
   expect(uploaded.displayName).toBe('Fractions made easy.mp4');
@@ -103,7 +119,7 @@ test('upload from a path, PROCESSING then ACTIVE, with the File fields of the re
   expect(Date.parse(active.expirationTime as string) - Date.parse(active.createTime as string)).toBe(48 * 3600 * 1000);
 });
 
-test('a 17 MiB file goes up in three chunks and its hash is the real API\'s (base64 of the hex digest)', async () => {
+test("a 17 MiB file goes up in three chunks and its hash is the real API's (base64 of the hex digest)", async () => {
   const ai = sdk();
   const path = videoFile('big.mp4', 17 * 1024 * 1024);
   const bytes = readFileSync(path);
@@ -125,8 +141,18 @@ test('generateContent with an uploaded file and a JSON schema returns JSON that 
   const jsonSchema = z.toJSONSchema(lessonSchema);
   const res = await ai.models.generateContent({
     model: 'gemini-3.8-flash',
-    contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string, mimeType: 'video/mp4' } }, { text: 'Write a lesson plan.' }] }],
-    config: { temperature: 0.2, maxOutputTokens: 8192, responseMimeType: 'application/json', responseJsonSchema: jsonSchema },
+    contents: [
+      {
+        role: 'user',
+        parts: [{ fileData: { fileUri: file.uri as string, mimeType: 'video/mp4' } }, { text: 'Write a lesson plan.' }],
+      },
+    ],
+    config: {
+      temperature: 0.2,
+      maxOutputTokens: 8192,
+      responseMimeType: 'application/json',
+      responseJsonSchema: jsonSchema,
+    },
   });
   expect(res.candidates?.[0]?.finishReason).toBe('STOP');
   const parsed = lessonSchema.parse(JSON.parse(res.text as string));
@@ -146,7 +172,9 @@ test('generateContent with an uploaded file and a JSON schema returns JSON that 
   ]);
   expect(usage?.promptTokenCount).toBe(245 * 300 + 5);
   expect(usage?.candidatesTokenCount).toBe(Math.ceil((res.text as string).length / 4));
-  expect(usage?.totalTokenCount).toBe((usage?.promptTokenCount ?? 0) + (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0));
+  expect(usage?.totalTokenCount).toBe(
+    (usage?.promptTokenCount ?? 0) + (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+  );
   expect(res.modelVersion).toBe('gemini-3.8-flash');
   expect(res.responseId).toMatch(/^[A-Za-z0-9_-]{16,}$/);
 });
@@ -159,8 +187,20 @@ test('the same video and prompt give the same answer; a clip keeps timestamps in
   const ask = (clip?: { startOffset: string; endOffset: string }) =>
     ai.models.generateContent({
       model: 'gemini-2.5-flash-lite',
-      contents: [{ role: 'user', parts: [{ fileData: { fileUri: url, mimeType: 'video/*' }, ...(clip ? { videoMetadata: clip } : {}) }, { text: 'Plan it.' }] }],
-      config: { responseMimeType: 'application/json', responseJsonSchema: schema, mediaResolution: MediaResolution.MEDIA_RESOLUTION_LOW },
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { fileData: { fileUri: url, mimeType: 'video/*' }, ...(clip ? { videoMetadata: clip } : {}) },
+            { text: 'Plan it.' },
+          ],
+        },
+      ],
+      config: {
+        responseMimeType: 'application/json',
+        responseJsonSchema: schema,
+        mediaResolution: MediaResolution.MEDIA_RESOLUTION_LOW,
+      },
     });
   const a = await ask();
   const b = await ask();
@@ -175,7 +215,11 @@ test('the same video and prompt give the same answer; a clip keeps timestamps in
     expect(s.endSeconds).toBeLessThanOrEqual(420);
   }
   expect(clipped.usageMetadata?.promptTokenCount).toBe(120 * 100 + 2);
-  expect(standin.stats().byVideo[url]).toMatchObject({ generateCalls: 3, generateSucceeded: 3, lastModel: 'gemini-2.5-flash-lite' });
+  expect(standin.stats().byVideo[url]).toMatchObject({
+    generateCalls: 3,
+    generateSucceeded: 3,
+    lastModel: 'gemini-2.5-flash-lite',
+  });
 });
 
 test('without a schema the answer is Markdown text mentioning the video; streaming sends it in pieces', async () => {
@@ -218,7 +262,9 @@ test('Gemini-style responseSchema (upper-case types, nullable) is honoured too',
   };
   const res = await ai.models.generateContent({
     model: 'gemini-2.5-flash',
-    contents: [{ role: 'user', parts: [{ fileData: { fileUri: 'https://www.youtube.com/shorts/abcdefghijk' } }, { text: 'x' }] }],
+    contents: [
+      { role: 'user', parts: [{ fileData: { fileUri: 'https://www.youtube.com/shorts/abcdefghijk' } }, { text: 'x' }] },
+    ],
     config: { responseMimeType: 'application/json', responseSchema: responseSchema as never },
   });
   const value = JSON.parse(res.text as string) as { timestamps: number[] };
@@ -234,9 +280,14 @@ test('files belong to the key that uploaded them: another key, a deleted or expi
   const foreign = await apiErrorOf(b.files.get({ name: file.name as string }));
   expect(foreign.status).toBe(403);
   expect(foreign.body.status).toBe('PERMISSION_DENIED');
-  expect(foreign.body.message).toBe(`You do not have permission to access the File ${(file.name as string).slice(6)} or it may not exist.`);
+  expect(foreign.body.message).toBe(
+    `You do not have permission to access the File ${(file.name as string).slice(6)} or it may not exist.`,
+  );
   const gen = await apiErrorOf(
-    b.models.generateContent({ model: 'gemini-2.5-flash', contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string } }, { text: 'x' }] }] }),
+    b.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string } }, { text: 'x' }] }],
+    }),
   );
   expect(gen.status).toBe(403);
   expect((await apiErrorOf(b.files.delete({ name: file.name as string }))).status).toBe(403);
@@ -257,9 +308,15 @@ test('a file still PROCESSING is refused with 400 FAILED_PRECONDITION', async ()
   standin.configure({ processingMs: 10_000 });
   try {
     const ai = sdk();
-    const file = await ai.files.upload({ file: videoFile('slow.mp4', 10_000), config: { displayName: 'Slow.mp4', mimeType: 'video/mp4' } });
+    const file = await ai.files.upload({
+      file: videoFile('slow.mp4', 10_000),
+      config: { displayName: 'Slow.mp4', mimeType: 'video/mp4' },
+    });
     const err = await apiErrorOf(
-      ai.models.generateContent({ model: 'gemini-2.5-flash', contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string } }, { text: 'x' }] }] }),
+      ai.models.generateContent({
+        model: 'gemini-2.5-flash',
+        contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string } }, { text: 'x' }] }],
+      }),
     );
     expect(err.status).toBe(400);
     expect(err.body.status).toBe('FAILED_PRECONDITION');
@@ -274,13 +331,26 @@ test('unknown model → 404 NOT_FOUND; invalid key → 400 API_KEY_INVALID; bad 
   const nf = await apiErrorOf(ai.models.generateContent({ model: 'gemini-1.0-pro', contents: 'hello' }));
   expect(nf.status).toBe(404);
   expect(nf.body.status).toBe('NOT_FOUND');
-  expect(nf.body.message).toMatch(/^models\/gemini-1\.0-pro is not found for API version v1beta, or is not supported for generateContent\./);
+  expect(nf.body.message).toMatch(
+    /^models\/gemini-1\.0-pro is not found for API version v1beta, or is not supported for generateContent\./,
+  );
 
-  standin.configure({ keys: [{ name: 'alpha', value: keyA }, { name: 'beta', value: keyB }, { name: 'revoked', value: 'AIza-revoked', valid: false }] });
-  const bad = await apiErrorOf(sdk('AIza-revoked').models.generateContent({ model: 'gemini-2.5-flash', contents: 'hello' }));
+  standin.configure({
+    keys: [
+      { name: 'alpha', value: keyA },
+      { name: 'beta', value: keyB },
+      { name: 'revoked', value: 'AIza-revoked', valid: false },
+    ],
+  });
+  const bad = await apiErrorOf(
+    sdk('AIza-revoked').models.generateContent({ model: 'gemini-2.5-flash', contents: 'hello' }),
+  );
   expect(bad.status).toBe(400);
   expect(bad.body.status).toBe('INVALID_ARGUMENT');
-  expect(bad.body.details?.[0]).toMatchObject({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' });
+  expect(bad.body.details?.[0]).toMatchObject({
+    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    reason: 'API_KEY_INVALID',
+  });
 
   standin.configure({ acceptUnknownKeys: false });
   try {
@@ -305,15 +375,21 @@ test('unknown model → 404 NOT_FOUND; invalid key → 400 API_KEY_INVALID; bad 
   expect(((await missing.json()) as { error: { status: string } }).error.status).toBe('PERMISSION_DENIED');
 });
 
-test('files.list pages with pageSize/pageToken and only shows the caller\'s files', async () => {
+test("files.list pages with pageSize/pageToken and only shows the caller's files", async () => {
   const a = sdk(keyA);
   const b = sdk(keyB);
   const mine = new Set<string>();
   for (let i = 0; i < 5; i++) {
-    const f = await b.files.upload({ file: videoFile(`p${i}.mp4`, 5_000), config: { displayName: `Paged ${i}.mp4`, mimeType: 'video/mp4' } });
+    const f = await b.files.upload({
+      file: videoFile(`p${i}.mp4`, 5_000),
+      config: { displayName: `Paged ${i}.mp4`, mimeType: 'video/mp4' },
+    });
     mine.add(f.name as string);
   }
-  await a.files.upload({ file: videoFile('other.mp4', 5_000), config: { displayName: 'Not yours.mp4', mimeType: 'video/mp4' } });
+  await a.files.upload({
+    file: videoFile('other.mp4', 5_000),
+    config: { displayName: 'Not yours.mp4', mimeType: 'video/mp4' },
+  });
   const pager = await b.files.list({ config: { pageSize: 2 } });
   expect(pager.page.length).toBe(2);
   const seen: string[] = [];
@@ -336,17 +412,33 @@ test('stats count per route, per key name and per video, and never contain a key
   const ai = sdk(keyA);
   const anon = 'AIzaSy-anonymous-value-123456';
   const file = await uploadActive(ai, videoFile('stats.mp4', 20_000), 'Stats video.mp4');
-  await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string } }, { text: 'x' }] }] });
+  await ai.models.generateContent({
+    model: 'gemini-2.5-flash',
+    contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri as string } }, { text: 'x' }] }],
+  });
   await sdk(anon).files.list();
   const stats = standin.stats();
   expect(stats.byKey.alpha['upload.start']).toBe(1);
   expect(stats.byKey.alpha.generate).toBe(1);
   const anonLabel = `key-${createHash('sha256').update(anon).digest('hex').slice(0, 8)}`;
   expect(stats.byKey[anonLabel]['files.list']).toBe(1);
-  expect(stats.byVideo['Stats video.mp4']).toMatchObject({ uploadsStarted: 1, uploadsCompleted: 1, generateCalls: 1, generateSucceeded: 1 });
+  expect(stats.byVideo['Stats video.mp4']).toMatchObject({
+    uploadsStarted: 1,
+    uploadsCompleted: 1,
+    generateCalls: 1,
+    generateSucceeded: 1,
+  });
   expect(stats.tokensByModel['gemini-2.5-flash'].calls).toBe(1);
   const generateEntries = stats.log.filter((e) => e.route === 'generate');
-  expect(generateEntries).toEqual([expect.objectContaining({ key: 'alpha', model: 'gemini-2.5-flash', video: 'Stats video.mp4', status: 200, finishReason: 'STOP' })]);
+  expect(generateEntries).toEqual([
+    expect.objectContaining({
+      key: 'alpha',
+      model: 'gemini-2.5-flash',
+      video: 'Stats video.mp4',
+      status: 200,
+      finishReason: 'STOP',
+    }),
+  ]);
   const text = JSON.stringify(stats);
   for (const secret of [keyA, keyB, anon]) expect(text).not.toContain(secret);
   // Deep copy: mutating the snapshot changes nothing.

@@ -53,7 +53,14 @@ export class RateLimiter {
    * Checks a request against the limit and, when it passes, records it. Throws the API's 429 when
    * a limit is exceeded.
    */
-  admit(keyLabel: string, tier: 'free' | 'paid', model: string, limit: RateLimit | undefined, tokens: number, minuteMs: number): void {
+  admit(
+    keyLabel: string,
+    tier: 'free' | 'paid',
+    model: string,
+    limit: RateLimit | undefined,
+    tokens: number,
+    minuteMs: number,
+  ): void {
     const slot = `${keyLabel}\u0000${model}`;
     this.currentDay();
     const entries = this.window(slot, minuteMs);

@@ -60,6 +60,7 @@ export function listFiles(state: StandinState, ctx: RequestCtx): Reply {
   const body: Record<string, unknown> = {};
   // An empty list is `{}`; the last page has no nextPageToken (the SDK's pager stops on undefined).
   if (page.length > 0) body.files = page.map((r) => renderFile(state, r));
-  if (files.length > pageSize) body.nextPageToken = Buffer.from(`after:${page[page.length - 1].seq}`).toString('base64url');
+  if (files.length > pageSize)
+    body.nextPageToken = Buffer.from(`after:${page[page.length - 1].seq}`).toString('base64url');
   return { status: 200, body };
 }

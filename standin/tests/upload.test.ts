@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { startGeminiStandin, type GeminiStandin } from '../../src/standin';
+import { startGeminiStandin, type GeminiStandin } from '..';
 
 const key = 'AIzaSy-upload-test-key';
 let standin: GeminiStandin;
@@ -22,7 +22,10 @@ beforeEach(() => {
   standin.clearFaults();
 });
 
-async function start(size: number | undefined, displayName = 'Raw upload.mp4'): Promise<{ res: Response; uploadUrl: string }> {
+async function start(
+  size: number | undefined,
+  displayName = 'Raw upload.mp4',
+): Promise<{ res: Response; uploadUrl: string }> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-goog-api-key': key,
@@ -31,7 +34,11 @@ async function start(size: number | undefined, displayName = 'Raw upload.mp4'): 
     'x-goog-upload-header-content-type': 'video/mp4',
   };
   if (size !== undefined) headers['x-goog-upload-header-content-length'] = String(size);
-  const res = await fetch(`${standin.url}/upload/v1beta/files`, { method: 'POST', headers, body: JSON.stringify({ file: { displayName } }) });
+  const res = await fetch(`${standin.url}/upload/v1beta/files`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ file: { displayName } }),
+  });
   return { res, uploadUrl: res.headers.get('x-goog-upload-url') ?? '' };
 }
 
@@ -46,7 +53,11 @@ function crashMidChunk(uploadUrl: string, offset: number, chunk: Buffer, partial
   return new Promise((resolve) => {
     const req = request(uploadUrl, {
       method: 'POST',
-      headers: { 'x-goog-upload-command': 'upload', 'x-goog-upload-offset': String(offset), 'content-length': String(chunk.length) },
+      headers: {
+        'x-goog-upload-command': 'upload',
+        'x-goog-upload-offset': String(offset),
+        'content-length': String(chunk.length),
+      },
     });
     req.on('error', () => resolve());
     req.write(chunk.subarray(0, partial), () => {
@@ -61,7 +72,9 @@ function crashMidChunk(uploadUrl: string, offset: number, chunk: Buffer, partial
 test('start answers with the upload URL and the protocol headers', async () => {
   const { res, uploadUrl } = await start(1000);
   expect(res.status).toBe(200);
-  expect(uploadUrl).toMatch(new RegExp(`^${standin.url}/upload/v1beta/files\\?upload_id=[\\w-]+&upload_protocol=resumable$`));
+  expect(uploadUrl).toMatch(
+    new RegExp(`^${standin.url}/upload/v1beta/files\\?upload_id=[\\w-]+&upload_protocol=resumable$`),
+  );
   expect(res.headers.get('x-goog-upload-status')).toBe('active');
   expect(res.headers.get('x-goog-upload-chunk-granularity')).toBe('8388608');
   expect(await res.text()).toBe('');
@@ -93,7 +106,9 @@ test('resume after a crash mid-chunk: query reports the bytes received, the rest
   const last = await send(uploadUrl, 'upload, finalize', received, data.subarray(received));
   expect(last.status).toBe(200);
   expect(last.headers.get('x-goog-upload-status')).toBe('final');
-  const { file } = (await last.json()) as { file: { name: string; sizeBytes: string; sha256Hash: string; displayName: string } };
+  const { file } = (await last.json()) as {
+    file: { name: string; sizeBytes: string; sha256Hash: string; displayName: string };
+  };
   expect(file.sizeBytes).toBe('300000');
   expect(file.displayName).toBe('Resumed.mp4');
   expect(file.sha256Hash).toBe(Buffer.from(createHash('sha256').update(data).digest('hex')).toString('base64'));
@@ -140,7 +155,16 @@ test('cancel ends a session; unknown sessions answer 404; start needs a key', as
   const cancel = await send(uploadUrl, 'cancel', undefined);
   expect(cancel.headers.get('x-goog-upload-status')).toBe('cancelled');
   expect((await send(uploadUrl, 'upload, finalize', 0, Buffer.alloc(100))).status).toBe(400);
-  expect((await send(`${standin.url}/upload/v1beta/files?upload_id=nope&upload_protocol=resumable`, 'upload', 0, Buffer.alloc(1))).status).toBe(404);
+  expect(
+    (
+      await send(
+        `${standin.url}/upload/v1beta/files?upload_id=nope&upload_protocol=resumable`,
+        'upload',
+        0,
+        Buffer.alloc(1),
+      )
+    ).status,
+  ).toBe(404);
   const noKey = await fetch(`${standin.url}/upload/v1beta/files`, {
     method: 'POST',
     headers: { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' },
@@ -161,7 +185,11 @@ test('uploaded bytes are counted and hashed, never buffered', async () => {
   const status = await new Promise<string | undefined>((resolve, reject) => {
     const req = request(uploadUrl, {
       method: 'POST',
-      headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0', 'content-length': String(total) },
+      headers: {
+        'x-goog-upload-command': 'upload, finalize',
+        'x-goog-upload-offset': '0',
+        'content-length': String(total),
+      },
     });
     req.on('response', (res) => {
       res.resume();

@@ -1,5 +1,12 @@
 /** Counters and a bounded request log. Keys appear only by label. */
-import { routeNames, type RequestLogEntry, type RouteName, type StandinStats, type TokenTotals, type VideoStats } from './types';
+import {
+  routeNames,
+  type RequestLogEntry,
+  type RouteName,
+  type StandinStats,
+  type TokenTotals,
+  type VideoStats,
+} from './types';
 
 /** What a finished request tells the stats, besides its log entry. */
 export interface RequestOutcome extends RequestLogEntry {
@@ -11,7 +18,13 @@ export interface RequestOutcome extends RequestLogEntry {
   bytes?: number;
 }
 
-const emptyVideo = (): VideoStats => ({ uploadsStarted: 0, uploadsCompleted: 0, generateCalls: 0, generateSucceeded: 0, deletes: 0 });
+const emptyVideo = (): VideoStats => ({
+  uploadsStarted: 0,
+  uploadsCompleted: 0,
+  generateCalls: 0,
+  generateSucceeded: 0,
+  deletes: 0,
+});
 
 export class StatsCollector {
   private totals = {} as Record<RouteName, number>;

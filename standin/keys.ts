@@ -61,7 +61,11 @@ export class KeyRegistry {
     const configured = this.byValue.get(value);
     if (configured) {
       if (configured.valid === false) throw invalidKey();
-      return { label: configured.name, tier: configured.tier ?? 'free', limits: configured.limits ?? this.defaultLimits };
+      return {
+        label: configured.name,
+        tier: configured.tier ?? 'free',
+        limits: configured.limits ?? this.defaultLimits,
+      };
     }
     if (!this.acceptUnknown) throw invalidKey();
     return { label: anonymousLabel(value), tier: 'free', limits: this.defaultLimits };

@@ -38,9 +38,11 @@ export function checkFaultRule(value: unknown): string | undefined {
     return `action.type must be one of ${[...actionTypes].join(', ')}`;
   }
   const action = value.action;
-  if (action.type === 'http' && action.status === undefined && action.kind === undefined) return 'an http action needs status or kind';
+  if (action.type === 'http' && action.status === undefined && action.kind === undefined)
+    return 'an http action needs status or kind';
   if (action.type === 'delay' && typeof action.ms !== 'number') return 'a delay action needs ms';
-  if (action.type === 'max-tokens-below' && typeof action.tokens !== 'number') return 'a max-tokens-below action needs tokens';
+  if (action.type === 'max-tokens-below' && typeof action.tokens !== 'number')
+    return 'a max-tokens-below action needs tokens';
   if ((action.type === 'finish' || action.type === 'blocked-prompt') && typeof action.reason !== 'string') {
     return `a ${action.type} action needs reason`;
   }
@@ -64,7 +66,11 @@ export class FaultEngine {
   }
 
   list(): Array<FaultRule & { id: string; remaining: number | null }> {
-    return this.rules.map((r) => ({ ...structuredClone(r.rule), id: r.id, remaining: Number.isFinite(r.remaining) ? r.remaining : null }));
+    return this.rules.map((r) => ({
+      ...structuredClone(r.rule),
+      id: r.id,
+      remaining: Number.isFinite(r.remaining) ? r.remaining : null,
+    }));
   }
 
   /**
@@ -72,7 +78,11 @@ export class FaultEngine {
    * `accepts` says which action types make sense at this point of this route; rules whose action
    * it refuses are skipped without being used up.
    */
-  select(route: Exclude<FaultRoute, 'any'>, ctx: FaultContext, accepts: (action: FaultAction) => boolean): FaultAction[] {
+  select(
+    route: Exclude<FaultRoute, 'any'>,
+    ctx: FaultContext,
+    accepts: (action: FaultAction) => boolean,
+  ): FaultAction[] {
     const fired: FaultAction[] = [];
     for (const stored of this.rules) {
       const { rule } = stored;

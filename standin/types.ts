@@ -115,7 +115,8 @@ export type HttpFaultKind =
 
 export type HttpFaultStatus = 400 | 403 | 404 | 429 | 500 | 503 | 504;
 
-export type FinishFaultReason = 'SAFETY' | 'RECITATION' | 'BLOCKLIST' | 'PROHIBITED_CONTENT' | 'SPII' | 'OTHER' | 'MAX_TOKENS';
+export type FinishFaultReason =
+  'SAFETY' | 'RECITATION' | 'BLOCKLIST' | 'PROHIBITED_CONTENT' | 'SPII' | 'OTHER' | 'MAX_TOKENS';
 
 export type BlockFaultReason = 'SAFETY' | 'PROHIBITED_CONTENT' | 'BLOCKLIST' | 'OTHER';
 
