@@ -28,7 +28,7 @@ function pushCapped<T>(state: BatchCarriedState, list: T[], value: T): void {
 
 /** Records a finished video once; a repeated report of the same video is ignored. Returns true if recorded. */
 export function recordOutcome(state: BatchCarriedState, childId: string, outcome: VideoOutcome): boolean {
-  if (!state.pending[childId]) return false;
+  if (!state.pending[childId]) return replaceFailure(state, outcome);
   delete state.pending[childId];
   state.usage = addUsage(state.usage, outcome.usage);
   if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
@@ -60,6 +60,22 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
       reason: (outcome.reason ?? 'failed').slice(0, 500),
     });
   }
+  return true;
+}
+
+/**
+ * A video recorded as failed and then reset in the Web UI reports again: its success replaces the
+ * failure, so the batch counts it once, as succeeded (its new tokens and cost are added).
+ */
+function replaceFailure(state: BatchCarriedState, outcome: VideoOutcome): boolean {
+  const at = state.failures.findIndex((f) => f.key === outcome.key);
+  if (outcome.status !== 'succeeded' || at < 0) return false;
+  state.failures.splice(at, 1);
+  state.failed--;
+  state.succeeded++;
+  state.usage = addUsage(state.usage, outcome.usage);
+  state.costUsd += outcome.costUsd;
+  if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
   return true;
 }
 

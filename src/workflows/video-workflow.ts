@@ -435,6 +435,16 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
       }
     });
   }
+  if (outcome.status === 'failed') {
+    // A video without its lesson plan is a Failed workflow: red in the Web UI, and Temporal's
+    // Reset runs it again. Its outcome is recorded and reported above, so the batch is unchanged.
+    throw ApplicationFailure.create({
+      type: outcome.errorType ?? 'Error',
+      nonRetryable: true,
+      message: `${outcome.reason ?? 'failed'} (Reset this workflow to its first workflow task to try again.)`,
+      details: [{ key: outcome.key, title: outcome.title }],
+    });
+  }
   return outcome;
 }
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiKey } from '../../src/config';
 import { unavailableAfterAttempts } from '../../src/gemini/classify';
 import type { VideoStats } from '../../standin';
@@ -64,7 +66,13 @@ describe('every Gemini outcome is classified and handled', () => {
     keyAliases = ['primary'],
   ): Promise<VideoOutcome> {
     const { handle } = start(key, options, keyAliases);
-    return (await handle).result();
+    try {
+      return await (await handle).result();
+    } catch (err) {
+      // A video without its lesson plan is a Failed workflow whose failure carries the classified reason.
+      if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw err;
+      return { status: 'failed', errorType: err.cause.type ?? undefined, reason: err.cause.message } as VideoOutcome;
+    }
   }
 
   const statsOf = (key: string): VideoStats => rig.standin.stats().byVideo[key] ?? ({} as VideoStats);

@@ -37,6 +37,15 @@ describe('batch state', () => {
     expect(state.usage.totalTokens).toBe(15);
   });
 
+  test('a failed video reset and then succeeded is counted once, as succeeded', () => {
+    const state = withPending(['a']);
+    recordOutcome(state, 'b/a', outcome('a', 'failed'));
+    expect(recordOutcome(state, 'b/a', outcome('a', 'succeeded'))).toBe(true);
+    expect(recordOutcome(state, 'b/a', outcome('a', 'succeeded'))).toBe(false);
+    expect(state).toMatchObject({ succeeded: 1, failed: 0, failures: [], outputs: ['/out/a.md'] });
+    expect(state.usage.totalTokens).toBe(30);
+  });
+
   test('waiting videos are counted apart from running ones', () => {
     const state = withPending(['a', 'b', 'c']);
     state.pending['b/b'].waiting = true;
