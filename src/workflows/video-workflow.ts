@@ -99,7 +99,11 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   setHandler(
     retrySignal,
     (args) => {
-      if (state.status !== 'needs-attention') return;
+      if (state.status !== 'needs-attention') {
+        // Sent with a Reset (retry-failed --model), before the rerun's first step: steps to come use that model.
+        if (args?.model) models = [args.model, ...models.filter((m) => m !== args.model)];
+        return;
+      }
       decision = { kind: 'retry', model: args?.model };
     },
     { description: handlerDescriptions.retry },
