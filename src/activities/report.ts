@@ -1,20 +1,35 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { writeFileAtomic } from '../output/atomic';
 import type { BatchSummary, VideoOutcome } from '../types';
 import { batchDir } from './batch';
 import type { ActivityContext } from './context';
+import { reportAfter, withReportLock, type ReportedVideo, type StoredReport } from './report-update';
 
 const webhookTimeoutMs = 10_000;
 
 export function reportActivities(ctx: ActivityContext) {
   return {
-    /** Appends a video's outcome to its batch's record (one JSON line; a repeat is harmless). */
+    /**
+     * Appends a video's outcome to its batch's record (one JSON line; a repeat is harmless). When
+     * the batch has already finished (its report exists), the video ran again after a Reset: the
+     * report is brought up to date here, as its batch is no longer there to do it.
+     */
     async recordOutcome(input: { batchId: string; outputDir: string; outcome: VideoOutcome }): Promise<void> {
-      const file = path.join(batchDir(input.outputDir, input.batchId), 'outcomes.jsonl');
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.appendFile(file, `${JSON.stringify({ ...input.outcome, at: ctx.now().toISOString() })}\n`);
+      const dir = batchDir(input.outputDir, input.batchId);
+      const at = ctx.now().toISOString();
+      const video: ReportedVideo = { ...input.outcome, runId: currentRunId(), at };
+      await fs.mkdir(dir, { recursive: true });
+      await fs.appendFile(path.join(dir, 'outcomes.jsonl'), `${JSON.stringify(video)}\n`);
+      const reportJson = path.join(dir, 'report.json');
+      if (!(await exists(reportJson))) return;
+      await withReportLock(dir, async () => {
+        const report = JSON.parse(await fs.readFile(reportJson, 'utf8')) as StoredReport;
+        const updated = reportAfter(report, video, at);
+        if (updated) await writeReport(dir, updated, input.outputDir);
+      });
     },
 
     /**
@@ -28,13 +43,13 @@ export function reportActivities(ctx: ActivityContext) {
       summary: BatchSummary;
     }): Promise<string> {
       const dir = batchDir(input.outputDir, input.batchId);
-      const outcomes = new Map<string, VideoOutcome>();
+      const outcomes = new Map<string, ReportedVideo>();
       try {
         const text = await fs.readFile(path.join(dir, 'outcomes.jsonl'), 'utf8');
         for (const line of text.split('\n')) {
           if (!line.trim()) continue;
           try {
-            const o = JSON.parse(line) as VideoOutcome;
+            const o = JSON.parse(line) as ReportedVideo;
             outcomes.set(o.key, o);
           } catch {
             // a torn last line from a crash; that video's later line (or the summary) covers it
@@ -43,14 +58,10 @@ export function reportActivities(ctx: ActivityContext) {
       } catch {
         // no video finished
       }
-      const all = [...outcomes.values()].sort((a, b) => a.title.localeCompare(b.title));
-      await writeFileAtomic(
-        path.join(dir, 'report.json'),
-        JSON.stringify({ summary: input.summary, videos: all }, null, 2),
+      const videos = [...outcomes.values()].sort((a, b) => a.title.localeCompare(b.title));
+      return withReportLock(dir, () =>
+        writeReport(dir, { label: input.label, summary: input.summary, videos }, input.outputDir),
       );
-      const reportPath = path.join(dir, 'report.md');
-      await writeFileAtomic(reportPath, renderReport(input.label, input.summary, all, input.outputDir));
-      return reportPath;
     },
 
     /** Posts the summary to the user's webhook. Failures are retried by the policy, then ignored by the batch. */
@@ -73,12 +84,21 @@ export function reportActivities(ctx: ActivityContext) {
   };
 }
 
-function renderReport(label: string, s: BatchSummary, videos: VideoOutcome[], outputDir: string): string {
+/** Writes report.json and report.md (each atomically); returns the Markdown path. */
+async function writeReport(dir: string, report: StoredReport, outputDir: string): Promise<string> {
+  await writeFileAtomic(path.join(dir, 'report.json'), JSON.stringify(report, null, 2));
+  const reportPath = path.join(dir, 'report.md');
+  await writeFileAtomic(reportPath, renderReport(report, outputDir));
+  return reportPath;
+}
+
+function renderReport(report: StoredReport, outputDir: string): string {
+  const { summary: s, videos } = report;
   const rel = (p?: string) => (p ? path.relative(outputDir, p) : '');
   const lines = [
     `# Batch ${s.batchId}`,
     '',
-    `${label}: ${s.total} videos: ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped.`,
+    `${report.label ?? s.batchId}: ${s.total} videos: ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped.`,
     `Tokens: ${s.usage.totalTokens} · cost: $${s.costUsd.toFixed(4)} · started ${s.startedAt} · finished ${s.finishedAt ?? ''}`,
   ];
   if (s.stoppedEarly) lines.push('', `Stopped early: ${s.stoppedEarly} (${s.notStarted ?? 0} videos not started).`);
@@ -92,11 +112,31 @@ function renderReport(label: string, s: BatchSummary, videos: VideoOutcome[], ou
       `| ${cell(v.title)} | ${v.status} | ${cell(what)} | ${v.usage.totalTokens} | $${v.costUsd.toFixed(4)} |`,
     );
   }
+  if (report.changes?.length) {
+    lines.push('', '## Changed after the batch finished', '');
+    for (const c of report.changes) lines.push(`- ${c.at}: ${c.title} ${c.from ? `${c.from} → ` : ''}${c.to} (rerun)`);
+  }
   if (s.notVideos.length) {
     lines.push('', '## Not videos', '');
     for (const n of s.notVideos) lines.push(`- ${n.entry}: ${n.reason}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The workflow run reporting, so the same run reporting twice (an activity retry) counts once. */
+function currentRunId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.runId;
+  } catch {
+    return undefined; // called directly, outside an activity (unit tests)
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 function cell(text: string): string {

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadSettings } from '../../config';
-import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../workflows/definitions';
+import { cancelBatchSignal, progressQuery, skipSignal } from '../../workflows/definitions';
 import type { BatchProgress, BatchSummary } from '../../types';
 import { CliError, ExitCode } from '../exit-codes';
 import { bold, dim, formatTokens, formatUsd, green, red, table, truncate, yellow } from '../output';
 import { progressLine, renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { exitCodeFor } from './start-batch';
+import { describeRetry, retryFailedVideos } from './retry-failed';
 
 /** Runs fn with a client (local default server or TEMPORAL_ADDRESS), closing it afterwards. */
 async function withClient<T>(fn: (client: Client, namespace: string) => Promise<T>): Promise<T> {
@@ -160,20 +161,18 @@ export function registerBatchControl(program: Command): void {
 
   program
     .command('retry-failed')
-    .description('Retry every video of a batch whose step failed for good and waits for a person')
+    .description(
+      'Run every failed video of a batch (finished or running) again, as the Web UI’s Reset does; ' +
+        'videos waiting for a person are sent retry',
+    )
     .argument('<batchId>')
-    .option('-m, --model <id>', 'retry with this model instead')
-    .action(async (batchId: string, opts: { model?: string }) => {
+    .option('-m, --model <id>', 'run them with this model first')
+    .option('--json', 'print JSON')
+    .action(async (batchId: string, opts: { model?: string; json?: boolean }) => {
       await withClient(async (client) => {
         await requireBatch(client, batchId);
-        const ids = await videosNeedingAttention(client, batchId);
-        for (const id of ids)
-          await client.workflow.getHandle(id).signal(retrySignal, opts.model ? { model: opts.model } : undefined);
-        process.stdout.write(
-          ids.length
-            ? `Retrying ${ids.length} video(s):\n${ids.map((i) => `  ${i}`).join('\n')}\n`
-            : 'No video of this batch is waiting for a retry.\n',
-        );
+        const result = await retryFailedVideos(client, batchId, { model: opts.model });
+        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeRetry(result));
       });
     });
 
