@@ -14,9 +14,26 @@ export default async function globalSetup(): Promise<void> {
   if (!fs.existsSync(path.join(root, '.tools', 'bin', 'temporal'))) {
     execFileSync('bash', [path.join(root, 'scripts', 'install-temporal.sh')], { stdio: 'inherit' });
   }
+  findBrowser(root);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-temporal-'));
   const port = await freePort();
   const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'test.db') });
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   (globalThis as Record<string, unknown>).__lessonForgeDevServer = { server, dir };
+}
+
+/**
+ * The Web UI test drives a real Chromium: one on PATH, else Debian's, installed here (as root)
+ * by scripts/install-browser.sh. When none can be had, that test fails saying what to install.
+ */
+function findBrowser(root: string): void {
+  try {
+    const found = execFileSync('bash', [path.join(root, 'scripts', 'install-browser.sh')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    process.env.LESSON_FORGE_CHROMIUM = found.toString().trim();
+  } catch {
+    process.env.LESSON_FORGE_CHROMIUM_MISSING =
+      'No Chromium for the Web UI test: run scripts/install-browser.sh (it says what to install).';
+  }
 }
