@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../output/atomic';
 import type { BatchSummary, VideoOutcome } from '../types';
 import { batchDir } from './batch';
 import type { ActivityContext } from './context';
-import { reportAfter, withReportLock, type ReportedVideo, type StoredReport } from './report-update';
+import { reportAfter, summaryAfter, withReportLock, type ReportedVideo, type StoredReport } from './report-update';
 
 const webhookTimeoutMs = 10_000;
 
@@ -59,9 +59,13 @@ export function reportActivities(ctx: ActivityContext) {
         // no video finished
       }
       const videos = [...outcomes.values()].sort((a, b) => a.title.localeCompare(b.title));
-      return withReportLock(dir, () =>
-        writeReport(dir, { label: input.label, summary: input.summary, videos }, input.outputDir),
-      );
+      // A video reset while its batch was finishing can report after the batch took its summary.
+      let summary = input.summary;
+      for (const failure of input.summary.failures) {
+        const latest = outcomes.get(failure.key);
+        if (latest && latest.status !== 'failed') summary = summaryAfter(summary, undefined, latest);
+      }
+      return withReportLock(dir, () => writeReport(dir, { label: input.label, summary, videos }, input.outputDir));
     },
 
     /** Posts the summary to the user's webhook. Failures are retried by the policy, then ignored by the batch. */

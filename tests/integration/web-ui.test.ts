@@ -36,8 +36,8 @@ describe('the Temporal Web UI', () => {
     process.env.TEMPORAL_TEST_ADDRESS = server.address;
     browser = await chromium.launch({
       executablePath: process.env.LESSON_FORGE_CHROMIUM,
-      // Chromium refuses its sandbox to root (CI runs as root).
-      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+      // Chromium refuses its sandbox to root (CI runs as root); containers often have a small /dev/shm.
+      args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'],
     });
     fs.mkdirSync(shots, { recursive: true });
   });

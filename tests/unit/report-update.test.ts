@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { reportAfter, withReportLock, type StoredReport } from '../../src/activities/report-update';
+import { ActivityContext, type ActivityDeps } from '../../src/activities/context';
+import { reportActivities } from '../../src/activities/report';
 import type { BatchSummary, VideoOutcome } from '../../src/types';
 
 const usage = (total: number) => ({ promptTokens: total, outputTokens: 0, thoughtsTokens: 0, totalTokens: total });
@@ -78,5 +80,50 @@ describe('batch report after its batch finished', () => {
     for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i].replace('+', '-'));
     expect(fs.existsSync(path.join(dir, 'report.lock'))).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('report activities', () => {
+  const activities = () => reportActivities(new ActivityContext({} as ActivityDeps));
+  const outcome = (key: string, status: VideoOutcome['status']): VideoOutcome => {
+    const { runId: _runId, ...rest } = video(key, status, 'x');
+    return rest;
+  };
+
+  test('a video that reports after its batch has finished updates report.json and report.md', async () => {
+    const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-report-'));
+    const a = activities();
+    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('one', 'succeeded') });
+    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'failed') });
+    const reportMd = await a.writeBatchReport({
+      batchId: 'b',
+      label: 'videos',
+      outputDir,
+      summary: finishedReport().summary,
+    });
+    expect(fs.readFileSync(reportMd, 'utf8')).toContain('2 videos: 1 succeeded, 1 failed');
+    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'succeeded') });
+    const report = JSON.parse(
+      fs.readFileSync(path.join(path.dirname(reportMd), 'report.json'), 'utf8'),
+    ) as StoredReport;
+    expect(report.summary).toMatchObject({ succeeded: 2, failed: 0, failures: [] });
+    expect(fs.readFileSync(reportMd, 'utf8')).toMatch(/2 videos: 2 succeeded, 0 failed[\s\S]*two failed → succeeded/);
+    fs.rmSync(outputDir, { recursive: true, force: true });
+  });
+
+  test('a success that reached the record but not the batch summary is counted in the report', async () => {
+    const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-report-'));
+    const a = activities();
+    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('one', 'succeeded') });
+    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'failed') });
+    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'succeeded') });
+    const reportMd = await a.writeBatchReport({
+      batchId: 'b',
+      label: 'videos',
+      outputDir,
+      summary: finishedReport().summary,
+    });
+    expect(fs.readFileSync(reportMd, 'utf8')).toContain('2 videos: 2 succeeded, 0 failed');
+    fs.rmSync(outputDir, { recursive: true, force: true });
   });
 });
