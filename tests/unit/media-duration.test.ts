@@ -3,9 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readContainerDuration } from '../../src/media/duration';
+import { flvDuration } from '../../src/media/duration/flv';
 import { readMoov } from '../../src/media/duration/iso-media';
 import { transportStreamDuration } from '../../src/media/duration/mpeg-ts';
 import { readTimestamp } from '../../src/media/duration/pes';
+import { webmDuration } from '../../src/media/duration/webm';
 
 const samples = path.resolve(__dirname, '..', '..', 'samples');
 const fixtures = path.resolve(__dirname, 'fixtures', 'media');
@@ -97,15 +99,56 @@ describe('the built-in reader matches ffprobe on real files', () => {
     });
   });
 
-  test('containers it does not cover say so', async () => {
-    expect(await readContainerDuration(path.join(samples, 'perspective-drawing.webm'))).toEqual({
+  test.each([
+    // The values ffprobe gives for the same files (ASF: the header's play duration minus preroll,
+    // where ffprobe, reading packets, says 1.092).
+    [path.join(fixtures, 'tiny.avi'), 'avi', 1.2],
+    [path.join(fixtures, 'tiny.flv'), 'flv', 1.05],
+    [path.join(fixtures, 'tiny.wmv'), 'asf', 1.046],
+    [path.join(samples, 'perspective-drawing.webm'), 'matroska,webm', 13.007],
+  ])('%s (%s) lasts %d s', async (file, formatName, seconds) => {
+    expect(await readContainerDuration(file)).toEqual({
+      ok: true,
+      durationSeconds: expect.closeTo(seconds, 6),
+      formatName,
+      hasVideo: true,
+      hasAudio: true,
+    });
+  });
+
+  test('what it does not cover says so', async () => {
+    const elementary = path.join(tmp, 'bare.m2v');
+    await writeFile(elementary, Buffer.concat([Buffer.from([0, 0, 1, 0xb3]), Buffer.alloc(500)]));
+    expect(await readContainerDuration(elementary)).toEqual({
       ok: false,
-      reason: 'the built-in reader does not cover webm files',
+      reason: 'the built-in reader does not cover mpeg-video files',
+    });
+    expect(await readContainerDuration(path.join(fixtures, 'tiny.mkv'))).toEqual({
+      ok: false,
+      reason: 'the built-in reader does not know this file (Matroska (MKV) video)',
     });
     expect(await readContainerDuration(path.join(tmp, 'missing.ts'))).toEqual({
       ok: false,
       reason: 'the built-in reader could not read the file (ENOENT)',
     });
+  });
+
+  test('FLV without a duration in its metadata: the last tag tells', () => {
+    const flv = readFileSync(path.join(fixtures, 'tiny.flv'));
+    const head = Buffer.from(flv);
+    head.write('xuration', head.indexOf('duration'), 'latin1');
+    const result = flvDuration(head, flv);
+    expect(result).toMatchObject({ ok: true, formatName: 'flv' });
+    expect(result.ok && result.durationSeconds).toBeGreaterThan(0.9);
+    expect(result.ok && result.durationSeconds).toBeLessThan(1.1);
+  });
+
+  test('WebM recorded live, without a Duration, is refused with that reason', () => {
+    const webm = Buffer.from(readFileSync(path.join(samples, 'perspective-drawing.webm')));
+    // Rename the Duration element (0x4489) to a Void-like unknown id of the same length.
+    const at = webm.indexOf(Buffer.from([0x44, 0x89]));
+    webm[at + 1] = 0x88;
+    expect(webmDuration(webm)).toEqual({ ok: false, reason: 'the WebM file has no Duration (a live recording?)' });
   });
 });
 

@@ -133,7 +133,7 @@ describe('choosing ffprobe', () => {
   test('a hanging ffprobe is stopped at the time limit', async () => {
     const slow = await fakeFfprobe('slow', 'sleep 20');
     const started = Date.now();
-    const result = await probeVideo(path.join(fixtures, 'tiny.wmv'), { ffprobePath: slow, timeoutMs: 300 });
+    const result = await probeVideo(path.join(fixtures, 'tiny.mkv'), { ffprobePath: slow, timeoutMs: 300 });
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/took longer than/) });
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -156,7 +156,7 @@ describe('choosing ffprobe', () => {
 
   test('an ffprobe that prints garbage', async () => {
     const noisy = await fakeFfprobe('noisy', 'echo "hello"');
-    expect(await probeVideo(path.join(samples, 'perspective-drawing.webm'), { ffprobePath: noisy })).toEqual({
+    expect(await probeVideo(path.join(fixtures, 'tiny.mkv'), { ffprobePath: noisy })).toEqual({
       ok: false,
       reason: expect.stringMatching(/^ffprobe printed something that is not JSON \(.*noisy\/ffprobe\); /),
     });
@@ -214,12 +214,12 @@ describe('an ffprobe that crashes does not cost the duration', () => {
   });
 
   test('nothing works: every reason, and what to do', async () => {
-    const crasher = await crashes('crash-webm');
-    const result = await probeVideo(path.join(samples, 'perspective-drawing.webm'), { ffprobePath: crasher });
+    const crasher = await crashes('crash-mkv');
+    const result = await probeVideo(path.join(fixtures, 'tiny.mkv'), { ffprobePath: crasher });
     expect(result).toEqual({
       ok: false,
       reason:
-        `ffprobe (${crasher}) crashed (SIGSEGV); the built-in reader does not cover webm files. ` +
+        `ffprobe (${crasher}) crashed (SIGSEGV); the built-in reader does not know this file (Matroska (MKV) video). ` +
         "To get a duration: install a working ffmpeg (e.g. your system's package), or set FFPROBE_PATH to an ffprobe binary",
     });
   });
