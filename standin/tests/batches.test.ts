@@ -376,3 +376,23 @@ test('connectGeminiStandin drives batches and caches of a stand-in in another pr
   expect((await remote.caches.caches()).find((c) => c.name === cache.name)).toMatchObject({ expired: true });
   await expect(remote.caches.expire('cachedContents/none')).rejects.toThrow(/404 no cache/);
 });
+
+test('an inline request keeps its system instruction and schema, as the SDK moves them into the request', async () => {
+  const ai = sdk();
+  const request = lessonRequest(lessonB, 'b');
+  request.config = { ...request.config, systemInstruction: 'You write for ten-year-olds.', temperature: 0.2 };
+  const job = await ai.batches.create({ model, src: [request] });
+  const done = await waitForEnd(ai, job.name as string);
+  const { metadata: _m, ...single } = request;
+  const interactive = await ai.models.generateContent({ model, ...single } as never);
+  const response = done.dest?.inlinedResponses?.[0]?.response;
+  expect(response?.candidates?.[0]?.content?.parts?.[0]?.text).toBe(interactive.text);
+  expect(response?.usageMetadata?.promptTokenCount).toBe(interactive.usageMetadata?.promptTokenCount);
+  // The system instruction counts: the same request without it has fewer prompt tokens.
+  const plain = await ai.models.generateContent({
+    model,
+    ...lessonRequest(lessonB, 'b'),
+    metadata: undefined,
+  } as never);
+  expect(interactive.usageMetadata?.promptTokenCount).toBeGreaterThan(plain.usageMetadata?.promptTokenCount as number);
+});
