@@ -32,14 +32,10 @@ import {
   advanceBatch,
   batchJobs,
   batchSettings,
-  cancelBatch,
   clearBatchOutcomes,
   configureBatches,
-  createBatch,
-  deleteBatch,
-  getBatch,
-  listBatches,
-} from './batches';
+} from './batch-control';
+import { cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from './batches';
 import {
   cacheLedger,
   cacheStore,
