@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { readContainerDuration } from './duration';
+import { sniffVideoFile } from './sniff';
 
 export interface ProbeOptions {
   /** Kill ffprobe after this long (default 30 s: a healthy probe of a local file takes well under 1 s). */
@@ -47,6 +48,18 @@ export async function probeDuration(filePath: string, opts: ProbeOptions = {}): 
 
 const CANCELLED = 'ffprobe was cancelled';
 
+/**
+ * ffprobe binaries that crashed, with the containers they crashed on: not run on that kind of file
+ * again in this process (a batch of 200 .ts files would otherwise crash it 200 times, each leaving
+ * a kernel log line and perhaps a core dump).
+ */
+const crashedOn = new Map<string, Set<string>>();
+
+async function containerOf(filePath: string): Promise<string | undefined> {
+  const sniffed = await sniffVideoFile(filePath).catch(() => undefined);
+  return sniffed?.ok ? sniffed.container : undefined;
+}
+
 /** Duration, format and stream kinds of a media file; `{ ok: false, reason }` instead of throwing. */
 export async function probeVideo(filePath: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   if (opts.signal?.aborted) return { ok: false, reason: CANCELLED };
@@ -54,8 +67,20 @@ export async function probeVideo(filePath: string, opts: ProbeOptions = {}): Pro
   // Why each ffprobe tried gave no answer, in order.
   const problems: string[] = [];
   if (candidates.length === 0) problems.push('ffprobe was not found');
+  let container: Promise<string | undefined> | undefined;
+  const kind = (): Promise<string | undefined> => (container ??= containerOf(filePath));
   for (const ffprobe of candidates) {
+    const crashedKinds = crashedOn.get(ffprobe);
+    const known = crashedKinds ? await kind() : undefined;
+    if (known && crashedKinds?.has(known)) {
+      problems.push(`ffprobe (${ffprobe}) skipped: it crashed on ${known} files earlier`);
+      continue;
+    }
     const outcome = await runFfprobe(ffprobe, filePath, opts);
+    if (outcome.kind === 'unusable' && outcome.crashed) {
+      const crashedKind = await kind();
+      if (crashedKind) crashedOn.set(ffprobe, (crashedKinds ?? new Set<string>()).add(crashedKind));
+    }
     if (outcome.kind === 'answer') {
       if (!outcome.result.ok) {
         // It read the file and found no duration: the built-in reader may still find one.
@@ -82,7 +107,7 @@ type FfprobeOutcome =
   /** ffprobe ran normally and refused the file: believed, nothing else is tried. */
   | { kind: 'verdict'; reason: string }
   /** This ffprobe is of no use here (missing, crashed, hung, cancelled, printed nonsense). */
-  | { kind: 'unusable'; reason: string };
+  | { kind: 'unusable'; reason: string; crashed?: true };
 
 async function runFfprobe(ffprobe: string, filePath: string, opts: ProbeOptions): Promise<FfprobeOutcome> {
   const args = [
@@ -98,7 +123,7 @@ async function runFfprobe(ffprobe: string, filePath: string, opts: ProbeOptions)
   const run = await runProcess(ffprobe, args, opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, opts.signal);
   if (run.error) return { kind: 'unusable', reason: run.error };
   const crash = crashOf(run);
-  if (crash) return { kind: 'unusable', reason: `ffprobe (${ffprobe}) crashed (${crash})` };
+  if (crash) return { kind: 'unusable', reason: `ffprobe (${ffprobe}) crashed (${crash})`, crashed: true };
   if (run.exitCode !== 0) {
     const detail = lastLine(run.stderr) || `exit code ${String(run.exitCode)}`;
     return { kind: 'verdict', reason: `ffprobe could not read the file: ${detail}` };

@@ -1,4 +1,4 @@
-import { copyFile, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ffprobeCandidates, findFfprobe, parseFfprobeJson, probeDuration, probeVideo } from '../../src/media/probe';
@@ -211,6 +211,23 @@ describe('an ffprobe that crashes does not cost the duration', () => {
         /^ffprobe found no duration in this mpegts file .*; duration read from the file itself$/,
       ),
     });
+  });
+
+  test('an ffprobe that crashed on a kind of file is not run on that kind again', async () => {
+    const count = path.join(tmp, 'crash-count');
+    const crasher = await fakeFfprobe('crash-counted', `echo x >> '${count}'\nkill -SEGV $$`);
+    const runs = async (): Promise<number> => (await readFile(count, 'utf8')).split('\n').filter(Boolean).length;
+    await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: crasher });
+    const again = await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: crasher });
+    expect(again).toMatchObject({
+      ok: true,
+      formatName: 'mpegts',
+      note: `ffprobe (${crasher}) skipped: it crashed on mpeg-ts files earlier; duration read from the file itself`,
+    });
+    expect(await runs()).toBe(1);
+    // Another kind of file still gets its chance.
+    await probeVideo(path.join(fixtures, 'tiny.mov'), { ffprobePath: crasher });
+    expect(await runs()).toBe(2);
   });
 
   test('nothing works: every reason, and what to do', async () => {
