@@ -2,6 +2,7 @@
  * A client for the control API of a stand-in running in another process (`npm run standin`),
  * with the same methods as the in-process handle, made async.
  */
+import type { BatchEnding, BatchJobSummary, BatchOutcomeRule, BatchSettings, CacheSummary } from './batch-types';
 import type { FaultRule, StandinOptions, StandinStats } from './types';
 
 export interface GeminiStandinControl {
@@ -14,6 +15,18 @@ export interface GeminiStandinControl {
   setVideoDuration(displayNameOrYoutubeUrl: string, seconds: number): Promise<void>;
   expireFile(name: string): Promise<void>;
   advanceDay(): Promise<void>;
+  batches: {
+    configure(patch: Partial<BatchSettings>): Promise<BatchSettings>;
+    addOutcome(rule: BatchOutcomeRule): Promise<string>;
+    clearOutcomes(): Promise<void>;
+    advance(name: string, to: 'RUNNING' | BatchEnding): Promise<void>;
+    jobs(): Promise<BatchJobSummary[]>;
+  };
+  caches: {
+    setMinimumTokens(tokens: number | undefined): Promise<void>;
+    expire(name: string): Promise<void>;
+    caches(): Promise<CacheSummary[]>;
+  };
 }
 
 export function connectGeminiStandin(url: string): GeminiStandinControl {
@@ -50,6 +63,26 @@ export function connectGeminiStandin(url: string): GeminiStandinControl {
     },
     advanceDay: async () => {
       await call('POST', 'advance-day', {});
+    },
+    batches: {
+      configure: (patch) => call<BatchSettings>('POST', 'batches/settings', patch),
+      addOutcome: async (rule) => (await call<{ id: string }>('POST', 'batches/outcomes', rule)).id,
+      clearOutcomes: async () => {
+        await call('DELETE', 'batches/outcomes');
+      },
+      advance: async (name, to) => {
+        await call('POST', 'batches/advance', { name, to });
+      },
+      jobs: async () => (await call<{ jobs: BatchJobSummary[] }>('GET', 'batches')).jobs,
+    },
+    caches: {
+      setMinimumTokens: async (tokens) => {
+        await call('POST', 'caches/minimum-tokens', { tokens: tokens ?? null });
+      },
+      expire: async (name) => {
+        await call('POST', 'caches/expire', { name });
+      },
+      caches: async () => (await call<{ caches: CacheSummary[] }>('GET', 'caches')).caches,
     },
   };
 }

@@ -17,7 +17,16 @@ interface StoredRule {
   remaining: number;
 }
 
-const routes: readonly FaultRoute[] = ['generate', 'upload.start', 'upload.chunk', 'files.get', 'files.delete', 'any'];
+const routes: readonly FaultRoute[] = [
+  'generate',
+  'upload.start',
+  'upload.chunk',
+  'files.get',
+  'files.delete',
+  'batch.create',
+  'batch.request',
+  'any',
+];
 const actionTypes = new Set([
   'http',
   'finish',

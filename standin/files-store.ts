@@ -22,9 +22,19 @@ export interface FileRecord {
   failure?: string;
   deleted: boolean;
   expired: boolean;
+  /** Kept bytes: JSON-lines and text uploads (batch input), and files the service made. */
+  content?: Buffer;
+  /** Made by the service (batch results): the only files that can be downloaded. */
+  generated?: boolean;
 }
 
 export type FileState = 'PROCESSING' | 'ACTIVE' | 'FAILED';
+
+/** Uploads whose bytes are kept (batch input is read back); media bytes are only counted and hashed. */
+export const MAX_KEPT_BYTES = 256 * 1024 * 1024;
+export function keepsContent(mimeType: string): boolean {
+  return !/^(video|audio|image)\//.test(mimeType);
+}
 
 export class FileStore {
   private readonly records = new Map<string, FileRecord>();

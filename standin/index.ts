@@ -8,6 +8,18 @@ export { connectGeminiStandin, type GeminiStandinControl } from './client';
 export { fakeFromSchema, mismatchFromSchema, validateAgainstSchema, type FakeContext } from './schema-fake';
 export { youtubeVideoId } from './videos';
 export { defaultModels } from './state';
+export { minimumCacheTokens } from './caches';
+export type {
+  BatchEnding,
+  BatchJobSummary,
+  BatchOutcomeRule,
+  BatchRequestBill,
+  BatchSettings,
+  BatchStateName,
+  CacheSummary,
+  StandinBatchControl,
+  StandinCacheControl,
+} from './batch-types';
 export type {
   BlockFaultReason,
   FaultAction,

@@ -8,7 +8,8 @@ import { handleControl } from './control';
 import { apiError, HttpError, internal, invalidArgument, modelNotFound } from './errors';
 import { fileIdOf } from './files-store';
 import { deleteFile, getFile, listFiles } from './files';
-import { countTokens, generateContent } from './generate';
+import { countTokens } from './generate';
+import { extraControls, extraRoute, generateWithCache, handleExtraControl } from './extra-routes';
 import { requestKey } from './keys';
 import { ResetSignal, StandinState, type Reply, type RequestCtx } from './state';
 import type { GeminiStandin, RouteName, StandinOptions } from './types';
@@ -48,6 +49,8 @@ interface Route {
 }
 
 function route(method: string, url: URL): Route | undefined {
+  const extra = extraRoute(method, url);
+  if (extra) return { ...extra, run: (ctx, s) => extra.run(ctx, s, () => readJson(ctx.req)) };
   const path = url.pathname;
   let m = /^\/upload\/(v1beta|v1|v1alpha)\/files$/.exec(path);
   if (m && method === 'POST') {
@@ -87,7 +90,7 @@ function route(method: string, url: URL): Route | undefined {
       name: 'generate',
       apiVersion,
       needsKey: true,
-      run: async (ctx, s) => generateContent(s, ctx, model, await readJson(ctx.req), stream),
+      run: async (ctx, s) => generateWithCache(s, ctx, model, await readJson(ctx.req), stream),
     };
   }
   m = /^\/(v1beta|v1|v1alpha)\/models(?:\/([^/:]+))?$/.exec(path);
@@ -125,6 +128,11 @@ function write(res: ServerResponse, reply: Reply): void {
     res.end();
     return;
   }
+  if (reply.raw) {
+    res.writeHead(reply.status, { ...headers, 'content-length': String(reply.raw.length) });
+    res.end(reply.raw);
+    return;
+  }
   if (reply.body === undefined) {
     res.writeHead(reply.status, { ...headers, 'content-length': '0' });
     res.end();
@@ -154,6 +162,7 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
       state.files.expire(name.replace(/^files\//, ''));
     },
     advanceDay: () => state.limiter.advanceDay(),
+    ...extraControls(state),
     close: () => close(),
   };
 
@@ -168,7 +177,11 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
         write(res, { status: 400, body: { error: (err as Error).message } });
         return;
       }
-      write(res, handleControl(standin, state, method, url.pathname, url, body));
+      write(
+        res,
+        (await handleExtraControl(state, method, url.pathname, body)) ??
+          handleControl(standin, state, method, url.pathname, url, body),
+      );
       return;
     }
 

@@ -49,6 +49,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Server-sent events (streamGenerateContent): each is sent as `data: <json>`. */
   events?: unknown[];
+  /** Bytes sent as they are (file downloads); give the content-type in `headers`. */
+  raw?: Buffer;
 }
 
 /** Per-request facts the handlers fill in for stats and logs. */

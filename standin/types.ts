@@ -2,9 +2,20 @@
  * Public types of the local Gemini stand-in (see gemini-wire.md). The stand-in speaks the real REST
  * protocol so the real `@google/genai` SDK can talk to it; these types only configure and observe it.
  */
+import type { StandinBatchControl, StandinCacheControl } from './batch-types';
 
 /** Routes a fault rule can target. */
-export type FaultRoute = 'generate' | 'upload.start' | 'upload.chunk' | 'files.get' | 'files.delete' | 'any';
+export type FaultRoute =
+  | 'generate'
+  | 'upload.start'
+  | 'upload.chunk'
+  | 'files.get'
+  | 'files.delete'
+  /** batchGenerateContent itself (http, delay, reset). */
+  | 'batch.create'
+  /** One request inside a batch job, when the job runs: an http action fails that request only. */
+  | 'batch.request'
+  | 'any';
 
 /** Every route the stand-in counts in its stats. Streaming generation counts as `generate`. */
 export type RouteName =
@@ -17,6 +28,17 @@ export type RouteName =
   | 'generate'
   | 'countTokens'
   | 'models'
+  | 'batches.create'
+  | 'batches.get'
+  | 'batches.list'
+  | 'batches.cancel'
+  | 'batches.delete'
+  | 'caches.create'
+  | 'caches.get'
+  | 'caches.list'
+  | 'caches.update'
+  | 'caches.delete'
+  | 'files.download'
   | 'unknown';
 
 export const routeNames: readonly RouteName[] = [
@@ -29,6 +51,17 @@ export const routeNames: readonly RouteName[] = [
   'generate',
   'countTokens',
   'models',
+  'batches.create',
+  'batches.get',
+  'batches.list',
+  'batches.cancel',
+  'batches.delete',
+  'caches.create',
+  'caches.get',
+  'caches.list',
+  'caches.update',
+  'caches.delete',
+  'files.download',
   'unknown',
 ];
 
@@ -223,5 +256,9 @@ export interface GeminiStandin {
   expireFile(name: string): void;
   /** Simulates the daily quota reset (midnight Pacific). */
   advanceDay(): void;
+  /** Batch API turnaround, outcomes, limits and bills (batches.ts). */
+  batches: StandinBatchControl;
+  /** Context caches: minimum size, expiry, storage (caches.ts). */
+  caches: StandinCacheControl;
   close(): Promise<void>;
 }

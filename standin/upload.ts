@@ -7,7 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { apiError, HttpError, invalidArgument } from './errors';
-import type { FileRecord } from './files-store';
+import { keepsContent, MAX_KEPT_BYTES, type FileRecord } from './files-store';
 import { renderFile } from './files';
 import type { Reply, RequestCtx, StandinState } from './state';
 import { isRecord, randomToken } from './util';
@@ -28,6 +28,8 @@ interface UploadSession {
   failure?: string;
   file?: FileRecord;
   busy: boolean;
+  /** The bytes, for uploads that keep them (see `keepsContent`). */
+  kept?: Buffer[];
 }
 
 /** Thrown when the client went away mid-chunk: nothing can be answered. */
@@ -230,6 +232,7 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
         return;
       }
       s.hash.update(buf);
+      if (keepsContent(s.mimeType) && s.received + buf.length <= MAX_KEPT_BYTES) (s.kept ??= []).push(buf);
       s.received += buf.length;
     });
   } catch (err) {
@@ -266,6 +269,7 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
     createdAt: now,
     processingMs: state.options.processingMs,
     failure: s.failure,
+    ...(s.kept && s.received <= MAX_KEPT_BYTES ? { content: Buffer.concat(s.kept) } : {}),
   });
   s.status = 'final';
   ctx.finalized = true;

@@ -40,8 +40,9 @@ export interface LocalVideoInfo {
   modifiedMs: number;
   mimeType: GeminiVideoMimeType;
   container: VideoContainer;
-  /** Undefined when ffprobe could not tell; `durationNote` says why. */
+  /** Undefined when neither ffprobe nor the built-in reader could tell; `durationNote` says why. */
   durationSeconds?: number;
+  /** Why there is no duration, or how it was found when the first ffprobe could not give it. */
   durationNote?: string;
   /** Stream kinds as ffprobe saw them; undefined when it could not read the file. */
   hasVideo?: boolean;
@@ -122,7 +123,12 @@ export async function inspectLocalVideo(filePath: string, opts: InspectOptions =
     mimeType: sniffed.mimeType,
     container: sniffed.container,
     ...(probed.ok
-      ? { durationSeconds: probed.durationSeconds, hasVideo: probed.hasVideo, hasAudio: probed.hasAudio }
+      ? {
+          durationSeconds: probed.durationSeconds,
+          hasVideo: probed.hasVideo,
+          hasAudio: probed.hasAudio,
+          ...(probed.note ? { durationNote: probed.note } : {}),
+        }
       : { durationNote: probed.reason }),
     sha256,
   };

@@ -2,15 +2,23 @@
  * Read a video's duration with ffprobe. The duration drives cost estimates and the choice of media
  * resolution, but a video without one can still be analysed, so nothing here throws for a bad file:
  * callers get `undefined` (or `{ ok: false, reason }`) and carry on.
+ *
+ * An ffprobe that crashes, hangs, cannot run or prints nonsense says nothing about the file, so the
+ * next one is tried (FFPROBE_PATH or PATH, then the one shipped in npm), and then the project's own
+ * reader for the containers where that is cheap (src/media/duration). The static ffprobe shipped in
+ * npm segfaults on MPEG-TS on some AVX-512 Xeons; without this, such machines get no duration for
+ * any .ts video. An ffprobe that runs and says the file is unreadable is believed.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { readContainerDuration } from './duration';
+import { sniffVideoFile } from './sniff';
 
 export interface ProbeOptions {
   /** Kill ffprobe after this long (default 30 s: a healthy probe of a local file takes well under 1 s). */
   timeoutMs?: number;
-  /** Use this ffprobe binary instead of looking one up. */
+  /** Use this ffprobe binary instead of looking one up (the built-in reader remains the fallback). */
   ffprobePath?: string;
   signal?: AbortSignal;
   /** Environment for the lookup (`FFPROBE_PATH`, `PATH`); defaults to `process.env`. */
@@ -25,6 +33,8 @@ export type ProbeResult =
       formatName: string;
       hasVideo: boolean;
       hasAudio: boolean;
+      /** Set when the first ffprobe could not answer: what went wrong and where the answer came from. */
+      note?: string;
     }
   | { ok: false; reason: string };
 
@@ -36,12 +46,70 @@ export async function probeDuration(filePath: string, opts: ProbeOptions = {}): 
   return result.ok ? result.durationSeconds : undefined;
 }
 
+const CANCELLED = 'ffprobe was cancelled';
+
+/**
+ * ffprobe binaries that crashed, with the containers they crashed on: not run on that kind of file
+ * again in this process (a batch of 200 .ts files would otherwise crash it 200 times, each leaving
+ * a kernel log line and perhaps a core dump).
+ */
+const crashedOn = new Map<string, Set<string>>();
+
+async function containerOf(filePath: string): Promise<string | undefined> {
+  const sniffed = await sniffVideoFile(filePath).catch(() => undefined);
+  return sniffed?.ok ? sniffed.container : undefined;
+}
+
 /** Duration, format and stream kinds of a media file; `{ ok: false, reason }` instead of throwing. */
 export async function probeVideo(filePath: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const ffprobe = opts.ffprobePath ?? findFfprobe(opts.env);
-  if (!ffprobe) {
-    return { ok: false, reason: 'ffprobe was not found: install ffmpeg, or set FFPROBE_PATH to an ffprobe binary' };
+  if (opts.signal?.aborted) return { ok: false, reason: CANCELLED };
+  const candidates = opts.ffprobePath ? [opts.ffprobePath] : ffprobeCandidates(opts.env);
+  // Why each ffprobe tried gave no answer, in order.
+  const problems: string[] = [];
+  if (candidates.length === 0) problems.push('ffprobe was not found');
+  let container: Promise<string | undefined> | undefined;
+  const kind = (): Promise<string | undefined> => (container ??= containerOf(filePath));
+  for (const ffprobe of candidates) {
+    const crashedKinds = crashedOn.get(ffprobe);
+    const known = crashedKinds ? await kind() : undefined;
+    if (known && crashedKinds?.has(known)) {
+      problems.push(`ffprobe (${ffprobe}) skipped: it crashed on ${known} files earlier`);
+      continue;
+    }
+    const outcome = await runFfprobe(ffprobe, filePath, opts);
+    if (outcome.kind === 'unusable' && outcome.crashed) {
+      const crashedKind = await kind();
+      if (crashedKind) crashedOn.set(ffprobe, (crashedKinds ?? new Set<string>()).add(crashedKind));
+    }
+    if (outcome.kind === 'answer') {
+      if (!outcome.result.ok) {
+        // It read the file and found no duration: the built-in reader may still find one.
+        problems.push(outcome.result.reason);
+        break;
+      }
+      return problems.length > 0 ? { ...outcome.result, note: problems.join('; ') } : outcome.result;
+    }
+    if (outcome.kind === 'verdict') return { ok: false, reason: outcome.reason };
+    if (outcome.reason === CANCELLED) return { ok: false, reason: CANCELLED };
+    problems.push(outcome.reason);
   }
+  const own = await readContainerDuration(filePath);
+  if (own.ok) return { ...own, note: `${problems.join('; ')}; duration read from the file itself` };
+  const advice = problems.includes('ffprobe was not found')
+    ? 'install ffmpeg, or set FFPROBE_PATH to an ffprobe binary'
+    : "install a working ffmpeg (e.g. your system's package), or set FFPROBE_PATH to an ffprobe binary";
+  return { ok: false, reason: `${[...problems, own.reason].join('; ')}. To get a duration: ${advice}` };
+}
+
+type FfprobeOutcome =
+  /** ffprobe answered with JSON (which may still lack a duration). */
+  | { kind: 'answer'; result: ProbeResult }
+  /** ffprobe ran normally and refused the file: believed, nothing else is tried. */
+  | { kind: 'verdict'; reason: string }
+  /** This ffprobe is of no use here (missing, crashed, hung, cancelled, printed nonsense). */
+  | { kind: 'unusable'; reason: string; crashed?: true };
+
+async function runFfprobe(ffprobe: string, filePath: string, opts: ProbeOptions): Promise<FfprobeOutcome> {
   const args = [
     '-v',
     'error',
@@ -53,12 +121,26 @@ export async function probeVideo(filePath: string, opts: ProbeOptions = {}): Pro
     asFileUrl(filePath),
   ];
   const run = await runProcess(ffprobe, args, opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, opts.signal);
-  if (run.error) return { ok: false, reason: run.error };
+  if (run.error) return { kind: 'unusable', reason: run.error };
+  const crash = crashOf(run);
+  if (crash) return { kind: 'unusable', reason: `ffprobe (${ffprobe}) crashed (${crash})`, crashed: true };
   if (run.exitCode !== 0) {
     const detail = lastLine(run.stderr) || `exit code ${String(run.exitCode)}`;
-    return { ok: false, reason: `ffprobe could not read the file: ${detail}` };
+    return { kind: 'verdict', reason: `ffprobe could not read the file: ${detail}` };
   }
-  return parseFfprobeJson(run.stdout);
+  const result = parseFfprobeJson(run.stdout);
+  if (!result.ok && result.reason === NOT_JSON) return { kind: 'unusable', reason: `${NOT_JSON} (${ffprobe})` };
+  return { kind: 'answer', result };
+}
+
+/**
+ * A signal (SIGSEGV, SIGILL, SIGBUS …), or a shell wrapper's 128 + signal exit code. ffprobe's own
+ * errors exit with small codes.
+ */
+function crashOf(run: ProcessRun): string | undefined {
+  if (run.signal) return run.signal;
+  if (run.exitCode !== null && run.exitCode > 128 && run.exitCode < 160) return `exit code ${run.exitCode}`;
+  return undefined;
 }
 
 const positiveNumber = (value: string | undefined): number | undefined => {
@@ -71,13 +153,15 @@ interface FfprobeJson {
   streams?: Array<{ codec_type?: string; duration?: string }>;
 }
 
+const NOT_JSON = 'ffprobe printed something that is not JSON';
+
 /** Interprets ffprobe's JSON; exported for tests. Falls back to the longest stream duration. */
 export function parseFfprobeJson(stdout: string): ProbeResult {
   let data: FfprobeJson;
   try {
     data = JSON.parse(stdout) as FfprobeJson;
   } catch {
-    return { ok: false, reason: 'ffprobe printed something that is not JSON' };
+    return { ok: false, reason: NOT_JSON };
   }
   const streams = data.streams ?? [];
   const formatName = data.format?.format_name ?? 'unknown';
@@ -101,12 +185,17 @@ export function parseFfprobeJson(stdout: string): ProbeResult {
 }
 
 /**
- * The ffprobe to run: `FFPROBE_PATH`, else `ffprobe` on `PATH`, else the binary shipped by the
- * `@ffprobe-installer/ffprobe` package (so a machine without ffmpeg still works).
+ * The ffprobe to run first: `FFPROBE_PATH`, else `ffprobe` on `PATH`, else the binary shipped by
+ * the `@ffprobe-installer/ffprobe` package (so a machine without ffmpeg still works).
  */
 export function findFfprobe(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.FFPROBE_PATH) return env.FFPROBE_PATH;
-  return findOnPath('ffprobe', env) ?? bundledFfprobe();
+  return ffprobeCandidates(env)[0];
+}
+
+/** Every ffprobe to try, in order, without repeats: `FFPROBE_PATH`, `PATH`, the npm one. */
+export function ffprobeCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const found = [env.FFPROBE_PATH || undefined, findOnPath('ffprobe', env), bundledFfprobe()];
+  return [...new Set(found.filter((file): file is string => file !== undefined))];
 }
 
 function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -149,6 +238,8 @@ const asFileUrl = (filePath: string): string => `file:${path.resolve(filePath)}`
 
 interface ProcessRun {
   exitCode: number | null;
+  /** The signal that ended it, when one did (a crash, unless we stopped it: then `error` is set). */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** Set when the process could not run or was stopped: the reason in words. */
@@ -162,7 +253,7 @@ const MAX_OUTPUT_BYTES = 1024 * 1024;
 function runProcess(command: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<ProcessRun> {
   return new Promise((resolve) => {
     if (signal?.aborted) {
-      resolve({ exitCode: null, stdout: '', stderr: '', error: 'ffprobe was cancelled' });
+      resolve({ exitCode: null, stdout: '', stderr: '', error: CANCELLED });
       return;
     }
     const stdout: Buffer[] = [];
@@ -186,7 +277,7 @@ function runProcess(command: string, args: string[], timeoutMs: number, signal?:
       () => stop(`ffprobe took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`),
       timeoutMs,
     );
-    const onAbort = (): void => stop('ffprobe was cancelled');
+    const onAbort = (): void => stop(CANCELLED);
     signal?.addEventListener('abort', onAbort, { once: true });
     const collect =
       (into: Buffer[]) =>
@@ -211,9 +302,10 @@ function runProcess(command: string, args: string[], timeoutMs: number, signal?:
     child.on('exit', () => {
       if (stopReason) finish({ exitCode: null, stdout: '', stderr: '', error: stopReason });
     });
-    child.on('close', (exitCode) =>
+    child.on('close', (exitCode, exitSignal) =>
       finish({
         exitCode,
+        signal: exitSignal,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
         ...(stopReason ? { error: stopReason } : {}),

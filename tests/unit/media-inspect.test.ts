@@ -66,6 +66,16 @@ test('a video ffprobe cannot read is accepted without a duration, with the reaso
   expect(info.mimeType).toBe('video/mp4');
 });
 
+test('a video whose ffprobe crashes keeps its duration, with a note saying how it was found', async () => {
+  const crasher = path.join(tmp, 'crashing-ffprobe');
+  await writeFile(crasher, '#!/bin/sh\nkill -SEGV $$\n');
+  await chmod(crasher, 0o755);
+  const info = await inspectLocalVideo(path.join(fixtures, 'tiny.ts'), { probe: { ffprobePath: crasher } });
+  expect(info.durationSeconds).toBeCloseTo(1.023, 3);
+  expect(info.hasVideo).toBe(true);
+  expect(info.durationNote).toBe(`ffprobe (${crasher}) crashed (SIGSEGV); duration read from the file itself`);
+});
+
 describe('refusals say what is wrong and what to do', () => {
   test('not-found', async () => {
     const err = await rejection(path.join(tmp, 'gone.mp4'));

@@ -1,7 +1,7 @@
-import { copyFile, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findFfprobe, parseFfprobeJson, probeDuration, probeVideo } from '../../src/media/probe';
+import { ffprobeCandidates, findFfprobe, parseFfprobeJson, probeDuration, probeVideo } from '../../src/media/probe';
 
 const samples = path.resolve(__dirname, '..', '..', 'samples');
 const fixtures = path.resolve(__dirname, 'fixtures', 'media');
@@ -110,23 +110,30 @@ describe('choosing ffprobe', () => {
     expect(found).not.toBe(path.join(dir, 'ffprobe'));
   });
 
-  test('probeVideo uses FFPROBE_PATH from the given environment', async () => {
+  test('probeVideo uses FFPROBE_PATH from the given environment, and says when it could not run', async () => {
     const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
-      env: { FFPROBE_PATH: path.join(tmp, 'no-such-ffprobe') },
+      env: { FFPROBE_PATH: path.join(tmp, 'no-such-ffprobe'), PATH: '' },
     });
+    // The npm ffprobe answered instead; the note keeps the broken setting visible.
     expect(result).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/could not run ffprobe .*no-such-ffprobe/),
+      ok: true,
+      durationSeconds: 12,
+      note: expect.stringMatching(/could not run ffprobe .*no-such-ffprobe/),
     });
+  });
+
+  test('every ffprobe is a candidate once, in order', async () => {
+    const fake = await fakeFfprobe('candidates', 'exit 1');
+    const candidates = ffprobeCandidates({ FFPROBE_PATH: fake, PATH: path.dirname(fake) });
+    expect(candidates[0]).toBe(fake);
+    expect(candidates).toHaveLength(2);
+    expect(candidates[1]).toContain('@ffprobe-installer');
   });
 
   test('a hanging ffprobe is stopped at the time limit', async () => {
     const slow = await fakeFfprobe('slow', 'sleep 20');
     const started = Date.now();
-    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
-      ffprobePath: slow,
-      timeoutMs: 300,
-    });
+    const result = await probeVideo(path.join(fixtures, 'tiny.mkv'), { ffprobePath: slow, timeoutMs: 300 });
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/took longer than/) });
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -149,9 +156,88 @@ describe('choosing ffprobe', () => {
 
   test('an ffprobe that prints garbage', async () => {
     const noisy = await fakeFfprobe('noisy', 'echo "hello"');
-    expect(await probeVideo(path.join(samples, 'color-theory-intro.mp4'), { ffprobePath: noisy })).toEqual({
+    expect(await probeVideo(path.join(fixtures, 'tiny.mkv'), { ffprobePath: noisy })).toEqual({
       ok: false,
-      reason: 'ffprobe printed something that is not JSON',
+      reason: expect.stringMatching(/^ffprobe printed something that is not JSON \(.*noisy\/ffprobe\); /),
+    });
+  });
+});
+
+describe('an ffprobe that crashes does not cost the duration', () => {
+  const crashes = (name: string): Promise<string> => fakeFfprobe(name, 'kill -SEGV $$');
+
+  test('the next ffprobe answers, and the note names the crash', async () => {
+    const crasher = await crashes('crash-then-npm');
+    const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
+      env: { FFPROBE_PATH: crasher, PATH: '' },
+    });
+    expect(result).toEqual({
+      ok: true,
+      durationSeconds: 12,
+      formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+      hasVideo: true,
+      hasAudio: true,
+      note: `ffprobe (${crasher}) crashed (SIGSEGV)`,
+    });
+  });
+
+  test('with no ffprobe left, MPEG-TS timestamps give the duration', async () => {
+    const crasher = await crashes('crash-ts');
+    expect(await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: crasher })).toEqual({
+      ok: true,
+      durationSeconds: expect.closeTo(1.023222, 5),
+      formatName: 'mpegts',
+      hasVideo: true,
+      hasAudio: true,
+      note: `ffprobe (${crasher}) crashed (SIGSEGV); duration read from the file itself`,
+    });
+  });
+
+  test("a wrapper script's 128 + signal exit code is a crash too", async () => {
+    const wrapper = await fakeFfprobe('wrapper-139', 'exit 139');
+    expect(await probeVideo(path.join(fixtures, 'tiny.mpg'), { ffprobePath: wrapper })).toMatchObject({
+      ok: true,
+      formatName: 'mpeg',
+      note: expect.stringMatching(/crashed \(exit code 139\)/),
+    });
+  });
+
+  test('an ffprobe that finds no duration: the built-in reader may', async () => {
+    const blank = await fakeFfprobe('no-duration', `echo '{"format":{"format_name":"mpegts"},"streams":[]}'`);
+    expect(await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: blank })).toMatchObject({
+      ok: true,
+      durationSeconds: expect.closeTo(1.023, 3),
+      note: expect.stringMatching(
+        /^ffprobe found no duration in this mpegts file .*; duration read from the file itself$/,
+      ),
+    });
+  });
+
+  test('an ffprobe that crashed on a kind of file is not run on that kind again', async () => {
+    const count = path.join(tmp, 'crash-count');
+    const crasher = await fakeFfprobe('crash-counted', `echo x >> '${count}'\nkill -SEGV $$`);
+    const runs = async (): Promise<number> => (await readFile(count, 'utf8')).split('\n').filter(Boolean).length;
+    await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: crasher });
+    const again = await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: crasher });
+    expect(again).toMatchObject({
+      ok: true,
+      formatName: 'mpegts',
+      note: `ffprobe (${crasher}) skipped: it crashed on mpeg-ts files earlier; duration read from the file itself`,
+    });
+    expect(await runs()).toBe(1);
+    // Another kind of file still gets its chance.
+    await probeVideo(path.join(fixtures, 'tiny.mov'), { ffprobePath: crasher });
+    expect(await runs()).toBe(2);
+  });
+
+  test('nothing works: every reason, and what to do', async () => {
+    const crasher = await crashes('crash-mkv');
+    const result = await probeVideo(path.join(fixtures, 'tiny.mkv'), { ffprobePath: crasher });
+    expect(result).toEqual({
+      ok: false,
+      reason:
+        `ffprobe (${crasher}) crashed (SIGSEGV); the built-in reader does not know this file (Matroska (MKV) video). ` +
+        "To get a duration: install a working ffmpeg (e.g. your system's package), or set FFPROBE_PATH to an ffprobe binary",
     });
   });
 });

@@ -1,0 +1,32 @@
+/** Shared by the stand-in's SDK tests: a real `@google/genai` client for a stand-in, and its errors. */
+import { ApiError, GoogleGenAI } from '@google/genai';
+
+/**
+ * Under Jest the SDK's default Node path fails ("Undici globalDispatcher is not available": the
+ * dispatcher lives on the outer realm's globalThis), so hand it the global fetch explicitly.
+ */
+export function sdkFor(baseUrl: string, apiKey: string): GoogleGenAI {
+  return new GoogleGenAI({
+    apiKey,
+    apiVersion: 'v1beta',
+    httpOptions: { baseUrl, fetch: (input, init) => fetch(input, init) },
+  });
+}
+
+export interface ApiErrorBody {
+  code: number;
+  status: string;
+  message: string;
+  details?: Array<Record<string, unknown>>;
+}
+
+/** The HTTP status and parsed error body of the ApiError the SDK throws. */
+export async function apiErrorOf(p: Promise<unknown>): Promise<{ status: number; body: ApiErrorBody }> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { status: err.status, body: (JSON.parse(err.message) as { error: ApiErrorBody }).error };
+  }
+  throw new Error('expected the SDK to throw');
+}
