@@ -28,7 +28,8 @@ export async function planBatch(
 ): Promise<PlannedEstimate[]> {
   const { options } = request.input;
   const model = getModel(catalog, options.models[0]);
-  const template = TemplateRegistry.load(options.templateDirs).get(options.template);
+  // Manifest only: a dry run executes no template code (README "Security").
+  const template = TemplateRegistry.load(options.templateDirs).manifest(options.template);
   const plans: PlannedEstimate[] = [];
   for (const item of request.items) {
     const measured = item.source.kind === 'file' ? await probeDuration(item.source.path) : undefined;

@@ -1,3 +1,4 @@
+import { noteKeyVariables } from './child-env';
 import { ConfigurationError } from './errors';
 import type { ConfigFile, KeyLimits } from './file';
 
@@ -16,6 +17,7 @@ export const defaultKeyAlias = 'default';
 
 /** Keys from the config file (by env var name), or GEMINI_API_KEY as the alias "default". */
 export function resolveApiKeys(config: ConfigFile, env: NodeJS.ProcessEnv = process.env): ApiKey[] {
+  noteKeyVariables((config.keys ?? []).map((k) => k.env));
   if (config.keys && config.keys.length > 0) {
     const seen = new Set<string>();
     const keys: ApiKey[] = [];

@@ -37,6 +37,8 @@ export interface DiscoverOptions {
   cwd?: string;
   /** Folders never scanned, e.g. the output folder when it lies inside an input folder. */
   ignoreDirs?: string[];
+  /** false: symbolic links inside scanned folders are skipped, not followed. */
+  followSymlinks?: boolean;
 }
 
 export interface DiscoverResult {
@@ -68,10 +70,17 @@ export async function discoverVideos(opts: DiscoverOptions): Promise<DiscoverRes
     include: opts.include ?? [],
     exclude: opts.exclude ?? [],
     ignoreDirs: (opts.ignoreDirs ?? []).map((dir) => path.resolve(cwd, dir)),
+    followSymlinks: opts.followSymlinks ?? true,
   };
   const found = new Map<string, Found>();
   const skipped = new Map<string, string>();
-  const add = (entries: Found[]): void => entries.forEach((entry) => found.set(entry.identity, entry));
+  // One video per file, however many names lead to it (hard links, symbolic links): the first name
+  // in natural order is kept, so the choice does not depend on the order the folder lists them.
+  const add = (entries: Found[]): void =>
+    entries.forEach((entry) => {
+      const earlier = found.get(entry.identity);
+      if (!earlier || compareNatural(sortKey(entry), sortKey(earlier)) < 0) found.set(entry.identity, entry);
+    });
   const inputs = opts.inputs.map((input) => input.trim()).filter(Boolean);
   const listFiles = opts.listFiles ?? [];
   if (inputs.length === 0 && listFiles.length === 0) {
@@ -175,7 +184,7 @@ async function resolveEntry(
       );
     }
     if (scanned.videos.length === 0) fail(noVideosMessage(text, scanned, scan));
-    return { found: scanned.videos.map(fileFound), skipped: scanned.skipped };
+    return { found: await Promise.all(scanned.videos.map(fileFound)), skipped: scanned.skipped };
   }
   if (!info.isFile())
     fail(`${text} is not a file or folder (device, socket or pipe): pass a folder, a video file or a YouTube link.`);
@@ -188,14 +197,18 @@ async function resolveEntry(
     }
     fail(`${text}: ${reason}.`);
   }
-  return { found: [fileFound(absolute)], skipped: [] };
+  return { found: [await fileFound(absolute)], skipped: [] };
 }
 
-const fileFound = (absolute: string): Found => ({
-  identity: `file:${absolute}`,
-  name: path.basename(absolute),
-  source: { kind: 'file', path: absolute },
-});
+/** A file is known by device and inode, so a file linked twice into a folder is one video. */
+async function fileFound(absolute: string): Promise<Found> {
+  const info = await stat(absolute, { bigint: true }).catch(() => undefined);
+  return {
+    identity: info ? `file:${info.dev}:${info.ino}` : `file:${absolute}`,
+    name: path.basename(absolute),
+    source: { kind: 'file', path: absolute },
+  };
+}
 
 /** Explains an input folder with no videos in words that lead to the fix. */
 function noVideosMessage(shown: string, scanned: FolderScan, scan: ScanOptions): string {

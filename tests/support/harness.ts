@@ -72,7 +72,8 @@ export function testSettings(taskQueue: string, baseUrl: string): Settings {
       TEMPORAL_TASK_QUEUE: taskQueue,
       GEMINI_BASE_URL: baseUrl,
     },
-    file: {},
+    // Workers write only inside their output roots; test folders are under the temp folder.
+    file: { outputRoots: [os.tmpdir()] },
   };
 }
 

@@ -14,6 +14,7 @@ import { bold, cyan, dim, yellow } from '../output';
 import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { keyAliasesFor } from '../keys';
+import { allowForThisRun } from '../../activities/input-policy';
 
 interface StartBatchOptions extends BatchCliOptions {
   dryRun?: boolean;
@@ -99,7 +100,10 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
       log(
         `Web UI: ${cyan(`${session.uiUrl}/namespaces/${settings.env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(input.batchId)}`)}`,
       );
-    if (runWorker) await session.startWorker();
+    if (runWorker) {
+      allowForThisRun(settings, input); // this process's worker may use the folders this command chose
+      await session.startWorker();
+    }
     const handle = session.client.workflow.getHandle(input.batchId);
     const running = await handle
       .describe()
