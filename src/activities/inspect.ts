@@ -1,8 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../failures';
 import { inspectLocalVideo, VideoRejectedError } from '../media/inspect';
+import { sha256Hex } from '../output/atomic';
+import type { ManifestEntry } from '../output/manifest';
+import { readRegularFile } from '../output/safe-path';
 import type { ProcessingOptions, VideoFacts, VideoItem } from '../types';
 import type { ActivityContext } from './context';
 import { withHeartbeat } from './heartbeat';
@@ -59,11 +61,27 @@ export function inspectActivities(ctx: ActivityContext) {
           templateVersion: template.manifest.version,
           models: options.models,
         });
-        // A document the person deleted is made again.
-        const outputPath = done ? path.join(options.outputDir, done.outputPath) : undefined;
-        if (outputPath && fs.existsSync(outputPath)) facts.upToDate = { outputPath };
+        if (done && (await stillThere(ctx, options.outputDir, done))) {
+          facts.upToDate = { outputPath: path.join(options.outputDir, done.outputPath) };
+        }
       }
       return facts;
     },
   };
+}
+
+/**
+ * Whether the document recorded for this video is still at its path, judged by content hash, not
+ * by existence: the file is a regular file and holds exactly what was written (or a person's edit
+ * of it, when the name still belongs to this video and the content is no other video's document).
+ * A deleted file, a link, a FIFO, or another video's document under the same name is made again.
+ */
+async function stillThere(ctx: ActivityContext, outputDir: string, done: ManifestEntry): Promise<boolean> {
+  const content = await readRegularFile(path.join(outputDir, done.outputPath)).catch(() => undefined);
+  if (!Buffer.isBuffer(content)) return false;
+  const sha = sha256Hex(content);
+  if (sha === done.writtenSha256) return true;
+  const wroteThis = ctx.manifests.byWrittenSha(outputDir, sha);
+  if (wroteThis) return false; // a document the tool wrote, but not this one
+  return ctx.manifests.byOutputPath(outputDir, done.outputPath)?.source === done.source;
 }
