@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, type ApplicationFailure } from '@temporalio/common';
 import { projectRoot } from '../../src/config';
 import { FailureType } from '../../src/failures';
 import { makeHostilePack, templateCodeRuns, type HostilePack } from '../support/hostile-pack';

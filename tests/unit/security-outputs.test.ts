@@ -13,7 +13,7 @@ import { FailureType } from '../../src/failures';
 import type { ModelCatalog } from '../../src/gemini/catalog';
 import type { GeminiGateway } from '../../src/gemini/gateway';
 import { manifestPath } from '../../src/output/manifest';
-import type { ProcessingOptions, VideoItem } from '../../src/types';
+import type { ProcessingOptions, VideoFacts, VideoItem } from '../../src/types';
 import { makeFifo, makeHostilePack, type HostilePack } from '../support/hostile-pack';
 import { processingOptions } from '../support/processing-options';
 import { runCli } from '../support/run-cli';
@@ -49,12 +49,13 @@ const itemFor = (rel: string): VideoItem => {
 };
 
 let n = 0;
+/** inspectVideo as a worker runs it (it heartbeats while hashing). */
+const inspect = (item: VideoItem, opts: ProcessingOptions): Promise<VideoFacts> =>
+  new MockActivityEnvironment().run(inspectActivities(newWorker()).inspectVideo, { item, options: opts });
+
 async function writeRequest(rel: string, text: string, over: Partial<ProcessingOptions> = {}): Promise<WriteInput> {
   const item = itemFor(rel);
-  const facts = await new MockActivityEnvironment().run(inspectActivities(newWorker()).inspectVideo, {
-    item,
-    options: options(over),
-  });
+  const facts = await inspect(item, options(over));
   const draftPath = path.join(drafts, `draft-${n++}.md`);
   fs.writeFileSync(draftPath, text);
   return { item, facts, draftPath, options: options(over), model: 'gemini-3.5-flash' };
@@ -107,10 +108,7 @@ describe('point 4: two outputs never land on one name', () => {
       manifestPath(out),
       `${JSON.stringify({ outputPath: 'summary_report/intro.md', source: path.join(pack.videos, pack.files.introAgain), contentHash: 'x', template: 'summary_report', templateVersion: '1.0.0', model: 'gemini-3.5-flash', writtenSha256: sha(other), writtenAt: new Date().toISOString() })}\n`,
     );
-    const again = await new MockActivityEnvironment().run(inspectActivities(newWorker()).inspectVideo, {
-      item: a.item,
-      options: options(),
-    });
+    const again = await inspect(a.item, options());
     expect(again.upToDate).toBeUndefined();
   });
 });
