@@ -1,11 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../../src/cli/exit-codes';
-import { childEnvironment, resolveApiKeys } from '../../src/config';
-import { probeDuration } from '../../src/media/probe';
+import { childEnvironment, projectRoot, resolveApiKeys } from '../../src/config';
 import { freePort } from '../../src/temporal/port';
-import { startDevServer } from '../../src/temporal/dev-server';
 import { makeHostilePack, type HostilePack } from '../support/hostile-pack';
 import { runCli } from '../support/run-cli';
 
@@ -80,14 +78,29 @@ describe('child processes get an environment without the Gemini keys', () => {
   let dump: string;
   let fake: string;
   beforeEach(() => {
-    Object.assign(process.env, keys);
-    // A config that names its own key variable: that one is kept out too.
-    resolveApiKeys({ keys: [{ name: 'lab-a', env: 'LAB_KEY_A' }] });
     dump = path.join(path.dirname(pack.root), 'child-env.txt');
     fake = path.join(path.dirname(pack.root), 'fake-child.sh');
     // Stands for ffprobe or the temporal CLI: records its environment, then fails.
     fs.writeFileSync(fake, `#!/bin/sh\nenv > ${JSON.stringify(dump)}\nexit 1\n`, { mode: 0o755 });
   });
+
+  /**
+   * Runs `code` in a fresh Node process whose environment holds the keys (jest's own process.env is
+   * a sandboxed copy that children never see, so the real thing is tested in a process of its own),
+   * after a config naming LAB_KEY_A as a key variable was read.
+   */
+  const inChild = (code: string, env: Record<string, string>) =>
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(path.join(projectRoot, 'src', 'config'))}).resolveApiKeys({ keys: [{ name: 'lab-a', env: 'LAB_KEY_A' }] });
+${code}`,
+      ],
+      { env: { ...process.env, ...keys, ...env }, cwd: projectRoot, stdio: 'pipe', timeout: 60_000 },
+    );
 
   const expectNoKeys = () => {
     const seen = fs.readFileSync(dump, 'utf8');
@@ -95,20 +108,28 @@ describe('child processes get an environment without the Gemini keys', () => {
     for (const value of Object.values(keys)) expect(seen).not.toContain(value);
   };
 
-  test('ffprobe', async () => {
-    process.env.FFPROBE_PATH = fake;
-    expect(await probeDuration(path.join(pack.videos, pack.files.intro))).toBeUndefined();
+  test('ffprobe', () => {
+    const video = path.join(pack.videos, pack.files.intro);
+    inChild(
+      `require(${JSON.stringify(path.join(projectRoot, 'src', 'media', 'probe'))}).probeDuration(${JSON.stringify(video)});`,
+      { FFPROBE_PATH: fake },
+    );
     expectNoKeys();
   });
 
   test('the Temporal dev server', async () => {
-    process.env.TEMPORAL_CLI = fake;
-    // It fails at once; a short start timeout keeps its readiness polling from outliving the test.
-    await expect(startDevServer({ port: await freePort(), headless: true, startTimeoutMs: 1_000 })).rejects.toThrow();
+    const port = await freePort();
+    // It fails at once; a short start timeout ends its readiness polling soon after.
+    inChild(
+      `require(${JSON.stringify(path.join(projectRoot, 'src', 'temporal', 'dev-server'))}).startDevServer({ port: ${port}, headless: true, startTimeoutMs: 500 }).catch(() => undefined);`,
+      { TEMPORAL_CLI: fake },
+    );
     expectNoKeys();
   });
 
   test('childEnvironment() drops every key variable and keeps the rest', () => {
+    Object.assign(process.env, keys);
+    resolveApiKeys({ keys: [{ name: 'lab-a', env: 'LAB_KEY_A' }] });
     const env = childEnvironment();
     for (const name of Object.keys(keys)) expect(env[name]).toBeUndefined();
     expect(env.PATH).toBe(process.env.PATH);
@@ -134,8 +155,4 @@ describe('schedule create validates before connecting to (or starting) Temporal'
     expect(stderr).not.toMatch(/connect|reach/i);
     expect(code).toBe(ExitCode.usage);
   });
-});
-
-test('the temp folder is left as found (nothing written outside the pack by these checks)', () => {
-  expect(fs.existsSync(path.join(os.tmpdir(), 'lesson-plans'))).toBe(false);
 });
