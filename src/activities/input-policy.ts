@@ -86,6 +86,22 @@ export class InputGuard {
           'or start the batch with an --output inside one of them.',
       );
     }
+    // Records, drafts and analyses live in `.lesson-forge`: one that is a link (or whose `work` or
+    // `batches` is) would send them, and later deletions, elsewhere.
+    for (const sub of ['', 'work', 'batches']) {
+      const p = path.join(dir, stateDirName, sub);
+      let info: fs.Stats;
+      try {
+        info = fs.lstatSync(p);
+      } catch {
+        continue;
+      }
+      if (info.isSymbolicLink() || !info.isDirectory()) {
+        throw refuse(
+          `${p} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: lesson-forge keeps its records only in a real folder inside the output folder. Remove it, then retry.`,
+        );
+      }
+    }
   }
 
   private templateDir(dir: string): void {

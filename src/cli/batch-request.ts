@@ -145,10 +145,7 @@ export async function buildBatchRequest(
   }
   warnings.push(...chain.warnings);
   if (chain.models.length === 0)
-    throw new CliError(
-      'No usable model: check --model and the models in lesson-forge.config.json.',
-      ExitCode.configuration,
-    );
+    throw new CliError('No usable model: check --model and the models in your config file.', ExitCode.configuration);
 
   const sources: BatchSources = {
     inputs: inputs.map(inputPath),

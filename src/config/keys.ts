@@ -41,7 +41,7 @@ export function resolveApiKeys(config: ConfigFile, env: NodeJS.ProcessEnv = proc
   if (!value) {
     throw new ConfigurationError(
       'No Gemini API key. Set GEMINI_API_KEY (create one at https://aistudio.google.com/apikey), ' +
-        'or list keys by environment-variable name under "keys" in lesson-forge.config.json.',
+        'or list keys by environment-variable name under "keys" in your config file (README "Configuration").',
     );
   }
   return [{ alias: defaultKeyAlias, envVar: 'GEMINI_API_KEY', value, limits: {} }];

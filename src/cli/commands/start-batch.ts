@@ -10,7 +10,7 @@ import { buildBatchRequest, requireKeysOrThrow, type BatchCliOptions } from '../
 import { addBatchOptions } from '../batch-options';
 import { printDryRun } from '../dry-run';
 import { ExitCode, exitCodeHelp } from '../exit-codes';
-import { bold, cyan, dim, yellow } from '../output';
+import { bold, cyan, dim, printable, yellow } from '../output';
 import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { keyAliasesFor } from '../keys';
@@ -79,7 +79,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   log(
     `${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} ${request.skipped.length === 1 ? 'entry' : 'entries'} skipped (not videos)` : ''} → ${input.options.outputDir}`,
   );
-  for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${s.entry}: ${s.reason}`));
+  for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${printable(s.entry)}: ${printable(s.reason)}`));
 
   const session = await openTemporal(settings, log);
   let interrupted = false;
