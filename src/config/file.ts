@@ -98,7 +98,9 @@ export function loadConfigFile(env: NodeJS.ProcessEnv = process.env, cwd = proce
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) {
     if (env.LESSON_FORGE_CONFIG) {
-      throw new ConfigurationError(`LESSON_FORGE_CONFIG points to ${candidates[0]}, which does not exist.`);
+      throw new ConfigurationError(
+        `The config file ${candidates[0]} (from --config or LESSON_FORGE_CONFIG) does not exist.`,
+      );
     }
     return { config: {} };
   }
