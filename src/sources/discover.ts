@@ -3,6 +3,7 @@
  * videos. Problems the user must fix before anything runs throw a `SourceError`; files that are
  * simply not videos are returned as `skipped`, with the reason, and the batch goes on.
  */
+import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -184,7 +185,7 @@ async function resolveEntry(
       );
     }
     if (scanned.videos.length === 0) fail(noVideosMessage(text, scanned, scan));
-    return { found: await Promise.all(scanned.videos.map(fileFound)), skipped: scanned.skipped };
+    return { found: scanned.videos.map(fileFound), skipped: scanned.skipped };
   }
   if (!info.isFile())
     fail(`${text} is not a file or folder (device, socket or pipe): pass a folder, a video file or a YouTube link.`);
@@ -197,17 +198,23 @@ async function resolveEntry(
     }
     fail(`${text}: ${reason}.`);
   }
-  return { found: [await fileFound(absolute)], skipped: [] };
+  return { found: [fileFound(absolute)], skipped: [] };
 }
 
-/** A file is known by device and inode, so a file linked twice into a folder is one video. */
-async function fileFound(absolute: string): Promise<Found> {
-  const info = await stat(absolute, { bigint: true }).catch(() => undefined);
-  return {
-    identity: info ? `file:${info.dev}:${info.ino}` : `file:${absolute}`,
-    name: path.basename(absolute),
-    source: { kind: 'file', path: absolute },
-  };
+/**
+ * A file is known by device and inode, so a file linked twice into a folder is one video. A
+ * synchronous stat: for 10,000 files it costs tens of milliseconds, where as many promises cost ten
+ * times that.
+ */
+function fileFound(absolute: string): Found {
+  let identity = `file:${absolute}`;
+  try {
+    const info = statSync(absolute, { bigint: true });
+    identity = `file:${info.dev}:${info.ino}`;
+  } catch {
+    // unreadable now: its own inspection will say why
+  }
+  return { identity, name: path.basename(absolute), source: { kind: 'file', path: absolute } };
 }
 
 /** Explains an input folder with no videos in words that lead to the fix. */
