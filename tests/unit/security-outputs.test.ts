@@ -195,3 +195,34 @@ describe('point 2, worker side: a draft path outside the output folder is refuse
     expect(fs.existsSync(path.join(out, 'summary_report', 'intro.md'))).toBe(false);
   });
 });
+
+describe('point 5, worker side: records never go through a linked .lesson-forge', () => {
+  test('a symbolic link at .lesson-forge refuses every activity on that output folder; nothing lands behind it', async () => {
+    const linked = path.join(path.dirname(pack.root), 'linked-out');
+    fs.mkdirSync(linked);
+    fs.symlinkSync(pack.outside, path.join(linked, '.lesson-forge'));
+    const activities = createActivities({
+      gemini: {} as GeminiGateway,
+      catalog: {} as ModelCatalog,
+      policy: { outputRoots: [os.tmpdir()], templateDirs: [] },
+    });
+    const before = fs.readdirSync(pack.outside).sort();
+    const failure = await failureOf(
+      activities.recordOutcome({
+        batchId: 'b-1',
+        outputDir: linked,
+        outcome: {
+          key: 'k',
+          title: 't',
+          source: 's',
+          status: 'succeeded',
+          usage: { promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 },
+          costUsd: 0,
+        },
+      }),
+    );
+    expect(failure.type).toBe(FailureType.InputNotAllowed);
+    expect(failure.message).toContain(`${path.join(linked, '.lesson-forge')} is a symbolic link`);
+    expect(fs.readdirSync(pack.outside).sort()).toEqual(before);
+  });
+});
