@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigurationError } from './config';
+import { ConfigurationError, ignoredFolderConfig } from './config';
 import { registerBatchControl } from './cli/commands/batch-control';
 import { registerSchedule } from './cli/commands/schedule';
 import { registerCleanup } from './cli/commands/cleanup';
@@ -22,7 +23,9 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(red(text)) })
-    .exitOverride();
+    .exitOverride()
+    .option('--config <file>', 'the config file to use (also $LESSON_FORGE_CONFIG); see README "Security"')
+    .hook('preAction', (thisCommand) => useConfigOption(thisCommand.opts<{ config?: string }>().config));
   registerStartBatch(program);
   registerBatchControl(program);
   registerTemplates(program);
@@ -39,11 +42,25 @@ Quick start:
   $ lesson-forge start-batch ./videos    # lesson plans appear in ./lesson-plans
 
 Settings (environment): TEMPORAL_ADDRESS (unset: local server), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
-GEMINI_API_KEY, GEMINI_BASE_URL, LESSON_FORGE_CONFIG (a lesson-forge.config.json). NO_COLOR disables colour.
+GEMINI_API_KEY, GEMINI_BASE_URL, LESSON_FORGE_CONFIG (a config file, like --config). NO_COLOR disables colour.
 
 ${exitCodeHelp}`,
   );
   return program;
+}
+
+/**
+ * `--config` wins over $LESSON_FORGE_CONFIG; a config in the current folder that nobody chose is
+ * only mentioned, never read (a course pack from someone else must not pick code, folders or webhooks).
+ */
+function useConfigOption(config: string | undefined): void {
+  if (config !== undefined) process.env.LESSON_FORGE_CONFIG = path.resolve(config);
+  const ignored = ignoredFolderConfig();
+  if (ignored !== undefined) {
+    process.stderr.write(
+      `note: ${path.basename(ignored)} in this folder is not read; use it with --config ./${path.basename(ignored)} if you trust it.\n`,
+    );
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

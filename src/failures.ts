@@ -33,6 +33,11 @@ export const FailureType = {
   OutputWriteFailed: 'OutputWriteFailed',
   /** A setting is missing or wrong on the worker (for example an unknown key alias). */
   Configuration: 'ConfigurationError',
+  /**
+   * A workflow named a folder, file or webhook the worker's own settings do not allow (an output
+   * folder outside its output roots, a template folder it was not given, a non-http webhook).
+   */
+  InputNotAllowed: 'InputNotAllowed',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
@@ -50,4 +55,5 @@ export const nonRetryableFailureTypes: string[] = [
   FailureType.VideoRejected,
   FailureType.TemplateError,
   FailureType.Configuration,
+  FailureType.InputNotAllowed,
 ];

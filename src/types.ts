@@ -183,6 +183,8 @@ export interface BatchSources {
   recursive: boolean;
   include: string[];
   exclude: string[];
+  /** false: symbolic links found while scanning are skipped, so a scan stays inside its folder. */
+  followSymlinks?: boolean;
 }
 
 /** A video as the batch plans it: the item, plus its estimated cost when a budget is set. */

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from './activities';
+import { policyFromSettings, type WorkerPolicy } from './activities/input-policy';
+import { childEnvironment, noteKeyVariables } from './config/child-env';
 import { ConfigurationError, loadSettings, resolveApiKeys, defaults, type ApiKey, type Settings } from './config';
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
@@ -18,6 +20,8 @@ export interface WorkerSetup {
   /** Overrides for tests and benchmarks (a pre-built bundle, smaller limits...). */
   workerOptions?: Partial<WorkerOptions>;
   deps?: Partial<ActivityDeps>;
+  /** What workflow inputs may name; by default from the settings (README "Security"). */
+  policy?: WorkerPolicy;
 }
 
 /** The worker of the main task queue plus one per rate-limited key queue, run and stopped together. */
@@ -55,7 +59,10 @@ w.bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new w.DefaultLogg
   const args = ['-e', script, require.resolve('@temporalio/worker'), require.resolve('./workflows')];
   return new Promise((resolve, reject) => {
     // Plain node (no tsx): Temporal's bundler compiles the TypeScript workflows itself.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: childEnvironment(),
+    });
     let code: string | undefined;
     child.on('message', (m) => {
       if (typeof m === 'string') code = m;
@@ -71,6 +78,7 @@ w.bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new w.DefaultLogg
 /** Workers that run both workflows and every activity, with the keys of this machine's environment. */
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: WorkerGroup; close: () => Promise<void> }> {
   const keys = setup.keys ?? resolveApiKeys(setup.settings.file);
+  noteKeyVariables(keys.map((k) => k.envVar));
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect(connectionOptions(setup.address, setup.settings));
@@ -87,6 +95,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
     catalog: loadCatalog(),
     temporal: client,
     keys,
+    policy: setup.policy ?? policyFromSettings(setup.settings),
     ...setup.deps,
   };
   const activities = createActivities(deps);

@@ -53,7 +53,8 @@ export async function startLocalStack(options: {
         TEMPORAL_TASK_QUEUE: taskQueue,
         GEMINI_BASE_URL: standin.url,
       },
-      file: {},
+      // Workers write only inside their output roots; test and benchmark folders are under the temp folder.
+      file: { outputRoots: [os.tmpdir()] },
     },
     keys: options.keys,
     deps: { filePollMs: 50 },

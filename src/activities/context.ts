@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { ApiKey } from '../config';
 import type { GeminiGateway } from '../gemini/gateway';
 import type { ModelCatalog } from '../gemini/catalog';
+import type { WorkerPolicy } from './input-policy';
 import { ManifestStore } from '../output/manifest';
 import { TemplateRegistry } from '../templates';
 
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   filePollMs?: number;
   /** fetch for webhooks (tests may inject). */
   fetch?: typeof fetch;
+  /** What workflow inputs may name (folders, webhooks); every activity checks its input against it. */
+  policy?: WorkerPolicy;
 }
 
 /** Per-worker caches shared by all activities: template folders and the output manifests. */

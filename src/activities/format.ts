@@ -5,6 +5,7 @@ import { FailureType } from '../failures';
 import { parseYouTubeUrl } from '../sources/youtube';
 import { renderDocument, resolveParams } from '../templates';
 import { writeFileAtomic } from '../output/atomic';
+import { ensureRealFolders } from '../output/safe-path';
 import type { AnalysisResult, ProcessingOptions, TokenUsage, VideoFacts, VideoItem } from '../types';
 import { workDirOf } from './analyze';
 import type { ActivityContext } from './context';
@@ -53,13 +54,15 @@ export function formatActivities(ctx: ActivityContext) {
       );
       const draftPath = path.join(workDirOf(options.outputDir, input.workflowId), 'draft.md');
       try {
+        // A `.lesson-forge` (or `work`) that is a link to elsewhere is refused, not written through.
+        await ensureRealFolders(options.outputDir, path.dirname(draftPath));
         await writeFileAtomic(draftPath, markdown);
       } catch (err) {
         // The draft lives in the output folder's .lesson-forge: a folder that cannot be written is the person's to fix.
         const code = (err as NodeJS.ErrnoException).code ?? '';
         throw ApplicationFailure.create({
           type: FailureType.OutputWriteFailed,
-          nonRetryable: ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR'].includes(code),
+          nonRetryable: ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EUNSAFEPATH'].includes(code),
           message: `Could not write the draft ${draftPath} in the output folder ${options.outputDir}: ${(err as Error).message}`,
         });
       }

@@ -2,6 +2,7 @@ import { analyzeActivities } from './analyze';
 import { batchActivities } from './batch';
 import { ActivityContext, type ActivityDeps } from './context';
 import { formatActivities } from './format';
+import { guardActivities } from './input-policy';
 import { inspectActivities } from './inspect';
 import { keyActivities } from './keys';
 import { reconcileActivities } from './reconcile';
@@ -17,7 +18,7 @@ export type { ActivityDeps } from './context';
  */
 export function createActivities(deps: ActivityDeps) {
   const ctx = new ActivityContext(deps);
-  return {
+  const activities = {
     ...batchActivities(ctx),
     ...inspectActivities(ctx),
     ...uploadActivities(ctx),
@@ -28,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
     ...keyActivities(ctx),
     ...reconcileActivities(ctx),
   };
+  // A worker checks every input against its own settings: whoever starts a workflow chooses the inputs.
+  return deps.policy ? guardActivities(activities, deps.policy) : activities;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,10 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../failures';
 import { inspectLocalVideo, VideoRejectedError } from '../media/inspect';
+import { sha256Hex } from '../output/atomic';
+import { expandOutputPattern } from '../output/naming';
+import type { ManifestEntry } from '../output/manifest';
+import { readRegularFile } from '../output/safe-path';
 import type { ProcessingOptions, VideoFacts, VideoItem } from '../types';
 import type { ActivityContext } from './context';
+import { outputBaseName } from './write';
 import { withHeartbeat } from './heartbeat';
 import { templateFailure } from './template-failure';
 
@@ -19,6 +23,7 @@ export function inspectActivities(ctx: ActivityContext) {
     async inspectVideo(input: { item: VideoItem; options: ProcessingOptions }): Promise<VideoFacts> {
       const { item, options } = input;
       const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
+      checkOutputName(item, options, template.manifest.name);
       let facts: VideoFacts;
       if (item.source.kind === 'youtube') {
         facts = {
@@ -59,11 +64,61 @@ export function inspectActivities(ctx: ActivityContext) {
           templateVersion: template.manifest.version,
           models: options.models,
         });
-        // A document the person deleted is made again.
-        const outputPath = done ? path.join(options.outputDir, done.outputPath) : undefined;
-        if (outputPath && fs.existsSync(outputPath)) facts.upToDate = { outputPath };
+        if (done && (await stillThere(ctx, options.outputDir, done))) {
+          facts.upToDate = { outputPath: path.join(options.outputDir, done.outputPath) };
+        }
       }
       return facts;
     },
   };
+}
+
+/**
+ * Whether the document recorded for this video is still at its path, judged by content hash, not
+ * by existence: the file is a regular file and holds exactly what was written (or a person's edit
+ * of it, when the name still belongs to this video and the content is no other video's document).
+ * A deleted file, a link, a FIFO, or another video's document under the same name is made again.
+ */
+async function stillThere(ctx: ActivityContext, outputDir: string, done: ManifestEntry): Promise<boolean> {
+  const content = await readRegularFile(path.join(outputDir, done.outputPath)).catch(() => undefined);
+  if (!Buffer.isBuffer(content)) return false;
+  const sha = sha256Hex(content);
+  if (sha === done.writtenSha256) return true;
+  const wroteThis = ctx.manifests.byWrittenSha(outputDir, sha);
+  if (wroteThis) return false; // a document the tool wrote, but not this one
+  return ctx.manifests.byOutputPath(outputDir, done.outputPath)?.source === done.source;
+}
+
+/** Longest path the write step may need: the output path plus room for `_999.regenerated`. */
+const maxPathBytes = 4095 - 24;
+
+/**
+ * The output name is worked out before anything is spent, so a pattern or a folder that cannot
+ * hold it fails here, not after the analysis was paid for. (Each name is already cut to 255 bytes.)
+ */
+function checkOutputName(item: VideoItem, options: ProcessingOptions, templateName: string): void {
+  let full: string;
+  try {
+    const rel = expandOutputPattern(options.outputPattern, {
+      template: templateName,
+      name: outputBaseName(item),
+      date: '2000-01-01',
+      key: item.key,
+      batch: 'batch',
+    });
+    full = path.join(options.outputDir, rel);
+  } catch (err) {
+    throw ApplicationFailure.create({
+      type: FailureType.OutputWriteFailed,
+      nonRetryable: true,
+      message: (err as Error).message,
+    });
+  }
+  if (Buffer.byteLength(full) > maxPathBytes) {
+    throw ApplicationFailure.create({
+      type: FailureType.OutputWriteFailed,
+      nonRetryable: true,
+      message: `The output path ${full} would be longer than the system allows; choose a shorter --output or output pattern.`,
+    });
+  }
 }

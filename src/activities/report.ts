@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { webhookUrlProblem } from '../config/webhook-url';
 import { writeFileAtomic } from '../output/atomic';
 import type { BatchSummary, VideoOutcome } from '../types';
 import { batchDir } from './batch';
@@ -68,24 +69,47 @@ export function reportActivities(ctx: ActivityContext) {
       return withReportLock(dir, () => writeReport(dir, { label: input.label, summary, videos }, input.outputDir));
     },
 
-    /** Posts the summary to the user's webhook. Failures are retried by the policy, then ignored by the batch. */
+    /**
+     * Posts the summary to the user's webhook (body: README "Nightly batches"). Failures are retried
+     * by the policy, then ignored by the batch. The URL often holds a secret (a token in its path or
+     * query), so no message, log line or failure says it: it is "the webhook". A redirect is not
+     * followed: the receiver named is the only one that gets the summary.
+     */
     async notifyWebhook(input: { url: string; summary: BatchSummary }): Promise<void> {
       const doFetch = ctx.deps.fetch ?? fetch;
-      const response = await doFetch(input.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'lesson-forge' },
-        body: JSON.stringify({ event: 'batch.finished', ...input.summary }),
-        signal: AbortSignal.timeout(webhookTimeoutMs),
-      });
-      if (!response.ok) {
-        throw ApplicationFailure.create({
-          type: 'WebhookFailed',
-          nonRetryable: response.status >= 400 && response.status < 500 && response.status !== 429,
-          message: `Webhook ${new URL(input.url).host} answered ${response.status}`,
+      const problem = webhookUrlProblem(input.url);
+      if (problem) throw webhookFailure(`${problem}; nothing was sent`, true);
+      let response: Response;
+      try {
+        response = await doFetch(input.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'lesson-forge' },
+          body: JSON.stringify({ event: 'batch.finished', ...input.summary }),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(webhookTimeoutMs),
         });
+      } catch (err) {
+        // fetch's own messages can quote the URL; keep only the kind of trouble.
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+        throw webhookFailure(`the webhook could not be reached (${cause})`, false);
+      }
+      await response.body?.cancel().catch(() => undefined);
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+        throw webhookFailure(
+          `the webhook answered with a redirect (${response.status || 'opaque'}); redirects are not followed: configure the final address`,
+          true,
+        );
+      }
+      if (!response.ok) {
+        const status = response.status;
+        throw webhookFailure(`the webhook answered ${status}`, status >= 400 && status < 500 && status !== 429);
       }
     },
   };
+}
+
+function webhookFailure(message: string, nonRetryable: boolean): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'WebhookFailed', nonRetryable, message });
 }
 
 /** Writes report.json and report.md (each atomically); returns the Markdown path. */

@@ -2,8 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../failures';
-import { sha256Hex, writeFileAtomic } from '../output/atomic';
-import { expandOutputPattern, withCollisionSuffix } from '../output/naming';
+import { NameTakenError, sha256Hex, writeFileAtomic } from '../output/atomic';
+import { expandOutputPattern, truncateUtf8, withCollisionSuffix } from '../output/naming';
+import { ensureRealFolders, readRegularFile, UnsafePathError } from '../output/safe-path';
 import { parseYouTubeUrl } from '../sources/youtube';
 import type { ProcessingOptions, VideoFacts, VideoItem } from '../types';
 import type { ActivityContext } from './context';
@@ -32,6 +33,13 @@ const fatalCodes = new Set(['EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'ENOTDIR
 
 function writeFailure(err: unknown, file: string, outputDir: string): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
+  if (err instanceof UnsafePathError) {
+    return ApplicationFailure.create({
+      type: FailureType.OutputWriteFailed,
+      nonRetryable: true,
+      message: `Could not write ${file}: ${err.message}.`,
+    });
+  }
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const fatal = fatalCodes.has(code);
   const hint = fatal ? ` Check that the output folder ${outputDir} exists and that the worker may write to it.` : '';
@@ -45,16 +53,16 @@ function writeFailure(err: unknown, file: string, outputDir: string): Applicatio
 /** What is at a path now: nothing, something that is not a file, or a file with this content hash. */
 type Found = { kind: 'free' } | { kind: 'not-a-file' } | { kind: 'file'; sha: string };
 
+/** A symbolic link, a FIFO or a folder at the path is never read or written through: the name is passed over. */
 async function look(file: string): Promise<Found> {
-  try {
-    return { kind: 'file', sha: sha256Hex(await fs.readFile(file)) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'free' };
-    if (code === 'EISDIR') return { kind: 'not-a-file' };
-    throw err;
-  }
+  const content = await readRegularFile(file);
+  if (content === undefined) return { kind: 'free' };
+  if (content === 'not-a-file') return { kind: 'not-a-file' };
+  return { kind: 'file', sha: sha256Hex(content) };
 }
+
+/** A name freshly claimed by another writer between our look and our write: look again. */
+class ClaimLost extends Error {}
 
 /**
  * What to do with one candidate path:
@@ -118,7 +126,16 @@ export function writeActivities(ctx: ActivityContext) {
       };
 
       const finish = async (rel: string, verdict: Verdict, note?: string): Promise<WriteResult> => {
-        if (verdict.action === 'write') await writeFileAtomic(full(rel), content);
+        if (verdict.action === 'write') {
+          // A free name is claimed exclusively (two videos named alike, written at once, never share it);
+          // our own earlier version is replaced in one rename.
+          try {
+            await writeFileAtomic(full(rel), content, { exclusive: !verdict.replacing });
+          } catch (err) {
+            if (err instanceof NameTakenError) throw new ClaimLost();
+            throw err;
+          }
+        }
         if (verdict.action === 'write' || (verdict.action === 'done' && !verdict.recorded)) {
           await ctx.manifests.append(outputDir, {
             outputPath: rel,
@@ -141,17 +158,24 @@ export function writeActivities(ctx: ActivityContext) {
           const candidate = withCollisionSuffix(beside, k);
           const verdict = await judge(candidate);
           if (verdict.action === 'next' || verdict.action === 'edited') continue;
-          return finish(
-            candidate,
-            verdict,
-            `${edited} was edited since it was written, so it was kept; the new version is ${candidate}`,
-          );
+          try {
+            return await finish(
+              candidate,
+              verdict,
+              `${edited} was edited since it was written, so it was kept; the new version is ${candidate}`,
+            );
+          } catch (err) {
+            if (!(err instanceof ClaimLost)) throw err;
+            k--; // taken just now: judge the same name again
+          }
         }
         throw tooMany(beside);
       };
 
       let current = relPath;
       try {
+        // Every folder between the output folder and the file is a real folder, never a link elsewhere.
+        await ensureRealFolders(outputDir, path.dirname(full(relPath)));
         for (let n = 0; n < maxCollisions; n++) {
           current = withCollisionSuffix(relPath, n);
           const verdict = await judge(current);
@@ -164,7 +188,12 @@ export function writeActivities(ctx: ActivityContext) {
               : replacing
                 ? `replaced the earlier version of ${current}`
                 : undefined;
-          return await finish(current, verdict, note);
+          try {
+            return await finish(current, verdict, note);
+          } catch (err) {
+            if (!(err instanceof ClaimLost)) throw err;
+            n--; // taken just now by another writer: judge the same name again
+          }
         }
       } catch (err) {
         throw writeFailure(err, full(current), outputDir);
@@ -182,7 +211,11 @@ function tooMany(relPath: string): ApplicationFailure {
   });
 }
 
+/** `name.md` → `name.regenerated.md`, the name shortened first so the result stays within 255 bytes. */
 function withSuffix(rel: string, suffix: string): string {
-  const ext = path.extname(rel);
-  return `${rel.slice(0, rel.length - ext.length)}${suffix}${ext}`;
+  const dir = path.posix.dirname(rel);
+  const file = path.posix.basename(rel);
+  const ext = path.extname(file);
+  const stem = truncateUtf8(file.slice(0, file.length - ext.length), 255 - Buffer.byteLength(suffix + ext));
+  return `${dir === '.' ? '' : `${dir}/`}${stem}${suffix}${ext}`;
 }

@@ -10,6 +10,7 @@ export function addBatchOptions(cmd: Command): Command {
     .option('--output-pattern <pattern>', 'file name pattern under the output folder, e.g. "{template}/{name}.md"')
     .option('-c, --concurrency <n>', 'videos processed at once (default 4)')
     .option('-r, --recursive', 'also scan subfolders')
+    .option('--no-follow-symlinks', 'skip symbolic links while scanning folders, so a scan stays inside its folder')
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'leave out files matching this glob (repeatable)', collect, [])
     .option(

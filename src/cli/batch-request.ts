@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaults, ConfigurationError, type Settings } from '../config';
+import { fileURLToPath } from 'node:url';
+import { defaults, ConfigurationError, webhookUrlProblem, type Settings } from '../config';
+import { checkOutputPattern } from '../output/naming';
 import { modelChain, type ModelCatalog } from '../gemini/catalog';
 import { discoverVideos, SourceError } from '../sources/discover';
 import { TemplateRegistry, resolveParams } from '../templates';
-import type { BatchInput, MediaResolution, SkippedEntry, VideoItem } from '../types';
+import type { BatchInput, BatchSources, MediaResolution, SkippedEntry, VideoItem } from '../types';
 import { CliError, ExitCode } from './exit-codes';
 import { rateLimitedModelsFor } from './keys';
 
@@ -30,6 +32,10 @@ export interface BatchCliOptions {
   waitOnFailure?: boolean;
   webhook?: string;
   batchId?: string;
+  /** `--no-follow-symlinks` sets this to false: a scan stays inside its folder. */
+  followSymlinks?: boolean;
+  /** A dry run checks the template from its manifest and runs none of its code. */
+  dryRun?: boolean;
 }
 
 export interface BatchRequest {
@@ -103,6 +109,17 @@ export async function buildBatchRequest(
       ExitCode.usage,
     );
   }
+  // Checks that cost nothing and need nothing come first, so a typo is reported before any work.
+  const outputPattern = opts.outputPattern ?? settings.file.output?.pattern ?? defaults.outputPattern;
+  try {
+    checkOutputPattern(outputPattern);
+  } catch (err) {
+    throw new CliError(`--output-pattern: ${(err as Error).message}`, ExitCode.usage);
+  }
+  if (opts.webhook !== undefined) {
+    const problem = webhookUrlProblem(opts.webhook);
+    if (problem) throw new CliError(`--webhook: ${problem}.`, ExitCode.usage);
+  }
   const templateDirs = [...(settings.file.templatesDirs ?? []), ...opts.templatesDir.map((d) => path.resolve(d))];
   let registry: TemplateRegistry;
   try {
@@ -114,7 +131,8 @@ export async function buildBatchRequest(
   const templateParams = parseParams(opts.param);
   try {
     // A broken template is reported with its file and problem before anything is spent.
-    resolveParams(registry.get(templateName), templateParams);
+    // A dry run reads the manifest only; a real run loads the selected template (its schema code) in full.
+    resolveParams(opts.dryRun ? registry.manifest(templateName) : registry.get(templateName), templateParams);
   } catch (err) {
     throw new CliError((err as Error).message, ExitCode.configuration);
   }
@@ -127,17 +145,16 @@ export async function buildBatchRequest(
   }
   warnings.push(...chain.warnings);
   if (chain.models.length === 0)
-    throw new CliError(
-      'No usable model: check --model and the models in lesson-forge.config.json.',
-      ExitCode.configuration,
-    );
+    throw new CliError('No usable model: check --model and the models in your config file.', ExitCode.configuration);
 
-  const sources = {
-    inputs: inputs.map((i) => (/^https?:\/\//i.test(i) ? i : path.resolve(i))),
-    listFiles: opts.list.map((l) => path.resolve(l)),
+  const sources: BatchSources = {
+    inputs: inputs.map(inputPath),
+    listFiles: opts.list.map(inputPath),
     recursive: Boolean(opts.recursive),
     include: opts.include,
     exclude: opts.exclude,
+    // Only when asked, so batch ids of existing commands stay the same.
+    ...(opts.followSymlinks === false ? { followSymlinks: false } : {}),
   };
   let found: { items: VideoItem[]; skipped: SkippedEntry[] };
   try {
@@ -159,7 +176,7 @@ export async function buildBatchRequest(
     templateParams,
     models: chain.models,
     outputDir,
-    outputPattern: opts.outputPattern ?? settings.file.output?.pattern ?? defaults.outputPattern,
+    outputPattern,
     templateDirs,
     force: Boolean(opts.force),
     keepUploads: Boolean(opts.keepUploads),
@@ -209,11 +226,27 @@ function assertWritableFolder(dir: string): void {
   }
 }
 
+/**
+ * An input as the workers will see it: web links as given, `file:///…` links (dragged from a
+ * browser or a file manager) as the path they name, anything else as an absolute path.
+ */
+function inputPath(input: string): string {
+  if (/^https?:\/\//i.test(input)) return input;
+  if (/^file:\/\//i.test(input)) {
+    try {
+      return fileURLToPath(input);
+    } catch {
+      throw new CliError(`${input} is not a usable file:// link: write the path itself.`, ExitCode.input);
+    }
+  }
+  return path.resolve(input);
+}
+
 function labelFor(inputs: string[], lists: string[]): string {
   const first = inputs[0] ?? lists[0];
   if (!first) return 'batch';
   if (/^https?:\/\//i.test(first)) return inputs.length > 1 ? 'youtube-links' : 'youtube';
-  return path.basename(path.resolve(first)).replace(/\.[^.]+$/, '') || 'batch';
+  return path.basename(inputPath(first)).replace(/\.[^.]+$/, '') || 'batch';
 }
 
 export function requireKeysOrThrow(fn: () => unknown): void {

@@ -5,7 +5,7 @@ import { probeDuration } from '../media/probe';
 import { TemplateRegistry } from '../templates';
 import type { BatchRequest } from './batch-request';
 import { ExitCode } from './exit-codes';
-import { bold, dim, formatDuration, formatTokens, formatUsd, table } from './output';
+import { bold, dim, formatDuration, formatTokens, formatUsd, printable, table } from './output';
 
 export interface PlannedEstimate {
   key: string;
@@ -28,7 +28,8 @@ export async function planBatch(
 ): Promise<PlannedEstimate[]> {
   const { options } = request.input;
   const model = getModel(catalog, options.models[0]);
-  const template = TemplateRegistry.load(options.templateDirs).get(options.template);
+  // Manifest only: a dry run executes no template code (README "Security").
+  const template = TemplateRegistry.load(options.templateDirs).manifest(options.template);
   const plans: PlannedEstimate[] = [];
   for (const item of request.items) {
     const measured = item.source.kind === 'file' ? await probeDuration(item.source.path) : undefined;
@@ -85,7 +86,8 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
     process.stdout.write(
       dim(`YouTube lengths are unknown before analysis; assumed ${assumedYouTubeSeconds / 60} min each.\n`),
     );
-  for (const s of request.skipped) process.stdout.write(dim(`skipped ${path.basename(s.entry)}: ${s.reason}\n`));
+  for (const s of request.skipped)
+    process.stdout.write(dim(`skipped ${printable(path.basename(s.entry))}: ${printable(s.reason)}\n`));
   if (input.maxCostUsd !== undefined && total.usd > input.maxCostUsd) {
     process.stdout.write(
       `The estimate passes --max-cost ${formatUsd(input.maxCostUsd)}: the batch would stop starting videos near the limit.\n`,

@@ -1,3 +1,6 @@
+/** File names and reasons that quote them are printed through this: no control character reaches the terminal. */
+export { printable } from '../sources/naming';
+
 /** Terminal output that fits the ecosystem: colour only on a TTY and never with NO_COLOR. */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { progressQuery } from '../workflows/definitions';
 import type { BatchProgress, BatchSummary } from '../types';
 import { isNothingNew } from '../schedules/view';
-import { bold, cyan, dim, formatDuration, formatTokens, formatUsd, green, red, yellow } from './output';
+import { bold, cyan, dim, formatDuration, formatTokens, formatUsd, green, printable, red, yellow } from './output';
 
 export interface WatchOptions {
   /** Where progress lines go (stderr, so stdout can carry --json). */
@@ -95,12 +95,12 @@ export function renderSummary(s: BatchSummary): string {
   if (s.failures.length) {
     lines.push(red('  failed:'));
     for (const f of s.failures.slice(0, 20))
-      lines.push(`    ${f.title}: ${f.errorType ? `${f.errorType}: ` : ''}${f.reason}`);
+      lines.push(`    ${printable(f.title)}: ${f.errorType ? `${f.errorType}: ` : ''}${printable(f.reason)}`);
     if (s.failures.length > 20 || s.listsTruncated) lines.push(dim('    ... more in the report'));
   }
   if (s.notVideos.length) {
     lines.push(dim(`  not videos (${s.notVideos.length}):`));
-    for (const n of s.notVideos.slice(0, 10)) lines.push(dim(`    ${n.entry}: ${n.reason}`));
+    for (const n of s.notVideos.slice(0, 10)) lines.push(dim(`    ${printable(n.entry)}: ${printable(n.reason)}`));
   }
   if (s.outputs.length)
     lines.push(

@@ -3,7 +3,10 @@ import { loadConfigFile, type ConfigFile } from './file';
 
 export { ConfigurationError } from './errors';
 export { resolveApiKeys, defaultKeyAlias, type ApiKey } from './keys';
-export { projectRoot, userDataDir, stateDirOf, stateDirName } from './paths';
+export { projectRoot, userDataDir, userConfigDir, stateDirOf, stateDirName } from './paths';
+export { childEnvironment } from './child-env';
+export { webhookUrlProblem } from './webhook-url';
+export { ignoredFolderConfig, configFileName } from './file';
 export type { ConfigFile, KeyLimits } from './file';
 
 export const defaults = {

@@ -1,3 +1,4 @@
+import { noteKeyVariables } from './child-env';
 import { ConfigurationError } from './errors';
 import type { ConfigFile, KeyLimits } from './file';
 
@@ -16,6 +17,7 @@ export const defaultKeyAlias = 'default';
 
 /** Keys from the config file (by env var name), or GEMINI_API_KEY as the alias "default". */
 export function resolveApiKeys(config: ConfigFile, env: NodeJS.ProcessEnv = process.env): ApiKey[] {
+  noteKeyVariables((config.keys ?? []).map((k) => k.env));
   if (config.keys && config.keys.length > 0) {
     const seen = new Set<string>();
     const keys: ApiKey[] = [];
@@ -39,7 +41,7 @@ export function resolveApiKeys(config: ConfigFile, env: NodeJS.ProcessEnv = proc
   if (!value) {
     throw new ConfigurationError(
       'No Gemini API key. Set GEMINI_API_KEY (create one at https://aistudio.google.com/apikey), ' +
-        'or list keys by environment-variable name under "keys" in lesson-forge.config.json.',
+        'or list keys by environment-variable name under "keys" in your config file (README "Configuration").',
     );
   }
   return [{ alias: defaultKeyAlias, envVar: 'GEMINI_API_KEY', value, limits: {} }];

@@ -10,6 +10,7 @@
  * any .ts video. An ffprobe that runs and says the file is unreadable is believed.
  */
 import { spawn } from 'node:child_process';
+import { childEnvironment } from '../config/child-env';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { readContainerDuration } from './duration';
@@ -263,7 +264,13 @@ function runProcess(command: string, args: string[], timeoutMs: number, signal?:
     let settled = false;
     // Its own process group (POSIX), so a stop also ends anything it started (a wrapper script's children).
     const ownGroup = process.platform !== 'win32';
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: ownGroup });
+    // No Gemini key in its environment: ffprobe (or whatever is first on PATH) has no use for one.
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      detached: ownGroup,
+      env: childEnvironment(),
+    });
     const stop = (reason: string): void => {
       stopReason ??= reason;
       try {

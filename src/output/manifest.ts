@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { stateDirOf } from '../config/paths';
+import { ensureRealFolders } from './safe-path';
 
 /**
  * The record of what was processed, kept with the outputs (so it outlives the Temporal server's
@@ -27,6 +28,7 @@ interface CachedManifest {
   offset: number;
   byOutput: Map<string, ManifestEntry>;
   byWork: Map<string, ManifestEntry>;
+  byWritten: Map<string, ManifestEntry>;
 }
 
 /** Same file (path or URL), same content, same template version and model: nothing new to do. */
@@ -41,7 +43,7 @@ export class ManifestStore {
     const file = manifestPath(outputDir);
     let cached = this.cache.get(file);
     if (!cached) {
-      cached = { offset: 0, byOutput: new Map(), byWork: new Map() };
+      cached = { offset: 0, byOutput: new Map(), byWork: new Map(), byWritten: new Map() };
       this.cache.set(file, cached);
     }
     let size: number;
@@ -55,6 +57,7 @@ export class ManifestStore {
       cached.offset = 0;
       cached.byOutput.clear();
       cached.byWork.clear();
+      cached.byWritten.clear();
     }
     if (size === cached.offset) return cached;
     const fd = fs.openSync(file, 'r');
@@ -70,6 +73,7 @@ export class ManifestStore {
           const entry = JSON.parse(line) as ManifestEntry;
           cached.byOutput.set(entry.outputPath, entry);
           cached.byWork.set(workKey(entry), entry);
+          cached.byWritten.set(entry.writtenSha256, entry);
         } catch {
           // a damaged line is ignored; the next write for that output replaces it
         }
@@ -83,6 +87,11 @@ export class ManifestStore {
 
   byOutputPath(outputDir: string, relPath: string): ManifestEntry | undefined {
     return this.refresh(outputDir).byOutput.get(relPath);
+  }
+
+  /** The latest entry that wrote a document with this sha256, whichever video it was for. */
+  byWrittenSha(outputDir: string, sha: string): ManifestEntry | undefined {
+    return this.refresh(outputDir).byWritten.get(sha);
   }
 
   /** The latest document made from this file and content with this template version and one of these models. */
@@ -100,7 +109,11 @@ export class ManifestStore {
 
   async append(outputDir: string, entry: ManifestEntry): Promise<void> {
     const file = manifestPath(outputDir);
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    await fsp.appendFile(file, `${JSON.stringify(entry)}\n`, { flag: 'a' });
+    // The record is kept in the output folder itself, never through a link to elsewhere.
+    await ensureRealFolders(outputDir, path.dirname(file));
+    const { O_APPEND, O_CREAT, O_WRONLY, O_NOFOLLOW } = fs.constants;
+    await fsp.appendFile(file, `${JSON.stringify(entry)}\n`, {
+      flag: O_APPEND | O_CREAT | O_WRONLY | (O_NOFOLLOW ?? 0),
+    });
   }
 }

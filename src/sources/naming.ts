@@ -34,9 +34,19 @@ export function videoKey(name: string, identity: string, hashLength = 6): string
   return `${slug}-${shortHash(identity, hashLength)}`;
 }
 
+// C0/C1 controls and bidirectional overrides: a file name holding `ESC ]` or `ESC [` would drive the
+// terminal the title is printed on (retitle it, hide lines, fake a prompt); an override reverses text.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text safe to print on a terminal: control characters and direction overrides become spaces. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, ' ');
+}
+
 /** The file name without extension, read as words: `stage-lighting_basics.mp4` → `Stage lighting basics`. */
 export function titleFromFileName(fileName: string): string {
-  const base = path.basename(fileName, path.extname(fileName));
+  const base = printable(path.basename(fileName, path.extname(fileName)));
   const words = base
     .replace(/[_\s]+/g, ' ')
     // Hyphens and dots between words are separators; inside numbers (2024-05, 1.5) they stay.

@@ -15,6 +15,8 @@ export interface ScanOptions {
   exclude: readonly string[];
   /** Absolute folders never entered (the output folder, when it lies inside an input folder). */
   ignoreDirs: readonly string[];
+  /** false: symbolic links are listed as skipped and never followed (default true). */
+  followSymlinks?: boolean;
 }
 
 export interface FolderScan {
@@ -70,6 +72,10 @@ export async function scanFolder(root: string, opts: ScanOptions): Promise<Folde
       const relative = path.relative(root, full).split(path.sep).join('/');
       let kind: 'file' | 'dir' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : 'other';
       if (entry.isSymbolicLink()) {
+        if (opts.followSymlinks === false) {
+          result.skipped.push({ entry: full, reason: 'symbolic link, not followed (--no-follow-symlinks)' });
+          continue;
+        }
         const target = await stat(full).catch(() => undefined);
         if (!target) {
           result.skipped.push({ entry: full, reason: 'broken symbolic link' });

@@ -30,7 +30,15 @@ export function escapeMarkdownText(text: string): string {
       // Links and images the model wrote (`[x](javascript:…)`, `![](https://tracker)`) stay text;
       // Obsidian wikilinks `[[…]]` only point inside the vault and are left alone.
       .replace(/\]\(/g, ']\\(')
-      .replace(/^([ \t]*)\[([^\]\n]*)\]:/gm, '$1\\[$2]:')
+      // A link reference definition (`[r]: https://host/p.png`) works anywhere a paragraph can start:
+      // in a list item, a quote, after indentation. Its `]:` is escaped wherever it appears, so no
+      // model text can give `![x][r]` (here or in another string) a target.
+      .replace(/(\\*)\]:/g, (_m, slashes: string) => `${slashes}${slashes}\\]:`)
+      // Bare addresses become links in GFM renderers (`https://…`, `www.…`, `name@host.tld`): escaped
+      // punctuation reads the same but is not linked, so the model cannot plant a link either.
+      .replace(/:\/\//g, ':\\/\\/')
+      .replace(/\b(www)\./gi, '$1\\.')
+      .replace(/(\w)@(?=\w[\w-]*\.\w)/g, '$1\\@')
   );
 }
 

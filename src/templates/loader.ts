@@ -39,16 +39,30 @@ function hashFiles(dir: string, files: string[]): string {
   return hash.digest('hex');
 }
 
-/** Loads and checks one template folder; never throws for a broken template, it reports. */
-export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): LoadOutcome {
+/** What can be known of a template folder without running any of its code. */
+export interface StaticOutcome {
+  name: string;
+  dir: string;
+  manifest?: Manifest;
+  sources: Partial<Record<(typeof HBS_FILES)[number]['file'], string>>;
+  problems: TemplateProblem[];
+}
+
+/**
+ * Reads and checks a template folder's manifest and Handlebars files; runs none of its code (no
+ * schema module is loaded), so it is safe on a folder nobody chose to trust: `templates list` and
+ * `--dry-run` use only this.
+ */
+export function inspectTemplateDir(dir: string): StaticOutcome {
   const absDir = path.resolve(dir);
   const name = path.basename(absDir);
   const problems: TemplateProblem[] = [];
+  const sources: StaticOutcome['sources'] = {};
   const report = (file: string, problem: string) => problems.push({ template: name, file, problem });
 
   if (!fs.existsSync(absDir) || !fs.statSync(absDir).isDirectory()) {
     report('.', `${absDir} is not a folder`);
-    return { name, dir: absDir, problems };
+    return { name, dir: absDir, sources, problems };
   }
 
   let manifest: Manifest | undefined;
@@ -60,7 +74,6 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
     manifest = parsed.manifest;
   }
 
-  const sources: Partial<Record<(typeof HBS_FILES)[number]['file'], string>> = {};
   for (const { file, required } of HBS_FILES) {
     const full = path.join(absDir, file);
     if (!fs.existsSync(full)) {
@@ -101,6 +114,21 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
       }
     }
   }
+  if (!SCHEMA_FILES.some((f) => fs.existsSync(path.join(absDir, f))))
+    report(SCHEMA_FILES.join(' | '), 'missing: a template needs schema.ts, schema.js or schema.json');
+  return { name, dir: absDir, manifest, sources, problems };
+}
+
+/**
+ * Loads and checks one template folder, its schema module included (that runs the folder's code:
+ * only for a template someone selected); never throws for a broken template, it reports.
+ */
+export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): LoadOutcome {
+  const checked = inspectTemplateDir(dir);
+  const { name, dir: absDir, manifest, sources } = checked;
+  const problems = checked.problems.filter((p) => !p.problem.startsWith('missing: a template needs'));
+  const report = (file: string, problem: string) => problems.push({ template: name, file, problem });
+  if (!fs.existsSync(absDir) || !fs.statSync(absDir).isDirectory()) return { name, dir: absDir, problems };
 
   let schema: ZodSchema | undefined;
   let schemaFile: string | undefined;

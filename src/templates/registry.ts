@@ -1,15 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError } from '../config/errors';
-import { loadTemplateDir, type LoadOutcome } from './loader';
+import { inspectTemplateDir, loadTemplateDir, type LoadOutcome, type StaticOutcome } from './loader';
+import type { Manifest } from './manifest';
 import type { LoadedTemplate, TemplateOrigin, TemplateProblem, TemplateSummary } from './types';
 
 /** `<repo>/templates`, found from this file so it works from src/ under tsx and under jest. */
 export const BUILT_IN_TEMPLATES_DIR = path.resolve(__dirname, '..', '..', 'templates');
 
-interface Entry extends LoadOutcome {
+interface Entry {
   origin: TemplateOrigin;
   overrides?: string;
+  /** Manifest and Handlebars checks: no template code has run. */
+  checked: StaticOutcome;
+  /** Set once the template was selected and its schema module loaded. */
+  loaded?: LoadOutcome;
 }
 
 /** A folder is either one template (it has manifest.json) or a folder of template folders. */
@@ -22,14 +27,19 @@ function templateDirsIn(dir: string): string[] {
     .sort();
 }
 
+/**
+ * The templates known from the built-in folder and the extra folders. Listing reads manifests and
+ * Handlebars files only; a template's schema module (its code) is loaded when that template is
+ * selected with `get`, never for the others.
+ */
 export class TemplateRegistry {
   /** Human-readable lines about user templates replacing built-ins, for the CLI to show. */
   readonly notices: string[] = [];
 
   private constructor(private readonly entries: Map<string, Entry>) {
-    for (const entry of entries.values()) {
+    for (const [name, entry] of entries) {
       if (entry.overrides)
-        this.notices.push(`Template "${entry.name}" from ${entry.dir} replaces the one in ${entry.overrides}.`);
+        this.notices.push(`Template "${name}" from ${entry.checked.dir} replaces the one in ${entry.overrides}.`);
     }
   }
 
@@ -42,9 +52,9 @@ export class TemplateRegistry {
     const entries = new Map<string, Entry>();
     const add = (dirs: string[], origin: TemplateOrigin) => {
       for (const dir of dirs) {
-        const outcome = loadTemplateDir(dir, origin);
-        const previous = entries.get(outcome.name);
-        entries.set(outcome.name, { ...outcome, origin, overrides: previous?.dir });
+        const checked = inspectTemplateDir(dir);
+        const previous = entries.get(checked.name);
+        entries.set(checked.name, { checked, origin, overrides: previous?.checked.dir });
       }
     };
     add(templateDirsIn(builtInDir), 'built-in');
@@ -52,7 +62,7 @@ export class TemplateRegistry {
       const dir = path.resolve(extra);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
         throw new ConfigurationError(
-          `Template folder ${dir} does not exist or is not a folder (check --templates-dir / "templatesDirs" in lesson-forge.config.json).`,
+          `Template folder ${dir} does not exist or is not a folder (check --templates-dir / "templatesDirs" in the config file).`,
         );
       }
       add(templateDirsIn(dir), 'user');
@@ -64,10 +74,14 @@ export class TemplateRegistry {
     return [...this.entries.keys()].sort();
   }
 
+  private problemsOf(entry: Entry): TemplateProblem[] {
+    return entry.loaded?.problems ?? entry.checked.problems;
+  }
+
   list(): TemplateSummary[] {
     return this.names().map((name) => {
       const e = this.entries.get(name) as Entry;
-      const m = e.template?.manifest;
+      const m = e.checked.manifest;
       return {
         name,
         version: m?.version ?? '?',
@@ -75,7 +89,7 @@ export class TemplateRegistry {
         language: m?.language ?? '?',
         tags: m?.tags ?? [],
         origin: e.origin,
-        dir: e.dir,
+        dir: e.checked.dir,
         ...(e.overrides ? { overrides: e.overrides } : {}),
         parameters: Object.entries(m?.parameters ?? {}).map(([key, p]) => ({
           key,
@@ -84,7 +98,7 @@ export class TemplateRegistry {
           ...(p.default !== undefined ? { default: p.default } : {}),
           description: p.description,
         })),
-        problems: e.problems,
+        problems: this.problemsOf(e),
       };
     });
   }
@@ -93,25 +107,45 @@ export class TemplateRegistry {
     return this.entries.has(name);
   }
 
-  /** The usable template, or a ConfigurationError that lists what exists or what is wrong. */
-  get(name: string): LoadedTemplate {
+  private entry(name: string): Entry {
     const entry = this.entries.get(name);
     if (!entry) {
       throw new ConfigurationError(
         `Unknown template "${name}". Available templates: ${this.names().join(', ') || 'none'}.`,
       );
     }
-    if (!entry.template) {
-      const details = entry.problems.map((p) => `  ${p.file}: ${p.problem}`).join('\n');
-      throw new ConfigurationError(`Template "${name}" (${entry.dir}) cannot be used:\n${details}`);
-    }
-    return entry.template;
+    return entry;
   }
 
-  /** Every problem of every template (all of them, or the named ones). */
+  private unusable(name: string, dir: string, problems: TemplateProblem[]): ConfigurationError {
+    const details = problems.map((p) => `  ${p.file}: ${p.problem}`).join('\n');
+    return new ConfigurationError(`Template "${name}" (${dir}) cannot be used:\n${details}`);
+  }
+
+  /**
+   * A template's name and manifest, checked without running its code (for estimates and parameter
+   * checks that must not execute a folder's schema module), or a ConfigurationError.
+   */
+  manifest(name: string): { name: string; dir: string; manifest: Manifest } {
+    const entry = this.entry(name);
+    const { manifest, dir, problems } = entry.checked;
+    if (!manifest || problems.length > 0) throw this.unusable(name, dir, problems);
+    return { name, dir, manifest };
+  }
+
+  /** The usable template (its schema module loaded now: it was selected), or a ConfigurationError. */
+  get(name: string): LoadedTemplate {
+    const entry = this.entry(name);
+    entry.loaded ??= loadTemplateDir(entry.checked.dir, entry.origin);
+    if (!entry.loaded.template) throw this.unusable(name, entry.checked.dir, entry.loaded.problems);
+    return entry.loaded.template;
+  }
+
+  /** Every problem known without running code, of every template (all of them, or the named ones). */
   problems(names: string[] = this.names()): TemplateProblem[] {
-    return names.flatMap(
-      (n) => this.entries.get(n)?.problems ?? [{ template: n, file: '.', problem: 'no such template' }],
-    );
+    return names.flatMap((n) => {
+      const entry = this.entries.get(n);
+      return entry ? this.problemsOf(entry) : [{ template: n, file: '.', problem: 'no such template' }];
+    });
   }
 }

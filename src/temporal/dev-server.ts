@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { childEnvironment } from '../config/child-env';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -53,7 +54,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const logFile = options.logFile ?? (options.dbFile ? `${options.dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
-  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: options.detached ?? false });
+  // The server never needs a Gemini key: it gets an environment without one.
+  const child = spawn(cli, args, {
+    stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
+    env: childEnvironment(),
+  });
   if (typeof out === 'number') fs.closeSync(out);
   if (options.detached) child.unref();
   else {

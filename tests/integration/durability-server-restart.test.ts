@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startGeminiStandin, type GeminiStandin } from '../../standin';
@@ -52,7 +53,8 @@ describe('the Temporal dev server killed in the middle of a batch', () => {
           TEMPORAL_TASK_QUEUE: taskQueue,
           GEMINI_BASE_URL: standin.url,
         },
-        file: {},
+        // Workers write only inside their output roots; test folders are under the temp folder.
+        file: { outputRoots: [os.tmpdir()] },
       },
       keys: testKeys(),
       workerOptions: { workflowBundle: await workflowBundle() },

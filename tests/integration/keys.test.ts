@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Client, Connection } from '@temporalio/client';
@@ -192,7 +193,10 @@ describe('several Gemini keys', () => {
     const config = path.join(dir, 'lesson-forge.config.json');
     fs.writeFileSync(
       config,
-      JSON.stringify({ keys: [{ name: 'lab-a', env: 'GEMINI_KEY_LAB_A', limits: { [model]: { rpm: 60 } } }] }),
+      JSON.stringify({
+        keys: [{ name: 'lab-a', env: 'GEMINI_KEY_LAB_A', limits: { [model]: { rpm: 60 } } }],
+        outputRoots: [os.tmpdir()], // the worker writes only inside its output roots
+      }),
     );
     const taskQueue = uniqueId('rpm');
     const env = {

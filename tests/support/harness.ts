@@ -72,7 +72,8 @@ export function testSettings(taskQueue: string, baseUrl: string): Settings {
       TEMPORAL_TASK_QUEUE: taskQueue,
       GEMINI_BASE_URL: baseUrl,
     },
-    file: {},
+    // Workers write only inside their output roots; test folders are under the temp folder.
+    file: { outputRoots: [os.tmpdir()] },
   };
 }
 
@@ -266,9 +267,12 @@ export async function workflowsWithCompletedActivity(
 
 /** A worker in its own process (`node --import tsx src/worker.ts`), so it can be killed for real. */
 export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
+  // Workers write only inside their output roots (README "Security"); test outputs are under the temp folder.
+  const config = env.LESSON_FORGE_CONFIG ?? path.join(tempDir('worker-cfg'), 'config.json');
+  if (!env.LESSON_FORGE_CONFIG) fs.writeFileSync(config, JSON.stringify({ outputRoots: [os.tmpdir()] }));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'worker.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, LESSON_FORGE_CONFIG: config },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.resume();

@@ -70,9 +70,9 @@ describe('escapeMarkdownText', () => {
     ['{{x}} = "y"', '{{x}} = "y"'],
     [
       '[click](javascript:alert(1)) ![](https://tracker.example/p.gif)',
-      '[click]\\(javascript:alert(1)) ![]\\(https://tracker.example/p.gif)',
+      '[click]\\(javascript:alert(1)) ![]\\(https:\\/\\/tracker.example/p.gif)',
     ],
-    ['[ref]: javascript:alert(1)', '\\[ref]: javascript:alert(1)'],
+    ['[ref]: javascript:alert(1)', '[ref\\]: javascript:alert(1)'],
     ['see [[Colour wheel]] and [a] (b)', 'see [[Colour wheel]] and [a] (b)'],
   ])('%j → %j', (input, expected) => {
     expect(escapeMarkdownText(input)).toBe(expected);

@@ -48,18 +48,24 @@ async function withClient<T>(fn: (client: Client, settings: Settings) => Promise
   }
 }
 
+export interface PreparedSchedule {
+  name: string;
+  spec: ReturnType<typeof buildScheduleSpec>;
+  overlap: ReturnType<typeof overlapPolicyOf>;
+  request: BatchRequest;
+}
+
 /**
- * Validates everything (name, spec, sources, template, models, output folder) and creates the
- * schedule, or updates it when one with that name exists. Exported for tests.
+ * Validates everything (name, cron or interval, time zone, overlap, sources, template, models,
+ * output folder) without connecting to Temporal, so a typo never starts a server or waits on one.
  */
-export async function createSchedule(
-  client: Client,
+export async function prepareSchedule(
   settings: Settings,
   catalog: ModelCatalog,
   name: string,
   inputs: string[],
   opts: ScheduleCreateOptions,
-): Promise<{ outcome: 'created' | 'updated'; request: BatchRequest }> {
+): Promise<PreparedSchedule> {
   if (!scheduleNamePattern.test(name))
     throw new CliError(
       `A schedule name may use letters, digits, ".", "_" and "-" (at most 60), got "${name}"`,
@@ -79,6 +85,16 @@ export async function createSchedule(
     throw err;
   }
   const request = await buildBatchRequest(inputs, opts, settings, catalog, keyAliasesFor(settings));
+  return { name, spec, overlap, request };
+}
+
+/** Creates the prepared schedule, or updates the one with that name. */
+export async function upsertPrepared(
+  client: Client,
+  settings: Settings,
+  prepared: PreparedSchedule,
+): Promise<{ outcome: 'created' | 'updated'; request: BatchRequest }> {
+  const { name, spec, overlap, request } = prepared;
   const input = { ...request.input, label: name };
   const outcome = await upsertSchedule(client, {
     name,
@@ -88,6 +104,18 @@ export async function createSchedule(
     taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
   });
   return { outcome, request };
+}
+
+/** Validates, then creates or updates the schedule. Exported for tests. */
+export async function createSchedule(
+  client: Client,
+  settings: Settings,
+  catalog: ModelCatalog,
+  name: string,
+  inputs: string[],
+  opts: ScheduleCreateOptions,
+): Promise<{ outcome: 'created' | 'updated'; request: BatchRequest }> {
+  return upsertPrepared(client, settings, await prepareSchedule(settings, catalog, name, inputs, opts));
 }
 
 export function renderScheduleView(v: ScheduleView): string {
@@ -150,8 +178,10 @@ whose output is up to date (same content, template and model) is skipped, so a r
 folder spends nothing and reports "nothing new".`,
   );
   create.action(async (name: string, inputs: string[], opts: ScheduleCreateOptions) => {
+    // Everything is checked before a connection is opened (or a local server started).
+    const prepared = await prepareSchedule(loadSettings(), loadCatalog(), name, inputs, opts);
     await withClient(async (client, settings) => {
-      const { outcome, request } = await createSchedule(client, settings, loadCatalog(), name, inputs, opts);
+      const { outcome, request } = await upsertPrepared(client, settings, prepared);
       for (const w of request.warnings) log(yellow(`warning: ${w}`));
       log(
         `${outcome === 'created' ? green('Created') : yellow('Updated existing')} schedule ${bold(name)}: ${request.items.length} videos now in ${request.input.sources.inputs.join(', ') || 'the list files'}.`,

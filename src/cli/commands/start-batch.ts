@@ -10,10 +10,11 @@ import { buildBatchRequest, requireKeysOrThrow, type BatchCliOptions } from '../
 import { addBatchOptions } from '../batch-options';
 import { printDryRun } from '../dry-run';
 import { ExitCode, exitCodeHelp } from '../exit-codes';
-import { bold, cyan, dim, yellow } from '../output';
+import { bold, cyan, dim, printable, yellow } from '../output';
 import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { keyAliasesFor } from '../keys';
+import { allowForThisRun } from '../../activities/input-policy';
 
 interface StartBatchOptions extends BatchCliOptions {
   dryRun?: boolean;
@@ -78,7 +79,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   log(
     `${bold(input.batchId)}: ${request.items.length} videos${request.skipped.length ? `, ${request.skipped.length} ${request.skipped.length === 1 ? 'entry' : 'entries'} skipped (not videos)` : ''} → ${input.options.outputDir}`,
   );
-  for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${s.entry}: ${s.reason}`));
+  for (const s of request.skipped.slice(0, 10)) log(dim(`  skipped ${printable(s.entry)}: ${printable(s.reason)}`));
 
   const session = await openTemporal(settings, log);
   let interrupted = false;
@@ -99,7 +100,10 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
       log(
         `Web UI: ${cyan(`${session.uiUrl}/namespaces/${settings.env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(input.batchId)}`)}`,
       );
-    if (runWorker) await session.startWorker();
+    if (runWorker) {
+      allowForThisRun(settings, input); // this process's worker may use the folders this command chose
+      await session.startWorker();
+    }
     const handle = session.client.workflow.getHandle(input.batchId);
     const running = await handle
       .describe()

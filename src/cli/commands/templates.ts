@@ -21,12 +21,14 @@ export function registerTemplates(program: Command): void {
       `
 A template is a folder: manifest.json, prompt.hbs, schema.ts (or schema.json), output.hbs and
 optionally system.hbs. Put yours in a folder and pass --templates-dir, or list it under
-"templatesDirs" in lesson-forge.config.json. See docs/templates.md.`,
+"templatesDirs" in your config file. See docs/templates.md.`,
     );
 
   templates
     .command('list')
-    .description('Every template with its version, language and parameters; broken ones with their problems')
+    .description(
+      'Every template with its version, language and parameters; broken ones with their problems (runs no template code)',
+    )
     .option('--templates-dir <dir>', 'also load templates from this folder (repeatable)', collect, [])
     .option('--json', 'print JSON')
     .action((opts: { templatesDir: string[]; json?: boolean }) => {
@@ -61,6 +63,14 @@ optionally system.hbs. Put yours in a folder and pass --templates-dir, or list i
     .option('--json', 'print JSON')
     .action((name: string, opts: { templatesDir: string[]; json?: boolean }) => {
       const registry = registryFor(opts.templatesDir);
+      // The named template is the one chosen: load it in full (its schema too) so every problem shows.
+      if (registry.has(name)) {
+        try {
+          registry.get(name);
+        } catch {
+          // its problems are listed below
+        }
+      }
       const summary = registry.list().find((t) => t.name === name);
       if (!summary)
         throw new CliError(

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../src/activities';
+import { ActivityContext } from '../../src/activities/context';
+import { reportActivities } from '../../src/activities/report';
+import { ExitCode } from '../../src/cli/exit-codes';
+import { FailureType } from '../../src/failures';
+import type { ModelCatalog } from '../../src/gemini/catalog';
+import type { GeminiGateway } from '../../src/gemini/gateway';
+import type { BatchSummary } from '../../src/types';
+import { makeHostilePack, type HostilePack } from '../support/hostile-pack';
+import { runCli } from '../support/run-cli';
+
+/**
+ * Issue point 7: a webhook is http(s) only, at the command line and in the config; a redirect is
+ * not followed; the URL (a secret itself, often) is in no error message. On the code this started
+ * from, `--webhook 'not a url'` passed the CLI, a 307 sent the summary on to wherever it pointed,
+ * and a failure named the receiver's host.
+ */
+
+const summary: BatchSummary = {
+  batchId: 'b-1',
+  total: 1,
+  succeeded: 1,
+  failed: 0,
+  skipped: 0,
+  notVideos: [],
+  usage: { promptTokens: 1, outputTokens: 1, thoughtsTokens: 0, totalTokens: 2 },
+  costUsd: 0,
+  failures: [],
+  outputs: [],
+  skippedVideos: [],
+  listsTruncated: false,
+  startedAt: '2026-11-22T05:30:00.000Z',
+};
+
+interface Receiver {
+  url: string;
+  hits: Array<{ method?: string; body: string }>;
+  close(): Promise<void>;
+}
+
+async function receiver(answer: (res: http.ServerResponse) => void): Promise<Receiver> {
+  const hits: Receiver['hits'] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hits.push({ method: req.method, body });
+      answer(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const notify = (url: string) =>
+  reportActivities(new ActivityContext({ gemini: {} as GeminiGateway, catalog: {} as ModelCatalog })).notifyWebhook({
+    url,
+    summary,
+  });
+
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('the webhook activity', () => {
+  const secret = 'tok-9f8e7d6c5b4a';
+
+  test('a redirect is not followed: the place it points to gets nothing; the message names neither', async () => {
+    const elsewhere = await receiver((res) => res.end('ok'));
+    const first = await receiver((res) => {
+      res.writeHead(307, { location: `${elsewhere.url}/stolen` });
+      res.end();
+    });
+    try {
+      const url = `${first.url}/hook/${secret}?token=${secret}`;
+      const failure = await failureOf(notify(url));
+      expect(first.hits).toHaveLength(1);
+      expect(elsewhere.hits).toEqual([]);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain('the webhook answered with a redirect (307); redirects are not followed');
+      for (const leak of [secret, first.url.replace('http://', ''), elsewhere.url.replace('http://', '')])
+        expect(failure.message).not.toContain(leak);
+    } finally {
+      await first.close();
+      await elsewhere.close();
+    }
+  });
+
+  test('a receiver that fails, or none at all: the message says "the webhook", never its address', async () => {
+    const failing = await receiver((res) => {
+      res.writeHead(500);
+      res.end();
+    });
+    const url = `${failing.url}/hook?token=${secret}`;
+    try {
+      const failure = await failureOf(notify(url));
+      expect(failure.message).toBe('the webhook answered 500');
+    } finally {
+      await failing.close();
+    }
+    const gone = await failureOf(notify(url)); // closed now: nobody listens
+    expect(gone.message).toMatch(/^the webhook could not be reached \(/);
+    expect(gone.message).not.toContain(secret);
+    expect(gone.message).not.toContain(failing.url.replace('http://', ''));
+  });
+
+  test('the JSON body: the batch summary with event "batch.finished"', async () => {
+    const ok = await receiver((res) => res.end());
+    try {
+      await notify(`${ok.url}/hook`);
+      expect(JSON.parse(ok.hits[0].body)).toEqual({ event: 'batch.finished', ...summary });
+    } finally {
+      await ok.close();
+    }
+  });
+
+  test('a worker refuses a non-http webhook before any request (point 2): InputNotAllowed', async () => {
+    const activities = createActivities({
+      gemini: {} as GeminiGateway,
+      catalog: {} as ModelCatalog,
+      policy: { outputRoots: [os.tmpdir()], templateDirs: [] },
+    });
+    const failure = await failureOf(activities.notifyWebhook({ url: 'file:///etc/passwd', summary }));
+    expect(failure.type).toBe(FailureType.InputNotAllowed);
+    expect(failure.message).toBe(
+      'This worker does not call the webhook: the webhook must be an http:// or https:// address, not file:.',
+    );
+  });
+});
+
+describe('--webhook and "webhookUrl" are checked before anything runs', () => {
+  let pack: HostilePack;
+  const savedEnv = { ...process.env };
+  beforeEach(() => {
+    pack = makeHostilePack();
+    process.env.NO_COLOR = '1';
+    process.env.LESSON_FORGE_CONFIG = path.join(pack.root, 'empty.json');
+    fs.writeFileSync(process.env.LESSON_FORGE_CONFIG, '{}');
+  });
+  afterEach(() => {
+    process.env = { ...savedEnv };
+    pack.remove();
+  });
+
+  test.each([
+    ['not a url', 'the webhook is not a URL'],
+    ['file:///etc/passwd', 'the webhook must be an http:// or https:// address, not file:'],
+    ['data:text/plain,hello', 'the webhook must be an http:// or https:// address, not data:'],
+  ])('--webhook %j: exit 2, "%s"', async (url, message) => {
+    const { code, stderr } = await runCli('start-batch', pack.videos, '--dry-run', '--webhook', url);
+    expect(code).toBe(ExitCode.usage);
+    expect(stderr).toContain(`--webhook: ${message}`);
+  });
+
+  test('a config with a file: webhook is a configuration error (exit 3) that does not repeat the URL', async () => {
+    fs.writeFileSync(
+      process.env.LESSON_FORGE_CONFIG as string,
+      JSON.stringify({ webhookUrl: 'file:///home/me/secret-token' }),
+    );
+    const { code, stderr } = await runCli('start-batch', pack.videos, '--dry-run');
+    expect(code).toBe(ExitCode.configuration);
+    expect(stderr).toContain('webhookUrl: the webhook must be an http:// or https:// address, not file:');
+    expect(stderr).not.toContain('secret-token');
+  });
+});
