@@ -10,6 +10,7 @@ import { apiError, HttpError, invalidArgument } from './errors';
 import type { FileRecord } from './files-store';
 import { renderFile } from './files';
 import type { Reply, RequestCtx, StandinState } from './state';
+import { ContainerDuration } from './media-duration';
 import { isRecord, randomToken } from './util';
 
 export const chunkGranularity = 8 * 1024 * 1024;
@@ -24,6 +25,8 @@ interface UploadSession {
   declaredSize?: number;
   received: number;
   hash: Hash;
+  /** Reads the video's real length from its container as the bytes pass. */
+  container: ContainerDuration;
   status: 'active' | 'final' | 'cancelled';
   failure?: string;
   file?: FileRecord;
@@ -40,12 +43,13 @@ export class ClientAbort extends Error {
 export class UploadSessions {
   private readonly sessions = new Map<string, UploadSession>();
 
-  create(s: Omit<UploadSession, 'id' | 'received' | 'hash' | 'status' | 'busy'>): UploadSession {
+  create(s: Omit<UploadSession, 'id' | 'received' | 'hash' | 'status' | 'busy' | 'container'>): UploadSession {
     const session: UploadSession = {
       ...s,
       id: randomToken(24),
       received: 0,
       hash: createHash('sha256'),
+      container: new ContainerDuration(),
       status: 'active',
       busy: false,
     };
@@ -230,6 +234,7 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
         return;
       }
       s.hash.update(buf);
+      s.container.push(buf);
       s.received += buf.length;
     });
   } catch (err) {
@@ -263,6 +268,7 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
     mimeType: s.mimeType,
     sizeBytes: s.received,
     sha256Hex: s.hash.digest('hex'),
+    mediaSeconds: s.container.end(),
     createdAt: now,
     processingMs: state.options.processingMs,
     failure: s.failure,
