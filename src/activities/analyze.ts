@@ -8,7 +8,16 @@ import { getModel, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy } from '../gemini/cost';
 import type { GenerateResult } from '../gemini/gateway';
-import { completeToSchema, fitListsToSchema, mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
+import {
+  completeToSchema,
+  completionPrompt,
+  fitListsToSchema,
+  mergeClipOutputs,
+  repairSystemInstruction,
+  repairTruncatedJson,
+  schemaRepairPrompt,
+} from '../gemini/json-repair';
+import { outputLimit } from '../gemini/estimate';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
 import {
@@ -24,8 +33,6 @@ import {
 import type { ActivityContext } from './context';
 import { withHeartbeat, inActivity } from './heartbeat';
 import { templateFailure } from './template-failure';
-
-const defaultMaxOutputTokens = 8192;
 
 export interface AnalyzeInput {
   workflowId: string;
@@ -79,7 +86,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         );
       const info = modelInfo(model);
       const limit = Math.min(
-        input.maxOutputTokens ?? template.manifest.model?.maxOutputTokens ?? defaultMaxOutputTokens,
+        input.maxOutputTokens ?? outputLimit(info, template),
         info?.maxOutputTokens ?? Number.MAX_SAFE_INTEGER,
       );
       const forced = options.mediaResolution ?? template.manifest.model?.mediaResolution;
@@ -101,6 +108,40 @@ export function analyzeActivities(ctx: ActivityContext) {
       const parts: unknown[] = [];
       let finishReason = 'STOP';
       let truncated = false;
+      let repairs = 0;
+
+      /**
+       * Asks for a corrected answer without the video: the answer already paid for, what is wrong
+       * with it, and the schema. Returns the validated answer, or undefined when the repair did not
+       * give one (the caller then does what it did before: keep what it can, or analyse again).
+       */
+      const repairWithoutVideo = async (prompt: string, maxOutputTokens: number): Promise<unknown> => {
+        let result: GenerateResult;
+        try {
+          result = await withHeartbeat((signal) =>
+            gemini.generate(keyAlias, {
+              model,
+              prompt,
+              systemInstruction: repairSystemInstruction,
+              temperature: 0,
+              maxOutputTokens,
+              mediaResolution: resolution,
+              responseJsonSchema: template.responseJsonSchema,
+              abortSignal: signal,
+            }),
+          );
+        } catch (err) {
+          // A failed repair costs nothing more than before: the usual path (analyse again) still applies.
+          if (inActivity()) Context.current().log.warn('text-only repair failed', { error: String(err) });
+          return undefined;
+        }
+        usage = addUsage(usage, result.usage);
+        if (result.finishReason !== 'STOP' || result.blockReason) return undefined;
+        const repaired = parseModelOutput(template, result.text ?? '');
+        if (!repaired.ok) return undefined;
+        repairs++;
+        return repaired.data;
+      };
       for (const [index, clip] of clips.entries()) {
         const { prompt, systemInstruction } = promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
         let result: GenerateResult;
@@ -130,6 +171,15 @@ export function analyzeActivities(ctx: ActivityContext) {
         if (refusal) throw refusal;
         const text = result.text ?? '';
         if (result.finishReason === 'MAX_TOKENS') {
+          // First finish the cut answer from its own text, which costs no video tokens.
+          const completed = await repairWithoutVideo(
+            completionPrompt(text, limit),
+            Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
+          );
+          if (completed !== undefined) {
+            parts.push(completed);
+            continue;
+          }
           truncated = true;
           finishReason = 'MAX_TOKENS';
           const repaired = repairTruncatedJson(text);
@@ -151,6 +201,11 @@ export function analyzeActivities(ctx: ActivityContext) {
         }
         const parsed = parseModelOutput(template, text);
         if (!parsed.ok) {
+          const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
+          if (fixed !== undefined) {
+            parts.push(fixed);
+            continue;
+          }
           throw ApplicationFailure.create({
             type: FailureType.InvalidModelOutput,
             nonRetryable: true,
@@ -174,6 +229,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         strategy: clips.length > 1 ? 'clips' : 'whole',
         maxOutputTokens: limit,
         atModelLimit: info?.maxOutputTokens !== undefined && limit >= info.maxOutputTokens,
+        ...(repairs > 0 ? { repairs } : {}),
       };
       await fs.mkdir(workDir, { recursive: true });
       await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { writeFileAtomic } from '../output/atomic';
+import { expectedVsActual } from '../gemini/estimate-report';
 import type { BatchSummary, VideoOutcome } from '../types';
 import { batchDir } from './batch';
 import type { ActivityContext } from './context';
@@ -81,6 +82,11 @@ function renderReport(label: string, s: BatchSummary, videos: VideoOutcome[], ou
     `${label}: ${s.total} videos: ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped.`,
     `Tokens: ${s.usage.totalTokens} · cost: $${s.costUsd.toFixed(4)} · started ${s.startedAt} · finished ${s.finishedAt ?? ''}`,
   ];
+  if (s.expected && s.expected.videos > 0) {
+    const [cost, tokens] = expectedVsActual(s.expected);
+    lines.push('', `Estimate against the bill: ${cost}.`, `${tokens.charAt(0).toUpperCase()}${tokens.slice(1)}.`);
+  }
+  if (s.repairs) lines.push('', `Answers repaired without sending the video again: ${s.repairs}.`);
   if (s.stoppedEarly) lines.push('', `Stopped early: ${s.stoppedEarly} (${s.notStarted ?? 0} videos not started).`);
   lines.push('', '| Video | Status | Output or reason | Tokens | Cost |', '|---|---|---|---|---|');
   for (const v of videos) {

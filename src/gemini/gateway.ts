@@ -27,7 +27,8 @@ export interface RemoteFile {
 
 export interface GenerateRequest {
   model: string;
-  video: { fileUri: string; mimeType?: string; clip?: { startSeconds: number; endSeconds: number } };
+  /** Absent for a text-only call (a repair of an answer already paid for: the video is not sent again). */
+  video?: { fileUri: string; mimeType?: string; clip?: { startSeconds: number; endSeconds: number } };
   prompt: string;
   systemInstruction?: string;
   temperature?: number;
@@ -150,26 +151,15 @@ export class GeminiGateway {
 
   generate(alias: string, req: GenerateRequest): Promise<GenerateResult> {
     return this.call('generate', alias, req.model, async (c) => {
-      const clip = req.video.clip;
+      const video = req.video;
+      const clip = video?.clip;
+      const videoPart = video && {
+        fileData: { fileUri: video.fileUri, ...(video.mimeType ? { mimeType: video.mimeType } : {}) },
+        ...(clip ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } } : {}),
+      };
       const response = await c.models.generateContent({
         model: req.model,
-        contents: [
-          {
-            role: 'user',
-            parts: [
-              {
-                fileData: {
-                  fileUri: req.video.fileUri,
-                  ...(req.video.mimeType ? { mimeType: req.video.mimeType } : {}),
-                },
-                ...(clip
-                  ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } }
-                  : {}),
-              },
-              { text: req.prompt },
-            ],
-          },
-        ],
+        contents: [{ role: 'user', parts: [...(videoPart ? [videoPart] : []), { text: req.prompt }] }],
         config: {
           systemInstruction: req.systemInstruction,
           temperature: req.temperature,
