@@ -149,7 +149,7 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
   );
   process.stdout.write(`${table(['Video', 'Length', 'Resolution', 'Tokens', 'Expected', 'Ceiling'], rows)}\n\n`);
   process.stdout.write(
-    `${bold('Expected')}: ${plans.length} videos, about ${formatTokens(expected.inputTokens)} input + ${formatTokens(expected.outputTokens)} output tokens, ${formatUsd(expected.usd)}\n`,
+    `${bold('Expected')}: ${plans.length} ${plans.length === 1 ? 'video' : 'videos'}, about ${formatTokens(expected.inputTokens)} input + ${formatTokens(expected.outputTokens)} output tokens, ${formatUsd(expected.usd)}\n`,
   );
   process.stdout.write(
     `${bold('Ceiling')}:  ${formatUsd(ceiling.usd)} if every answer used its ${formatTokens(plans[0] ? ceiling.outputTokens / Math.max(1, plans.length) : 0)}-token output limit\n`,
