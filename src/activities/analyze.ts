@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
-import { getModel, type ModelInfo } from '../gemini/catalog';
+import { getModel, type Modality, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy } from '../gemini/cost';
 import type { GenerateResult } from '../gemini/gateway';
@@ -105,6 +105,13 @@ export function analyzeActivities(ctx: ActivityContext) {
       if (stored) return stored;
 
       let usage: TokenUsage = emptyUsage();
+      /** Prompt tokens by modality over every call, for models that price sound apart. */
+      const byModality: Partial<Record<Modality, number>> = {};
+      const addModalities = (r: GenerateResult) => {
+        for (const [m, n] of Object.entries(r.promptTokensByModality ?? {}) as Array<[Modality, number]>)
+          byModality[m] = (byModality[m] ?? 0) + n;
+      };
+      const priced = () => (info ? costOfUsage(info, usage, ctx.now(), { promptTokensByModality: byModality }) : 0);
       const parts: unknown[] = [];
       let finishReason = 'STOP';
       let truncated = false;
@@ -136,6 +143,7 @@ export function analyzeActivities(ctx: ActivityContext) {
           return undefined;
         }
         usage = addUsage(usage, result.usage);
+        addModalities(result);
         if (result.finishReason !== 'STOP' || result.blockReason) return undefined;
         const repaired = parseModelOutput(template, result.text ?? '');
         if (!repaired.ok) return undefined;
@@ -165,7 +173,8 @@ export function analyzeActivities(ctx: ActivityContext) {
           throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
         }
         usage = addUsage(usage, result.usage);
-        const cost = () => (info ? costOfUsage(info, usage, ctx.now()) : 0);
+        addModalities(result);
+        const cost = priced;
 
         const refusal = classifyRefusal(result, { usage, costUsd: cost() });
         if (refusal) throw refusal;
@@ -222,7 +231,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         model,
         keyAlias,
         usage,
-        costUsd: info ? costOfUsage(info, usage, ctx.now()) : 0,
+        costUsd: priced(),
         finishReason,
         truncated,
         mediaResolution: resolution,

@@ -1,6 +1,7 @@
 import { GoogleGenAI, MediaResolution as SdkMediaResolution, type GenerateContentResponse } from '@google/genai';
 import type { ApiKey } from '../config';
 import type { MediaResolution, TokenUsage } from '../types';
+import type { Modality } from './catalog';
 import { classifyGeminiError, type GeminiOperation } from './classify';
 import { FailureType } from '../failures';
 import { ApplicationFailure } from '@temporalio/common';
@@ -43,6 +44,8 @@ export interface GenerateResult {
   finishReason?: string;
   blockReason?: string;
   usage: TokenUsage;
+  /** Prompt tokens by modality (`promptTokensDetails`), so sound is priced at the audio price where it differs. */
+  promptTokensByModality?: Partial<Record<Modality, number>>;
   modelVersion?: string;
 }
 
@@ -200,7 +203,14 @@ function toGenerateResult(response: GenerateContentResponse): GenerateResult {
   const promptTokens = usage?.promptTokenCount ?? 0;
   const outputTokens = usage?.candidatesTokenCount ?? 0;
   const thoughtsTokens = usage?.thoughtsTokenCount ?? 0;
+  const byModality: Partial<Record<Modality, number>> = {};
+  for (const d of usage?.promptTokensDetails ?? []) {
+    const modality = String(d.modality ?? '').toLowerCase();
+    if (modality === 'text' || modality === 'image' || modality === 'video' || modality === 'audio')
+      byModality[modality] = (byModality[modality] ?? 0) + (d.tokenCount ?? 0);
+  }
   return {
+    ...(Object.keys(byModality).length > 0 ? { promptTokensByModality: byModality } : {}),
     text: candidate ? response.text : undefined,
     finishReason: candidate?.finishReason,
     blockReason: response.promptFeedback?.blockReason,
