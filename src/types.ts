@@ -108,6 +108,8 @@ export interface AnalysisResult {
   maxOutputTokens: number;
   /** The limit is already the model's maximum: asking again cannot give a longer answer. */
   atModelLimit?: boolean;
+  /** Answers fixed by a text-only call (no video sent again): schema repairs and completions of cut answers. */
+  repairs?: number;
 }
 
 export type VideoStatus = 'succeeded' | 'failed' | 'skipped';
@@ -128,6 +130,24 @@ export interface VideoOutcome {
   usage: TokenUsage;
   costUsd: number;
   truncated?: boolean;
+  /** Answers repaired by text-only calls instead of analysing the video again. */
+  repairs?: number;
+}
+
+/**
+ * What a batch expected its finished videos to cost, beside what they did cost (the same videos:
+ * those that ran, not those found up to date). `ceiling` prices every answer at its output limit.
+ */
+export interface ExpectedTotals {
+  videos: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  ceilingUsd: number;
+  /** Of those videos, how many had their expected output from earlier answers (the rest: typical sizes). */
+  fromHistory: number;
+  actualUsage: TokenUsage;
+  actualCostUsd: number;
 }
 
 export interface BatchSummary {
@@ -156,6 +176,10 @@ export interface BatchSummary {
   warnings?: string[];
   startedAt: string;
   finishedAt?: string;
+  /** Expected against actual, over the videos that ran. */
+  expected?: ExpectedTotals;
+  /** Answers repaired without sending the video again. */
+  repairs?: number;
 }
 
 export interface BatchProgress {
@@ -174,6 +198,10 @@ export interface BatchProgress {
   startedAt: string;
   /** Workflow run number (continue-as-new generation), for the curious. */
   generation: number;
+  /** Expected against actual, over the videos finished so far. */
+  expected?: ExpectedTotals;
+  /** Expected cost and ceiling of the videos still running. */
+  inFlight?: { expectedUsd: number; ceilingUsd: number };
 }
 
 /** What to scan for a batch: folders, video files, YouTube links, list files, with filters. */
@@ -187,9 +215,15 @@ export interface BatchSources {
   followSymlinks?: boolean;
 }
 
-/** A video as the batch plans it: the item, plus its estimated cost when a budget is set. */
+/** A video as the batch plans it: the item, plus its estimated cost (`estimatedCostUsd` is the ceiling). */
 export interface PlannedVideo extends VideoItem {
   estimatedCostUsd?: number;
+  /** Expected figures (see ExpectedTotals); set with `estimatedCostUsd`. */
+  expectedCostUsd?: number;
+  expectedInputTokens?: number;
+  expectedOutputTokens?: number;
+  /** The expected output came from earlier answers, not a typical size. */
+  expectedFromHistory?: boolean;
 }
 
 /**
@@ -233,7 +267,12 @@ export interface PendingVideo {
   title: string;
   source: string;
   waiting: boolean;
+  /** The ceiling: what the budget must be ready for. */
   estimatedCostUsd: number;
+  expectedCostUsd?: number;
+  expectedInputTokens?: number;
+  expectedOutputTokens?: number;
+  expectedFromHistory?: boolean;
 }
 
 /** Everything a batch run hands to its next run at continue-as-new. Kept small on purpose. */
@@ -257,6 +296,9 @@ export interface BatchCarriedState {
   unreportedTokens?: Record<string, number>;
   /** Finished-video count at the last usage report. */
   reportedAt?: number;
+  /** Expected against actual over the finished videos that ran. */
+  expected?: ExpectedTotals;
+  repairs?: number;
 }
 
 export interface VideoInput {

@@ -85,13 +85,13 @@ function readInput(
 }
 
 /** Prompt tokens the job will enqueue, as interactive generate would count them (0 for unreadable requests). */
-function estimateTokens(state: StandinState, ctx: RequestCtx, requests: BatchRequest[]): number {
+function estimateTokens(state: StandinState, ctx: RequestCtx, requests: BatchRequest[], model: string): number {
   let total = 0;
   for (const r of requests) {
     try {
       const { cachedContent: _c, ...plain } = isRecord(r.request) ? r.request : {};
       const parsed = parseGenerateRequest(state, plain);
-      total += promptTokens(parsed, resolveVideos(state, ctx, parsed.videos, false)).total;
+      total += promptTokens(parsed, resolveVideos(state, ctx, parsed.videos, false), model).total;
     } catch {
       // Counted as nothing: the request will fail when it runs.
     }
@@ -165,7 +165,7 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
       'RESOURCE_EXHAUSTED',
       `Too many concurrent batch jobs: the limit is ${settings.maxConcurrentJobs}.`,
     );
-  const tokens = estimateTokens(state, ctx, requests);
+  const tokens = estimateTokens(state, ctx, requests, model);
   const limit = enqueuedLimit(settings, model);
   if (limit !== undefined) {
     const enqueued = mine.filter((j) => j.model === model).reduce((sum, j) => sum + j.enqueuedTokens, 0);

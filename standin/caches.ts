@@ -143,7 +143,7 @@ export function createCache(state: StandinState, ctx: RequestCtx, body: unknown)
   };
   const parsed = parseGenerateRequest(state, request);
   ctx.video = parsed.videos[0]?.label;
-  const prompt = promptTokens(parsed, resolveVideos(state, ctx, parsed.videos, true));
+  const prompt = promptTokens(parsed, resolveVideos(state, ctx, parsed.videos, true), model);
   const store = cacheStore(state);
   const minimum = store.minTokens ?? minimumCacheTokens(model);
   if (prompt.total < minimum) {

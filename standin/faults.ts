@@ -9,6 +9,8 @@ export interface FaultContext {
   video?: string;
   model?: string;
   key?: string;
+  /** generate: video parts in the request. */
+  mediaParts?: number;
 }
 
 interface StoredRule {
@@ -115,5 +117,6 @@ function matches(rule: FaultRule, ctx: FaultContext): boolean {
   if (m.video !== undefined && !(ctx.video ?? '').includes(m.video)) return false;
   if (m.model !== undefined && ctx.model !== m.model && ctx.model !== m.model.replace(/^models\//, '')) return false;
   if (m.key !== undefined && ctx.key !== m.key) return false;
+  if (m.withVideo !== undefined && (ctx.mediaParts ?? 0) > 0 !== m.withVideo) return false;
   return true;
 }

@@ -16,6 +16,8 @@ export interface FileRecord {
   mimeType: string;
   sizeBytes: number;
   sha256Hex: string;
+  /** The length its container states (MP4 mvhd, WebM Info), when it could be read. */
+  mediaSeconds?: number;
   createdAt: number;
   processingMs: number;
   /** Set when a `file-failed` fault hit the upload: the file ends FAILED with this message. */

@@ -3,10 +3,14 @@ import { filePermissionDenied, invalidArgument } from './errors';
 import { fileJson, type FileRecord } from './files-store';
 import type { Reply, RequestCtx, StandinState } from './state';
 
-/** Registered duration (by display name or label), else estimated from the size, min 1 s. */
+/**
+ * Registered duration (by display name or label), else the length the file's container states,
+ * else estimated from the size, min 1 s.
+ */
 export function fileDurationSeconds(state: StandinState, r: FileRecord): number {
   const registered = state.durations.get(r.displayName) ?? state.durations.get(r.label);
   if (registered !== undefined) return registered;
+  if (r.mediaSeconds !== undefined) return r.mediaSeconds;
   return Math.max(1, Math.round(r.sizeBytes / state.options.bytesPerVideoSecond));
 }
 

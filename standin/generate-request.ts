@@ -258,19 +258,36 @@ export interface PromptTokens {
 }
 
 /**
- * About 300 tokens per second of video at default resolution (268 video + 32 audio), 100 at
- * MEDIA_RESOLUTION_LOW (68 + 32), video tokens scaled by fps; text is chars / 4.
+ * Tokens of one video frame, as Google's guides state them for each model family (the stand-in's own
+ * table, kept apart from the product's catalog on purpose). Gemini 3 developer guide: 70 per frame at
+ * low, medium and the default, 280 at high. Video understanding guide (earlier models): 258 per
+ * frame, 66 at low.
  */
-export function promptTokens(req: ParsedRequest, videos: ResolvedVideo[]): PromptTokens {
+export function tokensPerFrame(model: string, resolution: string | undefined): number {
+  if (/^(models\/)?gemini-3/.test(model))
+    return resolution === 'MEDIA_RESOLUTION_HIGH' || resolution === 'MEDIA_RESOLUTION_ULTRA_HIGH' ? 280 : 70;
+  return resolution === 'MEDIA_RESOLUTION_LOW' ? 66 : 258;
+}
+
+/** Audio tokens per second of sound, at any resolution. */
+export const audioTokensPerSecond = 32;
+
+/**
+ * Input tokens of a request: each second of video (the clip, whole seconds) is one frame at 1 fps
+ * (or the part's fps) at the model's rate, plus 32 audio tokens; text (prompt, system instruction
+ * and the response schema, which counts towards the input) is chars / 4.
+ */
+export function promptTokens(req: ParsedRequest, videos: ResolvedVideo[], model: string): PromptTokens {
   let video = 0;
   let audio = 0;
   for (const v of videos) {
     const seconds = Math.ceil(v.clipEnd - v.clipStart);
-    const low = (v.mediaResolution ?? req.mediaResolution) === 'MEDIA_RESOLUTION_LOW';
-    video += Math.round(seconds * (low ? 68 : 268) * (v.fps ?? 1));
-    audio += seconds * 32;
+    const perFrame = tokensPerFrame(model, v.mediaResolution ?? req.mediaResolution);
+    video += Math.round(seconds * perFrame * (v.fps ?? 1));
+    audio += seconds * audioTokensPerSecond;
   }
-  const text = Math.ceil((req.promptText.length + req.systemText.length) / 4);
+  const schemaChars = req.schema === undefined ? 0 : JSON.stringify(req.schema).length;
+  const text = Math.ceil((req.promptText.length + req.systemText.length + schemaChars) / 4);
   const image = req.inlineParts * 258;
   return { text, video, audio, image, total: text + video + audio + image };
 }

@@ -202,6 +202,7 @@ export async function generateContent(
   }
   ctx.video = req.videos[0]?.label;
   if (!state.isKnownModel(model)) throw modelNotFound(model, ctx.apiVersion, 'generateContent');
+  ctx.mediaParts = req.videos.length;
   const action = await state.runFaults(
     'generate',
     ctx,
@@ -211,7 +212,8 @@ export async function generateContent(
     { fileId: req.videos[0]?.fileId },
   );
   const videos = resolveVideos(state, ctx, req.videos, true);
-  const prompt = promptTokens(req, videos);
+  const prompt = promptTokens(req, videos, model);
+  ctx.mediaParts = req.videos.length;
   const key = ctx.key;
   if (key)
     state.limiter.admit(key.label, key.tier, model, limitFor(key.limits, model), prompt.total, state.options.minuteMs);
@@ -235,7 +237,7 @@ export function countTokens(state: StandinState, ctx: RequestCtx, model: string,
   const { model: _m, ...request } = (inner ?? {}) as Record<string, unknown>;
   const req = parseGenerateRequest(state, request);
   ctx.video = req.videos[0]?.label;
-  const p = promptTokens(req, resolveVideos(state, ctx, req.videos, false));
+  const p = promptTokens(req, resolveVideos(state, ctx, req.videos, false), model);
   const details = (usageMetadata(p, 0, 0).promptTokensDetails as unknown[]) ?? [];
   return { status: 200, body: { totalTokens: p.total, promptTokensDetails: details } };
 }

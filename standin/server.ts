@@ -235,6 +235,7 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
       finalized: ctx.finalized,
       bytes: ctx.bytes,
       usage: ctx.usage,
+      mediaParts: ctx.mediaParts,
     });
     const logger = state.options.logger;
     if (logger) {

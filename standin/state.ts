@@ -67,6 +67,8 @@ export interface RequestCtx {
   finalized?: boolean;
   bytes?: number;
   usage?: { prompt: number; candidates: number; thoughts: number; total: number };
+  /** generate: how many video (fileData) parts the request carried. */
+  mediaParts?: number;
 }
 
 /** Thrown to make the server destroy the socket without answering. */
@@ -159,7 +161,7 @@ export class StandinState {
     accepts: (action: FaultAction) => boolean,
     extra: { fileId?: string } = {},
   ): Promise<FaultAction | undefined> {
-    const fctx: FaultContext = { video: ctx.video, model: ctx.model, key: ctx.keyLabel };
+    const fctx: FaultContext = { video: ctx.video, model: ctx.model, key: ctx.keyLabel, mediaParts: ctx.mediaParts };
     const actions = this.faults.select(route, fctx, accepts);
     for (const action of actions) {
       if (action.type === 'delay') {

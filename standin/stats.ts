@@ -85,6 +85,7 @@ export class StatsCollector {
     if (o.model !== undefined) entry.model = o.model;
     if (o.video !== undefined) entry.video = o.video;
     if (o.finishReason !== undefined) entry.finishReason = o.finishReason;
+    if (o.mediaParts !== undefined) entry.mediaParts = o.mediaParts;
     this.append(entry);
   }
 

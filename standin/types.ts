@@ -179,6 +179,8 @@ export interface FaultMatch {
   model?: string;
   /** Key name (label), not the key value. */
   key?: string;
+  /** generate: true matches only requests with a video part, false only text-only ones (repairs). */
+  withVideo?: boolean;
 }
 
 export interface FaultRule {
@@ -212,6 +214,8 @@ export interface RequestLogEntry {
   /** HTTP status; 0 when the socket was reset. */
   status: number;
   finishReason?: string;
+  /** generate: video parts the request carried (0: text only). */
+  mediaParts?: number;
 }
 
 export interface TokenTotals {

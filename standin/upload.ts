@@ -10,6 +10,7 @@ import { apiError, HttpError, invalidArgument } from './errors';
 import { keepsContent, MAX_KEPT_BYTES, type FileRecord } from './files-store';
 import { renderFile } from './files';
 import type { Reply, RequestCtx, StandinState } from './state';
+import { ContainerDuration } from './media-duration';
 import { isRecord, randomToken } from './util';
 
 export const chunkGranularity = 8 * 1024 * 1024;
@@ -24,6 +25,8 @@ interface UploadSession {
   declaredSize?: number;
   received: number;
   hash: Hash;
+  /** Reads the video's real length from its container as the bytes pass. */
+  container: ContainerDuration;
   status: 'active' | 'final' | 'cancelled';
   failure?: string;
   file?: FileRecord;
@@ -42,12 +45,13 @@ export class ClientAbort extends Error {
 export class UploadSessions {
   private readonly sessions = new Map<string, UploadSession>();
 
-  create(s: Omit<UploadSession, 'id' | 'received' | 'hash' | 'status' | 'busy'>): UploadSession {
+  create(s: Omit<UploadSession, 'id' | 'received' | 'hash' | 'status' | 'busy' | 'container'>): UploadSession {
     const session: UploadSession = {
       ...s,
       id: randomToken(24),
       received: 0,
       hash: createHash('sha256'),
+      container: new ContainerDuration(),
       status: 'active',
       busy: false,
     };
@@ -233,6 +237,7 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
       }
       s.hash.update(buf);
       if (keepsContent(s.mimeType) && s.received + buf.length <= MAX_KEPT_BYTES) (s.kept ??= []).push(buf);
+      s.container.push(buf);
       s.received += buf.length;
     });
   } catch (err) {
@@ -266,6 +271,7 @@ export async function uploadCommand(state: StandinState, ctx: RequestCtx, upload
     mimeType: s.mimeType,
     sizeBytes: s.received,
     sha256Hex: s.hash.digest('hex'),
+    mediaSeconds: s.container.end(),
     createdAt: now,
     processingMs: state.options.processingMs,
     failure: s.failure,

@@ -4,11 +4,20 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
-import { getModel, type ModelInfo } from '../gemini/catalog';
+import { getModel, type Modality, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy } from '../gemini/cost';
 import type { GenerateResult } from '../gemini/gateway';
-import { completeToSchema, fitListsToSchema, mergeClipOutputs, repairTruncatedJson } from '../gemini/json-repair';
+import {
+  completeToSchema,
+  completionPrompt,
+  fitListsToSchema,
+  mergeClipOutputs,
+  repairSystemInstruction,
+  repairTruncatedJson,
+  schemaRepairPrompt,
+} from '../gemini/json-repair';
+import { outputLimit } from '../gemini/estimate';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
 import {
@@ -24,8 +33,6 @@ import {
 import type { ActivityContext } from './context';
 import { withHeartbeat, inActivity } from './heartbeat';
 import { templateFailure } from './template-failure';
-
-const defaultMaxOutputTokens = 8192;
 
 export interface AnalyzeInput {
   workflowId: string;
@@ -79,7 +86,7 @@ export function analyzeActivities(ctx: ActivityContext) {
         );
       const info = modelInfo(model);
       const limit = Math.min(
-        input.maxOutputTokens ?? template.manifest.model?.maxOutputTokens ?? defaultMaxOutputTokens,
+        input.maxOutputTokens ?? outputLimit(info, template),
         info?.maxOutputTokens ?? Number.MAX_SAFE_INTEGER,
       );
       const forced = options.mediaResolution ?? template.manifest.model?.mediaResolution;
@@ -98,9 +105,51 @@ export function analyzeActivities(ctx: ActivityContext) {
       if (stored) return stored;
 
       let usage: TokenUsage = emptyUsage();
+      /** Prompt tokens by modality over every call, for models that price sound apart. */
+      const byModality: Partial<Record<Modality, number>> = {};
+      const addModalities = (r: GenerateResult) => {
+        for (const [m, n] of Object.entries(r.promptTokensByModality ?? {}) as Array<[Modality, number]>)
+          byModality[m] = (byModality[m] ?? 0) + n;
+      };
+      const priced = () => (info ? costOfUsage(info, usage, ctx.now(), { promptTokensByModality: byModality }) : 0);
       const parts: unknown[] = [];
       let finishReason = 'STOP';
       let truncated = false;
+      let repairs = 0;
+
+      /**
+       * Asks for a corrected answer without the video: the answer already paid for, what is wrong
+       * with it, and the schema. Returns the validated answer, or undefined when the repair did not
+       * give one (the caller then does what it did before: keep what it can, or analyse again).
+       */
+      const repairWithoutVideo = async (prompt: string, maxOutputTokens: number): Promise<unknown> => {
+        let result: GenerateResult;
+        try {
+          result = await withHeartbeat((signal) =>
+            gemini.generate(keyAlias, {
+              model,
+              prompt,
+              systemInstruction: repairSystemInstruction,
+              temperature: 0,
+              maxOutputTokens,
+              mediaResolution: resolution,
+              responseJsonSchema: template.responseJsonSchema,
+              abortSignal: signal,
+            }),
+          );
+        } catch (err) {
+          // A failed repair costs nothing more than before: the usual path (analyse again) still applies.
+          if (inActivity()) Context.current().log.warn('text-only repair failed', { error: String(err) });
+          return undefined;
+        }
+        usage = addUsage(usage, result.usage);
+        addModalities(result);
+        if (result.finishReason !== 'STOP' || result.blockReason) return undefined;
+        const repaired = parseModelOutput(template, result.text ?? '');
+        if (!repaired.ok) return undefined;
+        repairs++;
+        return repaired.data;
+      };
       for (const [index, clip] of clips.entries()) {
         const { prompt, systemInstruction } = promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
         let result: GenerateResult;
@@ -124,12 +173,22 @@ export function analyzeActivities(ctx: ActivityContext) {
           throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
         }
         usage = addUsage(usage, result.usage);
-        const cost = () => (info ? costOfUsage(info, usage, ctx.now()) : 0);
+        addModalities(result);
+        const cost = priced;
 
         const refusal = classifyRefusal(result, { usage, costUsd: cost() });
         if (refusal) throw refusal;
         const text = result.text ?? '';
         if (result.finishReason === 'MAX_TOKENS') {
+          // First finish the cut answer from its own text, which costs no video tokens.
+          const completed = await repairWithoutVideo(
+            completionPrompt(text, limit),
+            Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
+          );
+          if (completed !== undefined) {
+            parts.push(completed);
+            continue;
+          }
           truncated = true;
           finishReason = 'MAX_TOKENS';
           const repaired = repairTruncatedJson(text);
@@ -151,6 +210,11 @@ export function analyzeActivities(ctx: ActivityContext) {
         }
         const parsed = parseModelOutput(template, text);
         if (!parsed.ok) {
+          const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
+          if (fixed !== undefined) {
+            parts.push(fixed);
+            continue;
+          }
           throw ApplicationFailure.create({
             type: FailureType.InvalidModelOutput,
             nonRetryable: true,
@@ -167,13 +231,14 @@ export function analyzeActivities(ctx: ActivityContext) {
         model,
         keyAlias,
         usage,
-        costUsd: info ? costOfUsage(info, usage, ctx.now()) : 0,
+        costUsd: priced(),
         finishReason,
         truncated,
         mediaResolution: resolution,
         strategy: clips.length > 1 ? 'clips' : 'whole',
         maxOutputTokens: limit,
         atModelLimit: info?.maxOutputTokens !== undefined && limit >= info.maxOutputTokens,
+        ...(repairs > 0 ? { repairs } : {}),
       };
       await fs.mkdir(workDir, { recursive: true });
       await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));

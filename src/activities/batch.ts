@@ -5,7 +5,8 @@ import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
 import { getModel } from '../gemini/catalog';
 import { estimateForVideo } from '../gemini/estimate';
-import { probeDuration } from '../media/probe';
+import { readOutputHistory } from '../gemini/output-history';
+import { probeDurationCached } from '../gemini/duration-cache';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { discoverVideos, SourceError } from '../sources/discover';
 import type { BatchSources, MediaResolution, PlannedVideo, SkippedEntry, VideoItem } from '../types';
@@ -83,32 +84,79 @@ export function batchActivities(ctx: ActivityContext) {
       };
     },
 
-    /** One page of the batch's videos, with cost estimates when the batch has a budget. */
+    /**
+     * One page of the batch's videos, each with its expected cost and its ceiling (for the budget,
+     * and to compare with the bill at the end). The expected output comes from the answers this
+     * output folder has already seen for the template and model.
+     */
     async loadBatchPage(input: {
       listPath: string;
       offset: number;
       limit: number;
-      estimateWith?: { model: string; mediaResolution?: MediaResolution; template?: string; templateDirs?: string[] };
+      estimateWith?: {
+        model: string;
+        mediaResolution?: MediaResolution;
+        template?: string;
+        templateDirs?: string[];
+        templateParams?: Record<string, string>;
+        outputDir?: string;
+      };
     }): Promise<PlannedVideo[]> {
       const lines = (await fs.readFile(input.listPath, 'utf8')).split('\n').filter(Boolean);
       const items = lines.slice(input.offset, input.offset + input.limit).map((l) => JSON.parse(l) as VideoItem);
-      if (!input.estimateWith) return items;
-      const { model: modelId, mediaResolution, template: templateName, templateDirs } = input.estimateWith;
-      const model = getModel(ctx.deps.catalog, modelId);
-      const templateModel = templateName
-        ? ctx.templates(templateDirs ?? []).get(templateName).manifest.model
-        : undefined;
+      const est = input.estimateWith;
+      if (!est?.template) return items;
+      const model = getModel(ctx.deps.catalog, est.model);
+      const template = ctx.templates(est.templateDirs ?? []).get(est.template);
+      const history = est.outputDir ? await readOutputHistory(est.outputDir) : undefined;
       return withHeartbeat(async () => {
-        const planned: PlannedVideo[] = [];
-        for (const item of items) {
-          const duration = item.source.kind === 'file' ? await probeDuration(item.source.path) : undefined;
-          const estimate = estimateForVideo(model, templateModel, duration, mediaResolution, ctx.now());
-          planned.push({ ...item, estimatedCostUsd: estimate.usd });
-        }
-        return planned;
+        const durations = await mapLimited(items, probeConcurrency, (item) =>
+          item.source.kind === 'file' ? probeDurationCached(item.source.path) : Promise.resolve(undefined),
+        );
+        return items.map((item, i): PlannedVideo => {
+          const estimate = estimateForVideo({
+            model,
+            template,
+            templateParams: est.templateParams,
+            video: {
+              title: item.title,
+              source: item.source.kind === 'file' ? item.source.path : item.source.url,
+              sourceKind: item.source.kind,
+              durationSeconds: durations[i],
+            },
+            forcedResolution: est.mediaResolution,
+            now: ctx.now(),
+            history,
+            typical: ctx.deps.catalog.typicalOutputTokens,
+          });
+          return {
+            ...item,
+            estimatedCostUsd: estimate.ceiling.usd,
+            expectedCostUsd: estimate.expected.usd,
+            expectedInputTokens: estimate.expected.inputTokens,
+            expectedOutputTokens: estimate.expected.outputTokens,
+            expectedFromHistory: estimate.outputBasis.kind === 'history',
+          };
+        });
       });
     },
   };
+}
+
+/** ffprobe runs a page of videos at a time: a few at once, not two hundred. */
+const probeConcurrency = 4;
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
 function countLines(text: string): number {

@@ -48,6 +48,7 @@ export function formatActivities(ctx: ActivityContext) {
           mediaResolution: analysis.mediaResolution,
           analysisStrategy: analysis.strategy,
           truncated: analysis.truncated,
+          repairs: analysis.repairs,
           contentSha256: facts.contentHash,
           params: resolveParams(template, options.templateParams),
         }),

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { webhookUrlProblem } from '../config/webhook-url';
 import { writeFileAtomic } from '../output/atomic';
+import { expectedVsActual } from '../gemini/estimate-report';
 import type { BatchSummary, VideoOutcome } from '../types';
 import { batchDir } from './batch';
 import type { ActivityContext } from './context';
@@ -129,6 +130,11 @@ function renderReport(report: StoredReport, outputDir: string): string {
     `${report.label ?? s.batchId}: ${s.total} videos: ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped.`,
     `Tokens: ${s.usage.totalTokens} · cost: $${s.costUsd.toFixed(4)} · started ${s.startedAt} · finished ${s.finishedAt ?? ''}`,
   ];
+  if (s.expected && s.expected.videos > 0) {
+    const [cost, tokens] = expectedVsActual(s.expected);
+    lines.push('', `Estimate against the bill: ${cost}.`, `${tokens.charAt(0).toUpperCase()}${tokens.slice(1)}.`);
+  }
+  if (s.repairs) lines.push('', `Answers repaired without sending the video again: ${s.repairs}.`);
   if (s.stoppedEarly) lines.push('', `Stopped early: ${s.stoppedEarly} (${s.notStarted ?? 0} videos not started).`);
   lines.push('', '| Video | Status | Output or reason | Tokens | Cost |', '|---|---|---|---|---|');
   for (const v of videos) {

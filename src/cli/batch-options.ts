@@ -29,7 +29,10 @@ export function addBatchOptions(cmd: Command): Command {
         'low',
       ]),
     )
-    .option('--max-cost <usd>', 'stop starting videos once spent + in-flight estimates would pass this amount')
+    .option(
+      '--max-cost <usd>',
+      "stop starting videos once spent + expected cost in flight would pass this amount (never more than one video's ceiling over)",
+    )
     .option(
       '--failure-grace <duration>',
       'when a step fails for good, wait this long (e.g. 30m, 12h) for `retry`/`skip` before recording it failed',

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { getModel, type ModelCatalog } from '../gemini/catalog';
-import { assumedYouTubeSeconds, estimateForVideo } from '../gemini/estimate';
-import { probeDuration } from '../media/probe';
+import { probeDurationCached } from '../gemini/duration-cache';
+import { assumedYouTubeSeconds, describeBasis, estimateForVideo, type TokenFigures } from '../gemini/estimate';
+import { readOutputHistory } from '../gemini/output-history';
 import { TemplateRegistry } from '../templates';
 import type { BatchRequest } from './batch-request';
 import { ExitCode } from './exit-codes';
@@ -15,9 +16,14 @@ export interface PlannedEstimate {
   durationKnown: boolean;
   resolution: string;
   strategy: string;
-  inputTokens: number;
-  outputTokens: number;
-  usd: number;
+  /** The most likely figures. */
+  expected: TokenFigures;
+  /** Every answer at its output limit. */
+  ceiling: TokenFigures;
+  /** What the expected figure is built on, in words. */
+  basis: string;
+  /** Earlier answers of the same template and model the expected output comes from (0: typical size). */
+  historyVideos: number;
 }
 
 /** What each video would cost with the first model of the chain, from its duration. Spends nothing. */
@@ -28,42 +34,105 @@ export async function planBatch(
 ): Promise<PlannedEstimate[]> {
   const { options } = request.input;
   const model = getModel(catalog, options.models[0]);
-  // Manifest only: a dry run executes no template code (README "Security").
-  const template = TemplateRegistry.load(options.templateDirs).manifest(options.template);
+  // A dry run executes no code of a user's template folder (README "Security").
+  const template = TemplateRegistry.load(options.templateDirs).forEstimate(options.template);
+  const history = await readOutputHistory(options.outputDir);
   const plans: PlannedEstimate[] = [];
   for (const item of request.items) {
-    const measured = item.source.kind === 'file' ? await probeDuration(item.source.path) : undefined;
-    const est = estimateForVideo(model, template.manifest.model, measured, options.mediaResolution, now);
+    const measured = item.source.kind === 'file' ? await probeDurationCached(item.source.path) : undefined;
+    const source = item.source.kind === 'file' ? item.source.path : item.source.url;
+    const est = estimateForVideo({
+      model,
+      template,
+      templateParams: options.templateParams,
+      video: { title: item.title, source, sourceKind: item.source.kind, durationSeconds: measured },
+      forcedResolution: options.mediaResolution,
+      now,
+      history,
+      typical: catalog.typicalOutputTokens,
+    });
     plans.push({
       key: item.key,
       title: item.title,
-      source: item.source.kind === 'file' ? item.source.path : item.source.url,
+      source,
       durationSeconds: measured,
       durationKnown: measured !== undefined,
       resolution: est.resolution,
       strategy: est.strategy,
-      inputTokens: est.inputTokens,
-      outputTokens: est.outputTokens,
-      usd: est.usd,
+      expected: est.expected,
+      ceiling: est.ceiling,
+      basis: describeBasis(est),
+      historyVideos: est.outputBasis.kind === 'history' ? est.outputBasis.videos : 0,
     });
   }
   return plans;
 }
 
-export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, json: boolean): Promise<number> {
-  const plans = await planBatch(request, catalog);
-  const total = plans.reduce(
-    (acc, p) => ({
-      inputTokens: acc.inputTokens + p.inputTokens,
-      outputTokens: acc.outputTokens + p.outputTokens,
-      usd: acc.usd + p.usd,
+/**
+ * How many videos, taken in the batch's order, a budget covers: by their expected cost (where the
+ * batch should stop), and at worst, when every answer costs its ceiling.
+ */
+export function budgetCoverage(
+  plans: Array<Pick<PlannedEstimate, 'expected' | 'ceiling'>>,
+  maxCostUsd: number,
+): { expected: number; atCeiling: number } {
+  const covered = (cost: (p: Pick<PlannedEstimate, 'expected' | 'ceiling'>) => number): number => {
+    let spent = 0;
+    let n = 0;
+    for (const p of plans) {
+      if (spent + cost(p) > maxCostUsd) break;
+      spent += cost(p);
+      n++;
+    }
+    return n;
+  };
+  return { expected: covered((p) => p.expected.usd), atCeiling: covered((p) => p.ceiling.usd) };
+}
+
+const sumFigures = (list: TokenFigures[]): TokenFigures =>
+  list.reduce(
+    (a, b) => ({
+      inputTokens: a.inputTokens + b.inputTokens,
+      outputTokens: a.outputTokens + b.outputTokens,
+      usd: a.usd + b.usd,
     }),
     { inputTokens: 0, outputTokens: 0, usd: 0 },
   );
+
+export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, json: boolean): Promise<number> {
+  const plans = await planBatch(request, catalog);
+  const expected = sumFigures(plans.map((p) => p.expected));
+  const ceiling = sumFigures(plans.map((p) => p.ceiling));
   const { input } = request;
+  const coverage = input.maxCostUsd !== undefined ? budgetCoverage(plans, input.maxCostUsd) : undefined;
+  const fromHistory = plans.filter((p) => p.historyVideos > 0);
+  const basis =
+    fromHistory.length > 0
+      ? `expected output: mean of ${fromHistory[0]?.historyVideos} earlier ${fromHistory[0]?.historyVideos === 1 ? 'video' : 'videos'} of this template and model in ${input.options.outputDir}`
+      : 'expected output: typical size for the template, no history yet';
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ batchId: input.batchId, model: input.options.models[0], template: input.options.template, videos: plans, skipped: request.skipped, total }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          batchId: input.batchId,
+          model: input.options.models[0],
+          template: input.options.template,
+          videos: plans,
+          skipped: request.skipped,
+          total: { expected, ceiling, basis },
+          ...(coverage && input.maxCostUsd !== undefined
+            ? {
+                budget: {
+                  maxCostUsd: input.maxCostUsd,
+                  expectedVideos: coverage.expected,
+                  videosAtCeiling: coverage.atCeiling,
+                },
+              }
+            : {}),
+        },
+        null,
+        2,
+      )}\n`,
     );
     return ExitCode.ok;
   }
@@ -71,16 +140,23 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
     p.title,
     p.durationKnown ? formatDuration(p.durationSeconds ?? 0) : dim(`~${formatDuration(assumedYouTubeSeconds)}?`),
     `${p.resolution}${p.strategy === 'clips' ? ' (clips)' : ''}`,
-    formatTokens(p.inputTokens + p.outputTokens),
-    formatUsd(p.usd),
+    formatTokens(p.expected.inputTokens + p.expected.outputTokens),
+    formatUsd(p.expected.usd),
+    formatUsd(p.ceiling.usd),
   ]);
   process.stdout.write(`${bold('Dry run')}: nothing is uploaded or analysed.\n`);
   process.stdout.write(
     `Batch ${input.batchId} · template ${input.options.template} · model ${input.options.models[0]} · output ${input.options.outputDir}\n\n`,
   );
-  process.stdout.write(`${table(['Video', 'Length', 'Resolution', 'Tokens', 'Cost'], rows)}\n\n`);
+  process.stdout.write(`${table(['Video', 'Length', 'Resolution', 'Tokens', 'Expected', 'Ceiling'], rows)}\n\n`);
   process.stdout.write(
-    `${bold('Total')}: ${plans.length} videos, about ${formatTokens(total.inputTokens)} input + ${formatTokens(total.outputTokens)} output tokens, ${formatUsd(total.usd)}\n`,
+    `${bold('Expected')}: ${plans.length} ${plans.length === 1 ? 'video' : 'videos'}, about ${formatTokens(expected.inputTokens)} input + ${formatTokens(expected.outputTokens)} output tokens, ${formatUsd(expected.usd)}\n`,
+  );
+  process.stdout.write(
+    `${bold('Ceiling')}:  ${formatUsd(ceiling.usd)} if every answer used its ${formatTokens(plans[0] ? ceiling.outputTokens / Math.max(1, plans.length) : 0)}-token output limit\n`,
+  );
+  process.stdout.write(
+    dim(`Based on: ${plans[0] ? plans[0].basis.replace(/; output:.*$/, '') : 'no videos'}; ${basis}.\n`),
   );
   if (plans.some((p) => !p.durationKnown))
     process.stdout.write(
@@ -88,9 +164,15 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
     );
   for (const s of request.skipped)
     process.stdout.write(dim(`skipped ${printable(path.basename(s.entry))}: ${printable(s.reason)}\n`));
-  if (input.maxCostUsd !== undefined && total.usd > input.maxCostUsd) {
+  if (coverage && input.maxCostUsd !== undefined) {
+    const all = coverage.expected >= plans.length;
     process.stdout.write(
-      `The estimate passes --max-cost ${formatUsd(input.maxCostUsd)}: the batch would stop starting videos near the limit.\n`,
+      all
+        ? `--max-cost ${formatUsd(input.maxCostUsd)} is expected to cover all ${plans.length} videos` +
+            (coverage.atCeiling < plans.length
+              ? ` (${coverage.atCeiling} if every answer reached its ceiling).\n`
+              : '.\n')
+        : `--max-cost ${formatUsd(input.maxCostUsd)} is expected to cover ${coverage.expected} of ${plans.length} videos (${coverage.atCeiling} if every answer reached its ceiling); the batch stops starting videos there.\n`,
     );
   }
   return ExitCode.ok;

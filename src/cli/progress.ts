@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { progressQuery } from '../workflows/definitions';
 import type { BatchProgress, BatchSummary } from '../types';
 import { isNothingNew } from '../schedules/view';
+import { deviation, expectedVsActual } from '../gemini/estimate-report';
 import { bold, cyan, dim, formatDuration, formatTokens, formatUsd, green, printable, red, yellow } from './output';
 
 export interface WatchOptions {
@@ -27,6 +28,15 @@ export function progressLine(p: BatchProgress, etaSeconds?: number): string {
   if (p.waiting) parts.push(yellow(`${p.waiting} need attention`));
   if (etaSeconds !== undefined && Number.isFinite(etaSeconds)) parts.push(`ETA ${formatDuration(etaSeconds)}`);
   parts.push(`${formatTokens(p.usage.totalTokens)} tokens`, formatUsd(p.costUsd));
+  // Expected against actual for the videos done; the ones running, at their expected cost and ceiling.
+  if (p.expected && p.expected.videos > 0)
+    parts.push(
+      `expected ${formatUsd(p.expected.costUsd)} for those (${deviation(p.expected.costUsd, p.expected.actualCostUsd)})`,
+    );
+  if (p.inFlight && p.running > 0)
+    parts.push(
+      dim(`running: expected ${formatUsd(p.inFlight.expectedUsd)}, ceiling ${formatUsd(p.inFlight.ceilingUsd)}`),
+    );
   if (p.state === 'discovering') return dim('discovering videos ...');
   return parts.join(' · ');
 }
@@ -90,6 +100,9 @@ export function renderSummary(s: BatchSummary): string {
     `  ${s.total} videos: ${green(`${s.succeeded} succeeded`)}, ${s.failed ? red(`${s.failed} failed`) : '0 failed'}, ${s.skipped} skipped`,
     `  tokens ${formatTokens(s.usage.totalTokens)} (prompt ${formatTokens(s.usage.promptTokens)}, output ${formatTokens(s.usage.outputTokens)}) · cost ${formatUsd(s.costUsd)}`,
   ];
+  if (s.expected && s.expected.videos > 0) for (const line of expectedVsActual(s.expected)) lines.push(`  ${line}`);
+  if (s.repairs)
+    lines.push(`  ${s.repairs} ${s.repairs === 1 ? 'answer' : 'answers'} repaired without sending the video again`);
   if (isNothingNew(s)) lines.push(green('  nothing new: every video is up to date; nothing spent'));
   if (s.stoppedEarly) lines.push(yellow(`  stopped early: ${s.stoppedEarly}; ${s.notStarted ?? 0} not started`));
   if (s.failures.length) {

@@ -40,6 +40,33 @@ const pricePeriodSchema = priceTierSchema.extend({
   longContext: priceTierSchema.extend({ abovePromptTokens: z.number().int().positive() }).optional(),
 });
 
+const tokensPerFrame = z.number().positive();
+
+const mediaTokensSchema = z.strictObject({
+  /** Frames the API samples per second of video (1 unless a request sets its own fps). */
+  framesPerSecond: z.number().positive(),
+  /** Tokens of one frame at each media resolution; lesson-forge sends default or low, the others are for reference. */
+  tokensPerFrame: z.strictObject({
+    default: tokensPerFrame,
+    low: tokensPerFrame,
+    medium: tokensPerFrame.optional(),
+    high: tokensPerFrame.optional(),
+  }),
+  /** The sound track, at any resolution (billed at the audio input price). */
+  audioTokensPerSecond: z.number().nonnegative(),
+  /** The page these figures come from, and the day they were checked there. */
+  source: z.url(),
+  checked: isoDate,
+  note: z.string().optional(),
+});
+
+/** Output a template's answer usually takes before an output folder has history of its own. */
+const typicalOutputSchema = z.strictObject({
+  about: z.string().optional(),
+  templates: z.record(z.string(), z.number().int().positive()),
+  otherTemplates: z.number().int().positive(),
+});
+
 const modelSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'model ids are lowercase letters, digits, dots and hyphens'),
   displayName: z.string().min(1),
@@ -50,10 +77,8 @@ const modelSchema = z.strictObject({
   replacement: z.string().optional(),
   contextWindowTokens: z.number().int().positive(),
   maxOutputTokens: z.number().int().positive(),
-  /** Tokens per second of video, audio included, at each media resolution. */
-  videoTokensPerSecond: z.strictObject({ default: z.number().positive(), low: z.number().positive() }),
-  /** Of those, the audio track's share (billed at the audio input price). */
-  audioTokensPerSecond: z.number().nonnegative(),
+  /** How video input is counted, as this model's documentation says (guides disagree between model families). */
+  mediaTokens: mediaTokensSchema,
   /** Batch mode price as a fraction of the interactive one. */
   batchPriceFactor: z.number().positive().max(1),
   prices: z.array(pricePeriodSchema).min(1),
@@ -67,6 +92,7 @@ const catalogSchema = z.strictObject({
   defaultModel: z.string(),
   fallbackChain: z.array(z.string()),
   models: z.array(modelSchema).min(1),
+  typicalOutputTokens: typicalOutputSchema.optional(),
 });
 
 export type Modality = 'text' | 'image' | 'video' | 'audio';
@@ -74,6 +100,8 @@ export type InputPrices = z.infer<typeof inputPricesSchema>;
 export type PriceTier = z.infer<typeof priceTierSchema>;
 export type PricePeriod = z.infer<typeof pricePeriodSchema>;
 export type ModelInfo = z.infer<typeof modelSchema>;
+export type MediaTokens = z.infer<typeof mediaTokensSchema>;
+export type TypicalOutput = z.infer<typeof typicalOutputSchema>;
 export type ModelStatus = ModelInfo['status'];
 export type ModelCatalog = z.infer<typeof catalogSchema> & {
   /** Where the catalog was read from (for messages). */
@@ -138,9 +166,11 @@ function crossCheck(catalog: ModelCatalog): string[] {
       else if (previous !== undefined && period.from <= previous)
         problems.push(`${model.id}: price periods must be in date order (${period.from} after ${previous})`);
     });
-    const lowest = Math.min(model.videoTokensPerSecond.default, model.videoTokensPerSecond.low);
-    if (model.audioTokensPerSecond > lowest)
-      problems.push(`${model.id}: audioTokensPerSecond is part of videoTokensPerSecond, so it cannot exceed ${lowest}`);
+    const { tokensPerFrame } = model.mediaTokens;
+    if (tokensPerFrame.low > tokensPerFrame.default)
+      problems.push(
+        `${model.id}: mediaTokens.tokensPerFrame.low (${tokensPerFrame.low}) exceeds the default (${tokensPerFrame.default})`,
+      );
   }
   return problems;
 }

@@ -15,9 +15,23 @@ export const DEFAULT_PROMPT_TOKENS = 4_000;
 
 const PER_MILLION = 1_000_000;
 
+/**
+ * Tokens one second of video costs as input at this resolution, by the model's own documentation:
+ * frames per second × tokens per frame, plus the sound track (the catalog records which guide).
+ */
+export function videoTokensPerSecond(model: ModelInfo, resolution: MediaResolution): number {
+  const media = model.mediaTokens;
+  return media.framesPerSecond * media.tokensPerFrame[resolution] + media.audioTokensPerSecond;
+}
+
+/** Low resolution is worth choosing by itself only where it costs fewer tokens (not on Gemini 3 models). */
+export function lowResolutionSaves(model: ModelInfo): boolean {
+  return videoTokensPerSecond(model, 'low') < videoTokensPerSecond(model, 'default');
+}
+
 /** Tokens a video of this length costs as input, audio included (rounded up). */
 export function estimateVideoTokens(model: ModelInfo, durationSeconds: number, resolution: MediaResolution): number {
-  return Math.ceil(model.videoTokensPerSecond[resolution] * Math.max(0, durationSeconds));
+  return Math.ceil(videoTokensPerSecond(model, resolution) * Math.max(0, durationSeconds));
 }
 
 /** The same tokens split into picture and sound, which some models price differently. */
@@ -27,7 +41,7 @@ export function splitVideoTokens(
   resolution: MediaResolution,
 ): { video: number; audio: number } {
   const total = estimateVideoTokens(model, durationSeconds, resolution);
-  const audio = Math.min(total, Math.ceil(model.audioTokensPerSecond * Math.max(0, durationSeconds)));
+  const audio = Math.min(total, Math.ceil(model.mediaTokens.audioTokensPerSecond * Math.max(0, durationSeconds)));
   return { video: total - audio, audio };
 }
 
@@ -130,9 +144,10 @@ export interface MediaPlanOptions {
 
 /**
  * How to send a video so each request fits the context window: whole at default resolution when it
- * fits in `CONTEXT_FILL_RATIO` of the window after prompt and output, else whole at low resolution,
- * else in equal clips at low resolution that each fit. An unknown duration is sent whole (the API
- * refuses a video that is too long, and the caller can retry at low resolution).
+ * fits in `CONTEXT_FILL_RATIO` of the window after prompt and output, else whole at low resolution
+ * (only on models where low costs fewer tokens), else in equal clips at the cheaper resolution that
+ * each fit. An unknown duration is sent whole (the API refuses a video that is too long, and the
+ * caller can retry at low resolution).
  */
 export function planMediaStrategy(
   model: ModelInfo,
@@ -140,13 +155,14 @@ export function planMediaStrategy(
   opts: MediaPlanOptions,
 ): MediaPlan {
   const room = videoTokenRoom(model, opts);
-  const choices: MediaResolution[] = opts.resolution ? [opts.resolution] : ['default', 'low'];
+  const saves = lowResolutionSaves(model);
+  const choices: MediaResolution[] = opts.resolution ? [opts.resolution] : saves ? ['default', 'low'] : ['default'];
   if (durationSeconds === undefined) return { resolution: choices[0] ?? 'default', strategy: 'whole' };
   for (const resolution of choices) {
     if (estimateVideoTokens(model, durationSeconds, resolution) <= room) return { resolution, strategy: 'whole' };
   }
-  const resolution = opts.resolution ?? 'low';
-  const maxClipSeconds = Math.floor(room / model.videoTokensPerSecond[resolution]);
+  const resolution = opts.resolution ?? (saves ? 'low' : 'default');
+  const maxClipSeconds = Math.floor(room / videoTokensPerSecond(model, resolution));
   if (maxClipSeconds < 1) throw new RangeError(tooSmallMessage(model, opts));
   return { resolution, strategy: 'clips', clips: equalClips(durationSeconds, maxClipSeconds) };
 }

@@ -1,6 +1,7 @@
 import { GoogleGenAI, MediaResolution as SdkMediaResolution, type GenerateContentResponse } from '@google/genai';
 import type { ApiKey } from '../config';
 import type { MediaResolution, TokenUsage } from '../types';
+import type { Modality } from './catalog';
 import { classifyGeminiError, type GeminiOperation } from './classify';
 import { FailureType } from '../failures';
 import { ApplicationFailure } from '@temporalio/common';
@@ -27,7 +28,8 @@ export interface RemoteFile {
 
 export interface GenerateRequest {
   model: string;
-  video: { fileUri: string; mimeType?: string; clip?: { startSeconds: number; endSeconds: number } };
+  /** Absent for a text-only call (a repair of an answer already paid for: the video is not sent again). */
+  video?: { fileUri: string; mimeType?: string; clip?: { startSeconds: number; endSeconds: number } };
   prompt: string;
   systemInstruction?: string;
   temperature?: number;
@@ -42,6 +44,8 @@ export interface GenerateResult {
   finishReason?: string;
   blockReason?: string;
   usage: TokenUsage;
+  /** Prompt tokens by modality (`promptTokensDetails`), so sound is priced at the audio price where it differs. */
+  promptTokensByModality?: Partial<Record<Modality, number>>;
   modelVersion?: string;
 }
 
@@ -150,26 +154,15 @@ export class GeminiGateway {
 
   generate(alias: string, req: GenerateRequest): Promise<GenerateResult> {
     return this.call('generate', alias, req.model, async (c) => {
-      const clip = req.video.clip;
+      const video = req.video;
+      const clip = video?.clip;
+      const videoPart = video && {
+        fileData: { fileUri: video.fileUri, ...(video.mimeType ? { mimeType: video.mimeType } : {}) },
+        ...(clip ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } } : {}),
+      };
       const response = await c.models.generateContent({
         model: req.model,
-        contents: [
-          {
-            role: 'user',
-            parts: [
-              {
-                fileData: {
-                  fileUri: req.video.fileUri,
-                  ...(req.video.mimeType ? { mimeType: req.video.mimeType } : {}),
-                },
-                ...(clip
-                  ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } }
-                  : {}),
-              },
-              { text: req.prompt },
-            ],
-          },
-        ],
+        contents: [{ role: 'user', parts: [...(videoPart ? [videoPart] : []), { text: req.prompt }] }],
         config: {
           systemInstruction: req.systemInstruction,
           temperature: req.temperature,
@@ -210,7 +203,14 @@ function toGenerateResult(response: GenerateContentResponse): GenerateResult {
   const promptTokens = usage?.promptTokenCount ?? 0;
   const outputTokens = usage?.candidatesTokenCount ?? 0;
   const thoughtsTokens = usage?.thoughtsTokenCount ?? 0;
+  const byModality: Partial<Record<Modality, number>> = {};
+  for (const d of usage?.promptTokensDetails ?? []) {
+    const modality = String(d.modality ?? '').toLowerCase();
+    if (modality === 'text' || modality === 'image' || modality === 'video' || modality === 'audio')
+      byModality[modality] = (byModality[modality] ?? 0) + (d.tokenCount ?? 0);
+  }
   return {
+    ...(Object.keys(byModality).length > 0 ? { promptTokensByModality: byModality } : {}),
     text: candidate ? response.text : undefined,
     finishReason: candidate?.finishReason,
     blockReason: response.promptFeedback?.blockReason,

@@ -163,3 +163,38 @@ export function fitListsToSchema(value: unknown, schema: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * Text-only repair requests: the model gets its own answer back with what is wrong with it, and the
+ * response schema as the request's schema; the video is not sent again (for a long video that is
+ * nearly all of the bill).
+ */
+export const repairSystemInstruction =
+  'You correct JSON answers so that they match the response schema. Keep their content and wording; change only what is needed. Answer with the corrected JSON only.';
+
+/** For an answer that does not match the schema: the answer and the validation errors. */
+export function schemaRepairPrompt(answer: string, errors: string): string {
+  return [
+    'This answer does not match the response schema.',
+    '',
+    'Validation errors:',
+    errors,
+    '',
+    'Answer:',
+    answer,
+    '',
+    'Return the whole answer, corrected, as JSON that matches the response schema.',
+  ].join('\n');
+}
+
+/** For an answer cut off at the output limit: finish it from what it already says. */
+export function completionPrompt(answer: string, limit: number): string {
+  return [
+    `This answer was cut off at ${limit} output tokens, before it was complete.`,
+    '',
+    'Answer so far:',
+    answer,
+    '',
+    'Return the whole answer as JSON that matches the response schema: keep everything already written, finish the part that was cut, and give any missing fields short values drawn from what the answer already says.',
+  ].join('\n');
+}

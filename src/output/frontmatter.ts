@@ -31,6 +31,7 @@ export function frontmatterFields(meta: DocumentMeta, templateTags: string[]): R
   // Six decimals: a short video costs fractions of a cent, and float noise is not information.
   fields.cost_usd = Number(meta.costUsd.toFixed(6));
   if (meta.truncated) fields.truncated = true;
+  if (meta.repairs) fields.repairs = meta.repairs;
   fields.content_sha256 = meta.contentSha256;
   return fields;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { renderDocument } from './document';
 import { analyseTemplate } from './hbs-ast';
 import { COMPILE_OPTIONS, createEnvironment } from './helpers';
@@ -123,7 +124,11 @@ export function inspectTemplateDir(dir: string): StaticOutcome {
  * Loads and checks one template folder, its schema module included (that runs the folder's code:
  * only for a template someone selected); never throws for a broken template, it reports.
  */
-export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): LoadOutcome {
+export function loadTemplateDir(
+  dir: string,
+  origin: TemplateOrigin = 'user',
+  opts: { runCode?: boolean } = {},
+): LoadOutcome {
   const checked = inspectTemplateDir(dir);
   const { name, dir: absDir, manifest, sources } = checked;
   const problems = checked.problems.filter((p) => !p.problem.startsWith('missing: a template needs'));
@@ -133,7 +138,7 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
   let schema: ZodSchema | undefined;
   let schemaFile: string | undefined;
   let responseJsonSchema: Record<string, unknown> | undefined;
-  const loaded = loadSchema(absDir);
+  const loaded = opts.runCode === false ? loadSchemaWithoutCode(absDir) : loadSchema(absDir);
   if (!loaded) report(SCHEMA_FILES.join(' | '), 'missing: a template needs schema.ts, schema.js or schema.json');
   else if (!loaded.ok) report(loaded.file, loaded.error);
   else {
@@ -176,6 +181,16 @@ export function loadTemplateDir(dir: string, origin: TemplateOrigin = 'user'): L
   };
   smokeTest(template, report);
   return problems.length > 0 ? { name, dir: absDir, problems } : { name, dir: absDir, template, problems };
+}
+
+/**
+ * A schema.json is data and loads as usual; a schema module is not run: its place is taken by a
+ * schema that accepts anything (for estimates, where only the prompt's size matters).
+ */
+function loadSchemaWithoutCode(dir: string): ReturnType<typeof loadSchema> {
+  const file = SCHEMA_FILES.find((f) => fs.existsSync(path.join(dir, f)));
+  if (file === undefined || file === 'schema.json') return loadSchema(dir);
+  return { ok: true, file, schema: z.unknown(), jsonSchema: {} };
 }
 
 /** Renders prompt and output once with made-up data, so runtime template errors show at load time. */

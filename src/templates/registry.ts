@@ -133,6 +133,19 @@ export class TemplateRegistry {
     return { name, dir, manifest };
   }
 
+  /**
+   * The template as far as an estimate needs it (prompt, system instruction, response schema) with
+   * no code of a user's folder run: a built-in template loads whole; a user template's schema
+   * module is not run, so its size is not counted (a schema.json is).
+   */
+  forEstimate(name: string): LoadedTemplate {
+    const entry = this.entry(name);
+    if (entry.origin === 'built-in') return this.get(name);
+    const outcome = loadTemplateDir(entry.checked.dir, entry.origin, { runCode: false });
+    if (!outcome.template) throw this.unusable(name, entry.checked.dir, outcome.problems);
+    return outcome.template;
+  }
+
   /** The usable template (its schema module loaded now: it was selected), or a ConfigurationError. */
   get(name: string): LoadedTemplate {
     const entry = this.entry(name);

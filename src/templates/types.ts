@@ -86,6 +86,8 @@ export interface DocumentMeta {
   /** How a long video was sent: whole, or in clips whose answers were merged. */
   analysisStrategy?: 'whole' | 'clips';
   truncated: boolean;
+  /** Answers fixed by a text-only call instead of analysing the video again. */
+  repairs?: number;
   contentSha256: string;
   subject?: string;
   /** Resolved template parameters, for output templates that mention them. */

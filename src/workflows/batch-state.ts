@@ -1,4 +1,14 @@
-import { addUsage, type BatchCarriedState, type BatchProgress, type BatchSummary, type VideoOutcome } from '../types';
+import {
+  addUsage,
+  emptyUsage,
+  type BatchCarriedState,
+  type BatchProgress,
+  type BatchSummary,
+  type ExpectedTotals,
+  type PendingVideo,
+  type PlannedVideo,
+  type VideoOutcome,
+} from '../types';
 
 /** Lists in the summary are capped so the batch's payloads stay small at any size. */
 export const summaryListCap = 200;
@@ -28,8 +38,11 @@ function pushCapped<T>(state: BatchCarriedState, list: T[], value: T): void {
 
 /** Records a finished video once; a repeated report of the same video is ignored. Returns true if recorded. */
 export function recordOutcome(state: BatchCarriedState, childId: string, outcome: VideoOutcome): boolean {
-  if (!state.pending[childId]) return replaceFailure(state, outcome);
+  const pending = state.pending[childId];
+  if (!pending) return replaceFailure(state, outcome);
   delete state.pending[childId];
+  recordExpected(state, pending, outcome);
+  if (outcome.repairs) state.repairs = (state.repairs ?? 0) + outcome.repairs;
   state.usage = addUsage(state.usage, outcome.usage);
   if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
     const k = `${outcome.keyAlias}\u0000${outcome.model}`;
@@ -83,6 +96,73 @@ export function inFlightEstimate(state: BatchCarriedState): number {
   return Object.values(state.pending).reduce((sum, p) => sum + p.estimatedCostUsd, 0);
 }
 
+/** Expected cost of the videos in flight (a video estimated before expected figures existed counts its ceiling). */
+export function inFlightExpected(state: BatchCarriedState): number {
+  return Object.values(state.pending).reduce((sum, p) => sum + (p.expectedCostUsd ?? p.estimatedCostUsd), 0);
+}
+
+/** The figures a pending video carries from its plan. */
+export function pendingEstimate(
+  video: PlannedVideo,
+): Pick<
+  PendingVideo,
+  'estimatedCostUsd' | 'expectedCostUsd' | 'expectedInputTokens' | 'expectedOutputTokens' | 'expectedFromHistory'
+> {
+  return {
+    estimatedCostUsd: video.estimatedCostUsd ?? 0,
+    expectedCostUsd: video.expectedCostUsd,
+    expectedInputTokens: video.expectedInputTokens,
+    expectedOutputTokens: video.expectedOutputTokens,
+    expectedFromHistory: video.expectedFromHistory,
+  };
+}
+
+/**
+ * Whether starting `video` could break the budget; the reason if so. Two rules: the expected
+ * total (spent + in flight + this one) must fit, so the batch stops about where the dry run said;
+ * and what is spent plus the ceilings of the videos already in flight must fit, so the batch never
+ * ends more than one video's ceiling over the limit, whatever the answers turn out to cost.
+ */
+export function budgetStopReason(
+  state: BatchCarriedState,
+  video: PlannedVideo,
+  maxCostUsd: number,
+): string | undefined {
+  const inFlight = inFlightExpected(state);
+  const next = video.expectedCostUsd ?? video.estimatedCostUsd ?? 0;
+  if (state.costUsd + inFlight + next > maxCostUsd)
+    return `budget: $${state.costUsd.toFixed(4)} spent + $${inFlight.toFixed(4)} expected in flight + $${next.toFixed(4)} expected for the next video would pass the $${maxCostUsd} limit`;
+  const ceilings = inFlightEstimate(state);
+  if (state.costUsd + ceilings > maxCostUsd)
+    return `budget: $${state.costUsd.toFixed(4)} spent + $${ceilings.toFixed(4)} at most in flight could pass the $${maxCostUsd} limit`;
+  return undefined;
+}
+
+/** A finished video that ran adds its expected figures and its bill; one found up to date adds neither. */
+function recordExpected(state: BatchCarriedState, pending: PendingVideo, outcome: VideoOutcome): void {
+  if (outcome.status === 'skipped' || pending.expectedCostUsd === undefined) return;
+  const e: ExpectedTotals = state.expected ?? {
+    videos: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    ceilingUsd: 0,
+    fromHistory: 0,
+    actualUsage: emptyUsage(),
+    actualCostUsd: 0,
+  };
+  state.expected = {
+    videos: e.videos + 1,
+    inputTokens: e.inputTokens + (pending.expectedInputTokens ?? 0),
+    outputTokens: e.outputTokens + (pending.expectedOutputTokens ?? 0),
+    costUsd: e.costUsd + pending.expectedCostUsd,
+    ceilingUsd: e.ceilingUsd + pending.estimatedCostUsd,
+    fromHistory: e.fromHistory + (pending.expectedFromHistory ? 1 : 0),
+    actualUsage: addUsage(e.actualUsage, outcome.usage),
+    actualCostUsd: e.actualCostUsd + outcome.costUsd,
+  };
+}
+
 export function progressOf(batchId: string, state: BatchCarriedState, phase: BatchProgress['state']): BatchProgress {
   const pending = Object.values(state.pending);
   const waiting = pending.filter((p) => p.waiting).length;
@@ -100,6 +180,8 @@ export function progressOf(batchId: string, state: BatchCarriedState, phase: Bat
     costUsd: state.costUsd,
     startedAt: state.startedAt,
     generation: state.generation,
+    expected: state.expected,
+    inFlight: { expectedUsd: inFlightExpected(state), ceilingUsd: inFlightEstimate(state) },
   };
 }
 
@@ -122,5 +204,7 @@ export function summaryOf(batchId: string, state: BatchCarriedState, finishedAt:
     stoppedEarly: state.stopReason,
     startedAt: state.startedAt,
     finishedAt,
+    expected: state.expected,
+    repairs: state.repairs,
   };
 }

@@ -26,7 +26,14 @@ import {
   type VideoOutcome,
 } from '../types';
 import { discovery, housekeeping } from './activity-proxies';
-import { initialBatchState, inFlightEstimate, progressOf, recordOutcome, summaryOf } from './batch-state';
+import {
+  budgetStopReason,
+  initialBatchState,
+  pendingEstimate,
+  progressOf,
+  recordOutcome,
+  summaryOf,
+} from './batch-state';
 import {
   cancelBatchSignal,
   handlerDescriptions,
@@ -228,15 +235,14 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
           listPath: state.discovered!.listPath,
           offset: state.cursor,
           limit: tuning.pageSize,
-          estimateWith:
-            input.maxCostUsd !== undefined
-              ? {
-                  model: input.options.models[0],
-                  mediaResolution: input.options.mediaResolution,
-                  template: input.options.template,
-                  templateDirs: input.options.templateDirs,
-                }
-              : undefined,
+          estimateWith: {
+            model: input.options.models[0],
+            mediaResolution: input.options.mediaResolution,
+            template: input.options.template,
+            templateDirs: input.options.templateDirs,
+            templateParams: input.options.templateParams,
+            outputDir: input.options.outputDir,
+          },
         });
         if (page.length === 0) throw new Error(`The batch's video list ended early at ${state.cursor} of ${total}.`);
         // The page load took time: the window may have changed (a cancel, say) meanwhile.
@@ -310,9 +316,9 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   function wouldPassBudget(video: PlannedVideo): boolean {
     if (input.maxCostUsd === undefined) return false;
-    const projected = state.costUsd + inFlightEstimate(state) + (video.estimatedCostUsd ?? 0);
-    if (projected <= input.maxCostUsd) return false;
-    state.stopReason = `budget: $${state.costUsd.toFixed(4)} spent + $${inFlightEstimate(state).toFixed(4)} in flight + $${(video.estimatedCostUsd ?? 0).toFixed(4)} for the next video would pass the $${input.maxCostUsd} limit`;
+    const reason = budgetStopReason(state, video, input.maxCostUsd);
+    if (reason === undefined) return false;
+    state.stopReason = reason;
     return true;
   }
 
@@ -333,9 +339,9 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
       title: video.title,
       source,
       waiting: false,
-      estimatedCostUsd: video.estimatedCostUsd ?? 0,
+      ...pendingEstimate(video),
     };
-    const { estimatedCostUsd: _estimate, ...item } = video;
+    const item = { key: video.key, title: video.title, source: video.source };
     issuedHere.add(childId);
     try {
       const handle = await startChild(VideoWorkflow, {

@@ -382,6 +382,7 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
         outputPath: written.outputPath,
         model: result.model,
         truncated: result.truncated,
+        ...(result.repairs ? { repairs: result.repairs } : {}),
         reason: written.note,
       };
       if (uploaded && !options.keepUploads) {

@@ -41,7 +41,7 @@ describe('control API', () => {
 
     await control.setVideoDuration(video, 30);
     const res = await ask(standin.url);
-    expect(res.usageMetadata?.promptTokenCount).toBe(30 * 300 + 2);
+    expect(res.usageMetadata?.promptTokenCount).toBe(30 * 290 + 2); // 258 per frame + 32 audio per second
 
     await control.configure({ models: ['gemini-9-ultra'] });
     await expect(ask(standin.url)).rejects.toMatchObject({ status: 404 });

@@ -98,8 +98,8 @@ test('retryDelay is the real time until the window frees, rounded up', async () 
 });
 
 test('tpm counts prompt tokens; paid keys get the paid quota ids', async () => {
-  // 10 s of video at 300 tokens/s + 2 text tokens = 3002 tokens per request.
-  standin.configure({ keys: [{ name: 'paid', value: keys.paid, tier: 'paid', limits: { '*': { tpm: 7000 } } }] });
+  // 10 s of video on a Gemini 3 model at 102 tokens/s + 2 text tokens = 1022 tokens per request.
+  standin.configure({ keys: [{ name: 'paid', value: keys.paid, tier: 'paid', limits: { '*': { tpm: 2500 } } }] });
   await ask(keys.paid, 'gemini-3.8-flash');
   await ask(keys.paid, 'gemini-3.8-flash');
   const err = await quotaError(ask(keys.paid, 'gemini-3.8-flash'));

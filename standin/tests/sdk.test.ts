@@ -163,14 +163,16 @@ test('generateContent with an uploaded file and a JSON schema returns JSON that 
     expect(s.endSeconds).toBeLessThanOrEqual(245);
     expect(s.startSeconds).toBeLessThanOrEqual(s.endSeconds);
   }
-  // Default resolution: 300 tokens per second of video (268 video + 32 audio) plus text.
+  // A Gemini 3 model: 70 tokens per frame at 1 fps + 32 audio tokens per second, plus the text:
+  // prompt and response schema at 4 characters per token.
   const usage = res.usageMetadata;
+  const text = Math.ceil(('Write a lesson plan.'.length + JSON.stringify(jsonSchema).length) / 4);
   expect(usage?.promptTokensDetails).toEqual([
-    { modality: 'VIDEO', tokenCount: 245 * 268 },
+    { modality: 'VIDEO', tokenCount: 245 * 70 },
     { modality: 'AUDIO', tokenCount: 245 * 32 },
-    { modality: 'TEXT', tokenCount: Math.ceil('Write a lesson plan.'.length / 4) },
+    { modality: 'TEXT', tokenCount: text },
   ]);
-  expect(usage?.promptTokenCount).toBe(245 * 300 + 5);
+  expect(usage?.promptTokenCount).toBe(245 * 102 + text);
   expect(usage?.candidatesTokenCount).toBe(Math.ceil((res.text as string).length / 4));
   expect(usage?.totalTokenCount).toBe(
     (usage?.promptTokenCount ?? 0) + (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
@@ -205,7 +207,9 @@ test('the same video and prompt give the same answer; a clip keeps timestamps in
   const a = await ask();
   const b = await ask();
   expect(a.text).toBe(b.text);
-  expect(a.usageMetadata?.promptTokenCount).toBe(900 * 100 + 2);
+  // An earlier model at low resolution: 66 tokens per frame + 32 audio tokens per second, plus the text.
+  const text = Math.ceil(('Plan it.'.length + JSON.stringify(schema).length) / 4);
+  expect(a.usageMetadata?.promptTokenCount).toBe(900 * 98 + text);
   expect(a.usageMetadata?.thoughtsTokenCount).toBeUndefined();
 
   const clipped = await ask({ startOffset: '300s', endOffset: '420s' });
@@ -214,7 +218,7 @@ test('the same video and prompt give the same answer; a clip keeps timestamps in
     expect(s.startSeconds).toBeGreaterThanOrEqual(300);
     expect(s.endSeconds).toBeLessThanOrEqual(420);
   }
-  expect(clipped.usageMetadata?.promptTokenCount).toBe(120 * 100 + 2);
+  expect(clipped.usageMetadata?.promptTokenCount).toBe(120 * 98 + text);
   expect(standin.stats().byVideo[url]).toMatchObject({
     generateCalls: 3,
     generateSucceeded: 3,

@@ -12,14 +12,19 @@ describe('--max-cost', () => {
     const videos = makeVideoFolder(4); // all copies of 12-20 s samples; lesson-01 is the 12 s one
     const seconds = await probeDuration(path.join(videos, 'lesson-01.mp4'));
     const template = TemplateRegistry.load([]).get('comprehensive_lesson');
-    const oneVideo = estimateForVideo(
-      getModel(loadCatalog(), 'gemini-3.8-flash'),
-      template.manifest.model,
-      seconds,
-      undefined,
-      new Date(),
-    ).usd;
-    // Room for the first video's estimate, not for a second one in flight beside it.
+    const oneVideo = estimateForVideo({
+      model: getModel(loadCatalog(), 'gemini-3.8-flash'),
+      template,
+      video: {
+        title: 'Lesson 01',
+        source: path.join(videos, 'lesson-01.mp4'),
+        sourceKind: 'file',
+        durationSeconds: seconds,
+      },
+      now: new Date(),
+      typical: loadCatalog().typicalOutputTokens,
+    }).expected.usd;
+    // Room for the first video's expected cost, not for a second one in flight beside it.
     const maxCostUsd = oneVideo * 1.5;
     const batchId = uniqueId('budget');
     const summary = await rig.runBatch(batchInput(batchId, [videos], tempDir('out'), { concurrency: 2, maxCostUsd }));

@@ -271,50 +271,75 @@ describe('every Gemini outcome is classified and handled', () => {
     expect(outcomes[3].reason).toMatch(/PROHIBITED_CONTENT/);
   });
 
-  test('MAX_TOKENS: asked again once with a larger limit, which is enough', async () => {
+  /** generate requests without a video part (text-only repairs) answered since `since`. */
+  const textOnlyCalls = (since: number) =>
+    rig.standin.stats().log.filter((e) => e.route === 'generate' && e.at >= since && e.mediaParts === 0);
+
+  test('MAX_TOKENS: the cut answer is completed by a text-only call; the video is not sent again', async () => {
     // comprehensive_lesson asks for 32768 tokens; a limit below 40000 is cut short.
     rig.standin.addFault({
       route: 'generate',
       match: { video: 'long-answer' },
       action: { type: 'max-tokens-below', tokens: 40_000 },
     });
+    const since = Date.now();
     const outcome = await run('long-answer');
-    expect(outcome.status).toBe('succeeded');
-    expect(outcome.truncated).toBe(false);
+    expect(outcome).toMatchObject({ status: 'succeeded', truncated: false, repairs: 1 });
     expect(frontmatterOf(outcome.outputPath!).truncated).toBeUndefined();
-    expect(statsOf('long-answer')).toMatchObject({ generateCalls: 2, generateSucceeded: 1 });
+    expect(frontmatterOf(outcome.outputPath!).repairs).toBe(1);
+    expect(statsOf('long-answer')).toMatchObject({ generateCalls: 1, generateSucceeded: 0 });
+    expect(textOnlyCalls(since)).toEqual([expect.objectContaining({ status: 200, finishReason: 'STOP' })]);
   });
 
-  test('MAX_TOKENS twice: the answer is kept and marked truncated', async () => {
+  test('MAX_TOKENS, and the completion is cut too: asked again with a larger limit, then kept and marked truncated', async () => {
     rig.standin.addFault({
       route: 'generate',
       match: { video: 'endless' },
       action: { type: 'max-tokens-below', tokens: 10_000_000 },
     });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { withVideo: false },
+      times: 2,
+      action: { type: 'max-tokens-below', tokens: 10_000_000 },
+    });
+    const since = Date.now();
     const outcome = await run('endless');
     expect(outcome).toMatchObject({ status: 'succeeded', truncated: true });
     expect(frontmatterOf(outcome.outputPath!).truncated).toBe(true);
     expect(statsOf('endless').generateCalls).toBe(2);
+    expect(textOnlyCalls(since)).toHaveLength(2);
   });
 
-  test('schema mismatch once: asked again and succeeds', async () => {
+  test('schema mismatch: repaired by a text-only call (no video part), not by analysing the video again', async () => {
     rig.standin.addFault({
       route: 'generate',
       match: { video: 'mismatch-once' },
       times: 1,
       action: { type: 'schema-mismatch' },
     });
+    const since = Date.now();
     const outcome = await run('mismatch-once');
-    expect(outcome.status).toBe('succeeded');
-    expect(statsOf('mismatch-once')).toMatchObject({ generateCalls: 2, generateSucceeded: 2 });
+    expect(outcome).toMatchObject({ status: 'succeeded', repairs: 1 });
+    expect(statsOf('mismatch-once')).toMatchObject({ generateCalls: 1, generateSucceeded: 1 });
+    expect(textOnlyCalls(since)).toEqual([expect.objectContaining({ status: 200, finishReason: 'STOP' })]);
   });
 
-  test('invalid JSON every time: a bounded number of tries, then failed with the validation error', async () => {
+  test('invalid JSON every time, repairs too: a bounded number of tries, then failed with the validation error', async () => {
     rig.standin.addFault({ route: 'generate', match: { video: 'garbage' }, action: { type: 'invalid-json' } });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { withVideo: false },
+      times: 3,
+      action: { type: 'invalid-json' },
+    });
+    const since = Date.now();
     const outcome = await run('garbage');
     expect(outcome).toMatchObject({ status: 'failed', errorType: 'InvalidModelOutput' });
     expect(outcome.reason).toMatch(/did not match the comprehensive_lesson template/);
+    // Each analysis tried one text-only repair before the video was analysed again.
     expect(statsOf('garbage').generateCalls).toBe(3);
+    expect(textOnlyCalls(since)).toHaveLength(3);
   });
 
   test('no key value appears in any history of this file’s workflows', async () => {

@@ -1,5 +1,7 @@
 import {
+  budgetStopReason,
   initialBatchState,
+  pendingEstimate,
   progressOf,
   recordOutcome,
   summaryListCap,
@@ -60,5 +62,81 @@ describe('batch state', () => {
     expect(summary.failed).toBe(keys.length);
     expect(summary.failures).toHaveLength(summaryListCap);
     expect(summary.listsTruncated).toBe(true);
+  });
+});
+
+describe('expected against actual, and the budget rules', () => {
+  const planned = (key: string, expected: number, ceiling: number) => ({
+    key,
+    title: key,
+    source: { kind: 'file' as const, path: `/v/${key}.mp4` },
+    expectedCostUsd: expected,
+    estimatedCostUsd: ceiling,
+    expectedInputTokens: 1000,
+    expectedOutputTokens: 200,
+    expectedFromHistory: true,
+  });
+
+  test('a finished video adds its expected figures beside its bill; one found up to date adds neither', () => {
+    const state = initialBatchState('2026-11-22T00:00:00Z');
+    state.pending['b/a'] = {
+      key: 'a',
+      title: 'a',
+      source: 'a',
+      waiting: false,
+      ...pendingEstimate(planned('a', 0.02, 0.3)),
+    };
+    state.pending['b/s'] = {
+      key: 's',
+      title: 's',
+      source: 's',
+      waiting: false,
+      ...pendingEstimate(planned('s', 0.02, 0.3)),
+    };
+    recordOutcome(state, 'b/a', { ...outcome('a', 'succeeded'), repairs: 1 });
+    recordOutcome(state, 'b/s', { ...outcome('s', 'skipped'), usage: { ...usage, totalTokens: 0 }, costUsd: 0 });
+    expect(state.expected).toEqual({
+      videos: 1,
+      inputTokens: 1000,
+      outputTokens: 200,
+      costUsd: 0.02,
+      ceilingUsd: 0.3,
+      fromHistory: 1,
+      actualUsage: usage,
+      actualCostUsd: 0.01,
+    });
+    expect(summaryOf('b', state, '2026-11-22T01:00:00Z')).toMatchObject({ expected: state.expected, repairs: 1 });
+  });
+
+  test('the expected total decides where the batch stops', () => {
+    const state = initialBatchState('2026-11-22T00:00:00Z');
+    state.costUsd = 0.5;
+    state.pending['b/a'] = {
+      key: 'a',
+      title: 'a',
+      source: 'a',
+      waiting: false,
+      ...pendingEstimate(planned('a', 0.2, 0.3)),
+    };
+    // 0.5 spent + 0.2 expected in flight + 0.2 next = 0.9 ≤ 1; ceilings in flight 0.5 + 0.3 ≤ 1.
+    expect(budgetStopReason(state, planned('b', 0.2, 0.3), 1)).toBeUndefined();
+    // 0.5 + 0.2 + 0.4 = 1.1 > 1.
+    expect(budgetStopReason(state, planned('b', 0.4, 0.5), 1)).toMatch(
+      /expected for the next video would pass the \$1 limit/,
+    );
+  });
+
+  test('what is spent plus the ceilings in flight must fit: never more than one ceiling over', () => {
+    const state = initialBatchState('2026-11-22T00:00:00Z');
+    state.costUsd = 0.5;
+    state.pending['b/a'] = {
+      key: 'a',
+      title: 'a',
+      source: 'a',
+      waiting: false,
+      ...pendingEstimate(planned('a', 0.05, 0.6)),
+    };
+    // Expected 0.5 + 0.05 + 0.05 fits, but 0.5 spent + 0.6 ceiling in flight could already pass 1.
+    expect(budgetStopReason(state, planned('b', 0.05, 0.6), 1)).toMatch(/at most in flight could pass the \$1 limit/);
   });
 });

@@ -32,8 +32,13 @@ const model = (id: string, extra: Record<string, unknown> = {}): Record<string, 
   status: 'stable',
   contextWindowTokens: 1_000_000,
   maxOutputTokens: 65_536,
-  videoTokensPerSecond: { default: 300, low: 100 },
-  audioTokensPerSecond: 32,
+  mediaTokens: {
+    framesPerSecond: 1,
+    tokensPerFrame: { default: 258, low: 66 },
+    audioTokensPerSecond: 32,
+    source: 'https://ai.google.dev/gemini-api/docs/video-understanding',
+    checked: '2026-11-29',
+  },
   batchPriceFactor: 0.5,
   prices: [{ inputPerMillion: { default: 1 }, outputPerMillion: 2 }],
   ...extra,
@@ -92,12 +97,29 @@ describe('the shipped catalog', () => {
     expect(getModel(catalog, 'gemini-3.1-pro-preview').status).toBe('preview');
   });
 
-  test('every model has 300/100 video tokens per second, 32 of them audio, and half-price batch', () => {
+  test('every model records its media token rates with a source and the day they were checked; half-price batch', () => {
     for (const m of catalog.models) {
-      expect(m.videoTokensPerSecond).toEqual({ default: 300, low: 100 });
-      expect(m.audioTokensPerSecond).toBe(32);
+      const media = m.mediaTokens;
+      expect(media.framesPerSecond).toBe(1);
+      expect(media.audioTokensPerSecond).toBe(32);
+      // Gemini 3 guide for 3.x models, the video guide for the others.
+      expect(media.tokensPerFrame).toEqual(
+        m.id.startsWith('gemini-3') ? { default: 70, low: 70, medium: 70, high: 280 } : { default: 258, low: 66 },
+      );
+      expect(media.source).toMatch(/^https:\/\/ai\.google\.dev\/gemini-api\/docs\//);
+      expect(media.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(m.batchPriceFactor).toBe(0.5);
     }
+  });
+
+  test('typical output sizes for the built-in templates, with where they come from', () => {
+    expect(catalog.typicalOutputTokens?.templates).toEqual({
+      comprehensive_lesson: 2200,
+      summary_report: 1100,
+      quiz: 950,
+      chinese_transcript: 1400,
+    });
+    expect(catalog.typicalOutputTokens?.about).toMatch(/example answer/);
   });
 
   test.each([
@@ -201,9 +223,19 @@ describe('validation names the file and the field', () => {
       'price periods must be in date order (2026-06-01 after 2027-01-01)',
     ],
     [
-      'audio above the video rate',
-      catalogData([model('a', { audioTokensPerSecond: 150 })]),
-      'audioTokensPerSecond is part of videoTokensPerSecond, so it cannot exceed 100',
+      'low resolution dearer than the default',
+      catalogData([
+        model('a', {
+          mediaTokens: {
+            framesPerSecond: 1,
+            tokensPerFrame: { default: 66, low: 258 },
+            audioTokensPerSecond: 32,
+            source: 'https://example.org/x',
+            checked: '2026-11-29',
+          },
+        }),
+      ]),
+      'mediaTokens.tokensPerFrame.low (258) exceeds the default (66)',
     ],
   ])('%s', (_label, data, problem) => {
     expect(catalogError(() => parseCatalog(data, 'x.json')).message).toContain(problem);

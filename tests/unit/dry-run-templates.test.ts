@@ -73,7 +73,18 @@ test('a valid request with --param plans the batch and exits 0 (the baseline the
   expect(code).toBe(ExitCode.ok);
   expect(stdout).toContain('Dry run');
   expect(stdout).toContain('template summary_report');
-  expect(stdout).toMatch(/Total.*1 videos/);
+  expect(stdout).toMatch(/Expected.*: 1 video, about \d+ input \+ \d+ output tokens, \$[\d.]+/);
+  expect(stdout).toMatch(/Ceiling.*: +\$[\d.]+ if every answer used its/);
+});
+
+test('with --max-cost, the dry run says how many videos the budget is expected to cover', async () => {
+  const roomy = await dryRun('--template', 'summary_report', '--max-cost', '5');
+  expect(roomy.stdout).toContain('--max-cost $5.00 is expected to cover all 1 videos.');
+  // Less than one video's expected cost: none is expected to be covered.
+  const tight = await dryRun('--template', 'summary_report', '--max-cost', '0.000001');
+  expect(tight.stdout).toMatch(
+    /--max-cost \S+ is expected to cover 0 of 1 videos \(0 if every answer reached its ceiling\)/,
+  );
 });
 
 test('a broken template from --templates-dir: exit 3, naming the template file and problem, nothing created', async () => {
