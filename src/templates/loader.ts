@@ -138,7 +138,8 @@ export function loadTemplateDir(
   let schema: ZodSchema | undefined;
   let schemaFile: string | undefined;
   let responseJsonSchema: Record<string, unknown> | undefined;
-  const loaded = opts.runCode === false ? loadSchemaWithoutCode(absDir) : loadSchema(absDir);
+  const loaded: ReturnType<typeof loadSchemaWithoutCode> =
+    opts.runCode === false ? loadSchemaWithoutCode(absDir) : loadSchema(absDir);
   if (!loaded) report(SCHEMA_FILES.join(' | '), 'missing: a template needs schema.ts, schema.js or schema.json');
   else if (!loaded.ok) report(loaded.file, loaded.error);
   else {
@@ -146,7 +147,11 @@ export function loadTemplateDir(
     if (extra.length > 0) report(extra[0], `${loaded.file} exists too; keep only one schema file`);
     try {
       responseJsonSchema =
-        loaded.jsonSchema !== undefined ? toGeminiSchema(loaded.jsonSchema) : zodToGeminiSchema(loaded.schema);
+        loaded.notRun === true
+          ? {}
+          : loaded.jsonSchema !== undefined
+            ? toGeminiSchema(loaded.jsonSchema)
+            : zodToGeminiSchema(loaded.schema);
       schema = loaded.schema;
       schemaFile = loaded.file;
     } catch (err) {
@@ -187,10 +192,10 @@ export function loadTemplateDir(
  * A schema.json is data and loads as usual; a schema module is not run: its place is taken by a
  * schema that accepts anything (for estimates, where only the prompt's size matters).
  */
-function loadSchemaWithoutCode(dir: string): ReturnType<typeof loadSchema> {
+function loadSchemaWithoutCode(dir: string): (ReturnType<typeof loadSchema> & { notRun?: boolean }) | undefined {
   const file = SCHEMA_FILES.find((f) => fs.existsSync(path.join(dir, f)));
   if (file === undefined || file === 'schema.json') return loadSchema(dir);
-  return { ok: true, file, schema: z.unknown(), jsonSchema: {} };
+  return { ok: true, file, schema: z.unknown(), notRun: true };
 }
 
 /** Renders prompt and output once with made-up data, so runtime template errors show at load time. */

@@ -137,7 +137,7 @@ test('inline requests: PENDING, RUNNING, SUCCEEDED, with the answers interactive
     }),
     expect.objectContaining({ key: '1', ok: true, priceFactor: 0.5 }),
   ]);
-  // 60 s and 90 s at ~300 tokens/s, plus the prompt: the enqueued estimate is the prompt tokens.
+  // 60 s and 90 s of video plus the prompt: the enqueued estimate is the prompt tokens.
   expect(job?.enqueuedTokens).toBe((job?.bills ?? []).reduce((sum, b) => sum + b.promptTokens, 0));
 });
 
@@ -305,14 +305,14 @@ test('JSONL file input: results as a file, downloaded through the SDK and the /d
 
 test('the enqueued-token limit per model refuses a job until earlier ones end', async () => {
   const ai = sdk();
-  standin.batches.configure({ pendingMs: 60_000, enqueuedTokenLimits: { [model]: 30_000 } });
-  // 60 s at ~300 tokens/s is ~18k tokens: one job fits, two do not.
+  standin.batches.configure({ pendingMs: 60_000, enqueuedTokenLimits: { [model]: 10_000 } });
+  // 60 s at 70 video + 32 audio tokens/s (Gemini 3 rates) is ~6.1k tokens: one job fits, two do not.
   const first = await ai.batches.create({ model, src: [lessonRequest(lessonA, 'a')] });
   const refused = await apiErrorOf(ai.batches.create({ model, src: [lessonRequest(lessonA, 'a')] }));
   expect(refused.status).toBe(429);
   expect(refused.body.status).toBe('RESOURCE_EXHAUSTED');
   expect(refused.body.details?.[0]).toMatchObject({
-    violations: [expect.objectContaining({ quotaId: 'BatchEnqueuedTokensPerModelPerProject', quotaValue: '30000' })],
+    violations: [expect.objectContaining({ quotaId: 'BatchEnqueuedTokensPerModelPerProject', quotaValue: '10000' })],
   });
   // Another model has its own quota; and once the first job ends, the model has room again.
   await ai.batches.create({ model: 'gemini-3.5-flash', src: [lessonRequest(lessonA, 'a')] });

@@ -54,8 +54,8 @@ test('create, then generate from the cache: the cached tokens are reported and t
   expect(cache.displayName).toBe('lesson video');
   expect(Date.parse(cache.expireTime as string) - Date.parse(cache.createTime as string)).toBe(600_000);
   const cachedTokens = cache.usageMetadata?.totalTokenCount as number;
-  // 120 s at 268 video + 32 audio tokens per second, plus the system instruction.
-  expect(cachedTokens).toBe(120 * 300 + Math.ceil(system.length / 4));
+  // 120 s at 70 video (one frame a second, Gemini 3 rate) + 32 audio tokens per second, plus the system instruction.
+  expect(cachedTokens).toBe(120 * (70 + 32) + Math.ceil(system.length / 4));
 
   const prompt = 'Write a quiz of five questions.';
   const fromCache = await ai.models.generateContent({
@@ -73,7 +73,7 @@ test('create, then generate from the cache: the cached tokens are reported and t
   expect(fromCache.usageMetadata?.promptTokenCount).toBe(direct.usageMetadata?.promptTokenCount);
   expect(direct.usageMetadata?.cachedContentTokenCount).toBeUndefined();
   expect(fromCache.usageMetadata?.cacheTokensDetails).toEqual([
-    { modality: 'VIDEO', tokenCount: 120 * 268 },
+    { modality: 'VIDEO', tokenCount: 120 * 70 },
     { modality: 'AUDIO', tokenCount: 120 * 32 },
     { modality: 'TEXT', tokenCount: Math.ceil(system.length / 4) },
   ]);
@@ -98,7 +98,7 @@ test('get, list, update the ttl, delete; then the cache is gone', async () => {
   const name = cache.name as string;
   // Without a ttl: one hour.
   expect(Date.parse(cache.expireTime as string) - Date.parse(cache.createTime as string)).toBe(3600_000);
-  expect((await ai.caches.get({ name })).usageMetadata?.totalTokenCount).toBe(120 * 300);
+  expect((await ai.caches.get({ name })).usageMetadata?.totalTokenCount).toBe(120 * (70 + 32));
   const listed: string[] = [];
   for await (const c of await ai.caches.list({ config: { pageSize: 1 } })) listed.push(c.name as string);
   expect(listed).toContain(name);
@@ -173,11 +173,11 @@ test('a batch request reads a cache: cached tokens in its usage and its bill', a
   for (let i = 0; i < 100 && done.state !== 'JOB_STATE_SUCCEEDED'; i++)
     done = await ai.batches.get({ name: job.name as string });
   const usage = done.dest?.inlinedResponses?.[0]?.response?.usageMetadata;
-  expect(usage?.cachedContentTokenCount).toBe(120 * 300);
+  expect(usage?.cachedContentTokenCount).toBe(120 * (70 + 32));
   const bill = (await standin.batches.jobs()).find((j) => j.name === job.name)?.bills[0];
   expect(bill).toMatchObject({
     ok: true,
-    cachedTokens: 120 * 300,
+    cachedTokens: 120 * (70 + 32),
     priceFactor: 0.5,
     promptTokens: usage?.promptTokenCount,
   });
