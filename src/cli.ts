@@ -11,6 +11,7 @@ import { registerTemplates } from './cli/commands/templates';
 import { registerWorker } from './cli/commands/worker';
 import { CliError, ExitCode, exitCodeHelp } from './cli/exit-codes';
 import { red } from './cli/output';
+import { explainTemporalError } from './temporal/errors';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -59,12 +60,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} ${err.message}\n`);
       return err.exitCode;
     }
+    const temporal = explainTemporalError(err);
+    if (temporal) {
+      process.stderr.write(`${red('error:')} ${temporal.message}\n`);
+      return temporal.exitCode;
+    }
     if (err instanceof ConfigurationError) {
       process.stderr.write(`${red('error:')} ${err.message}\n`);
       return ExitCode.configuration;
     }
+    // A fault of this program, not of the user's set-up: the message, and the stack only when asked for.
     process.stderr.write(
-      `${red('unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${red('error:')} ${err instanceof Error ? err.message : String(err)}\n` +
+        (process.env.LESSON_FORGE_DEBUG && err instanceof Error
+          ? `${err.stack ?? ''}\n`
+          : 'This looks like a bug in lesson-forge; LESSON_FORGE_DEBUG=1 shows where it happened.\n'),
     );
     return ExitCode.unexpected;
   }

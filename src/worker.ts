@@ -6,7 +6,10 @@ import { ConfigurationError, loadSettings, resolveApiKeys, defaults, type ApiKey
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
 import { activitiesPerSecond } from './keys/queues';
-import { connectionOptions } from './temporal/connection';
+import { ExitCode } from './cli/exit-codes';
+import { connectionOptions, targetOf } from './temporal/connection';
+import { explainTemporalError } from './temporal/errors';
+import { ensureSearchAttributes } from './temporal/search-attributes-setup';
 
 export interface WorkerSetup {
   address: string;
@@ -71,17 +74,23 @@ w.bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new w.DefaultLogg
 /** Workers that run both workflows and every activity, with the keys of this machine's environment. */
 export async function createWorker(setup: WorkerSetup): Promise<{ worker: WorkerGroup; close: () => Promise<void> }> {
   const keys = setup.keys ?? resolveApiKeys(setup.settings.file);
-  let connection: NativeConnection;
+  const target = targetOf(setup.address, setup.settings);
+  const tls = setup.settings.env.TEMPORAL_TLS === 'true' || Boolean(setup.settings.env.TEMPORAL_API_KEY_ENV);
+  let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
   try {
     connection = await NativeConnection.connect(connectionOptions(setup.address, setup.settings));
+    clientConnection = await Connection.connect(connectionOptions(setup.address, setup.settings));
+    // Workflows set the search attributes: a namespace without them would fail every batch.
+    await ensureSearchAttributes(clientConnection, target);
   } catch (err) {
-    throw new ConfigurationError(
-      `The worker cannot reach the Temporal server at ${setup.address}: ${(err as Error).message}. ` +
-        'Check TEMPORAL_ADDRESS and that the server is running (`lesson-forge server` starts a local one).',
-    );
+    await clientConnection?.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    throw explainTemporalError(err, target, tls) ?? err;
   }
-  const clientConnection = await Connection.connect(connectionOptions(setup.address, setup.settings));
-  const client = new Client({ connection: clientConnection, namespace: setup.namespace });
+  const native = connection;
+  const plain = clientConnection;
+  const client = new Client({ connection: plain, namespace: setup.namespace });
   const deps: ActivityDeps = {
     gemini: new GeminiGateway(keys, setup.settings.env.GEMINI_BASE_URL),
     catalog: loadCatalog(),
@@ -91,7 +100,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   };
   const activities = createActivities(deps);
   const main = await Worker.create({
-    connection,
+    connection: native,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     ...(setup.workerOptions?.workflowBundle ? {} : { workflowBundle: await bundleWorkflowsInChild() }),
@@ -103,7 +112,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   const limited = await Promise.all(
     rateLimitedQueues(keys, setup.taskQueue).map(({ queue, perSecond }) =>
       Worker.create({
-        connection,
+        connection: native,
         namespace: setup.namespace,
         taskQueue: queue,
         activities: { analyzeVideo: activities.analyzeVideo },
@@ -126,8 +135,8 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   return {
     worker: group,
     close: async () => {
-      await clientConnection.close();
-      await connection.close();
+      await plain.close();
+      await native.close();
     },
   };
 }
@@ -158,7 +167,10 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    const problem = explainTemporalError(err);
+    console.error(problem?.message ?? (err instanceof Error ? err.message : err));
+    process.exit(
+      problem?.exitCode ?? (err instanceof ConfigurationError ? ExitCode.configuration : ExitCode.unexpected),
+    );
   });
 }
