@@ -5,6 +5,7 @@ import { registerBatchControl } from './cli/commands/batch-control';
 import { registerSchedule } from './cli/commands/schedule';
 import { registerCleanup } from './cli/commands/cleanup';
 import { registerKeys } from './cli/commands/keys';
+import { registerServe } from './cli/commands/serve';
 import { registerServer } from './cli/commands/server';
 import { registerStartBatch } from './cli/commands/start-batch';
 import { registerTemplates } from './cli/commands/templates';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCleanup(program);
   registerWorker(program);
   registerServer(program);
+  registerServe(program);
   registerSchedule(program);
   program.addHelpText(
     'after',

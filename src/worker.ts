@@ -10,6 +10,7 @@ import { ExitCode } from './cli/exit-codes';
 import { connectionOptions, targetOf } from './temporal/connection';
 import { explainTemporalError } from './temporal/errors';
 import { ensureSearchAttributes } from './temporal/search-attributes-setup';
+import { keyQueueName, partitionWarning, splitKeyQueues } from './temporal/partitions';
 
 export interface WorkerSetup {
   address: string;
@@ -38,7 +39,7 @@ export function rateLimitedQueues(keys: ApiKey[], taskQueue: string): Array<{ qu
   for (const key of keys) {
     for (const [model, limits] of Object.entries(key.limits)) {
       if (limits.rpm)
-        out.push({ queue: `${taskQueue}.gemini.${key.alias}.${model}`, perSecond: activitiesPerSecond(limits.rpm) });
+        out.push({ queue: keyQueueName(taskQueue, key.alias, model), perSecond: activitiesPerSecond(limits.rpm) });
     }
   }
   return out;
@@ -72,7 +73,9 @@ w.bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new w.DefaultLogg
 }
 
 /** Workers that run both workflows and every activity, with the keys of this machine's environment. */
-export async function createWorker(setup: WorkerSetup): Promise<{ worker: WorkerGroup; close: () => Promise<void> }> {
+export async function createWorker(
+  setup: WorkerSetup,
+): Promise<{ worker: WorkerGroup; connection: Connection; close: () => Promise<void> }> {
   const keys = setup.keys ?? resolveApiKeys(setup.settings.file);
   const target = targetOf(setup.address, setup.settings);
   const tls = setup.settings.env.TEMPORAL_TLS === 'true' || Boolean(setup.settings.env.TEMPORAL_API_KEY_ENV);
@@ -134,6 +137,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   };
   return {
     worker: group,
+    connection: plain,
     close: async () => {
       await plain.close();
       await native.close();
@@ -141,10 +145,31 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   };
 }
 
+/**
+ * Warns, once the worker polls, when a key queue is spread over several partitions: its
+ * per-minute limit then lets bursts through. Says exactly which dynamic config fixes it.
+ */
+export async function warnAboutPartitions(
+  connection: Connection,
+  namespace: string,
+  keyQueues: string[],
+  log: (line: string) => void,
+  afterMs = 3000,
+): Promise<void> {
+  if (keyQueues.length === 0) return;
+  await new Promise((r) => setTimeout(r, afterMs).unref());
+  try {
+    const split = await splitKeyQueues(connection, namespace, keyQueues);
+    if (split.length) log(`warning: ${partitionWarning(namespace, split)}`);
+  } catch {
+    // A check that cannot run (connection closing) is no reason to disturb the worker.
+  }
+}
+
 /** A worker for the configured Temporal server until Ctrl-C (Temporal shuts it down gracefully). */
 export async function runWorkerUntilStopped(settings: Settings, maxActivities = 40): Promise<void> {
   const address = settings.env.TEMPORAL_ADDRESS ?? defaults.localTemporalAddress;
-  const { worker, close } = await createWorker({
+  const { worker, connection, close } = await createWorker({
     address,
     namespace: settings.env.TEMPORAL_NAMESPACE,
     taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
@@ -153,6 +178,9 @@ export async function runWorkerUntilStopped(settings: Settings, maxActivities = 
   });
   process.stderr.write(
     `Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.\n`,
+  );
+  void warnAboutPartitions(connection, settings.env.TEMPORAL_NAMESPACE, worker.queues.slice(1), (line) =>
+    process.stderr.write(`${line}\n`),
   );
   try {
     await worker.run();
