@@ -1,4 +1,6 @@
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
+
+type Connection = Pick<ConnectionLike, 'workflowService'>;
 
 /** TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY and TaskQueueKind.TASK_QUEUE_KIND_NORMAL of Temporal's API. */
 const ACTIVITY = 2;
