@@ -1,5 +1,9 @@
 import { customSearchAttributes } from '../search-attributes';
 
+/** The type as the temporal CLI and tcld spell it (the SDK's constant is 'KEYWORD'). */
+const typeName = (type: string) =>
+  type === 'KEYWORDLIST' ? 'KeywordList' : type.charAt(0) + type.slice(1).toLowerCase();
+
 /** Temporal Cloud addresses: its namespaces take search attributes through tcld or the Cloud UI only. */
 export function isTemporalCloud(address: string): boolean {
   const host = address.replace(/:\d+$/, '').toLowerCase();
@@ -22,13 +26,13 @@ export function searchAttributeCommands(
   if (isTemporalCloud(target.address)) {
     return (
       `  tcld namespace search-attributes add --namespace ${target.namespace} ` +
-      attrs.map((a) => `--search-attribute "${a.name}=${a.type}"`).join(' ') +
+      attrs.map((a) => `--search-attribute "${a.name}=${typeName(a.type)}"`).join(' ') +
       '\n  (or in the Cloud UI: Namespaces → ' +
-      `${target.namespace} → Edit → Custom Search Attributes, each of type ${attrs[0]?.type ?? 'Keyword'})`
+      `${target.namespace} → Edit → Custom Search Attributes, each of type Keyword)`
     );
   }
   return (
     `  temporal operator search-attribute create --address ${target.address} --namespace ${target.namespace} ` +
-    attrs.map((a) => `--name ${a.name} --type ${a.type}`).join(' ')
+    attrs.map((a) => `--name ${a.name} --type ${typeName(a.type)}`).join(' ')
   );
 }
