@@ -91,3 +91,20 @@ export function partitionWarning(namespace: string, split: Array<{ queue: string
     )
   );
 }
+
+/** TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW of Temporal's API. */
+const WORKFLOW = 1;
+
+/** True when some worker has polled the queue's workflow tasks in the last minutes. */
+export async function queueHasWorkers(connection: Connection, namespace: string, queue: string): Promise<boolean> {
+  try {
+    const r = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: queue, kind: NORMAL },
+      taskQueueType: WORKFLOW,
+    });
+    return (r.pollers?.length ?? 0) > 0;
+  } catch {
+    return true; // cannot tell: say nothing
+  }
+}

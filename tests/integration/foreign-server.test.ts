@@ -85,6 +85,7 @@ describe('a Temporal server this project did not start', () => {
     });
     expect(started.stderr).not.toMatch(/\n\s+at /);
     expect(started.code).toBe(0);
+    expect(started.stderr).toContain(`No worker polls task queue ${taskQueue}`);
     const { batchId } = JSON.parse(started.stdout) as { batchId: string };
     expect(await customAttributes()).toEqual(expect.arrayContaining(['BatchId', 'VideoStatus', 'Template', 'Model']));
     // The CLI ran no worker: nobody has polled the batch's queue yet.

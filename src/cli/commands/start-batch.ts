@@ -14,6 +14,7 @@ import { bold, cyan, dim, yellow } from '../output';
 import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { keyAliasesFor } from '../keys';
+import { queueHasWorkers } from '../../temporal/partitions';
 
 interface StartBatchOptions extends BatchCliOptions {
   dryRun?: boolean;
@@ -106,6 +107,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
         `Web UI: ${cyan(`${session.uiUrl}/namespaces/${settings.env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(input.batchId)}`)}`,
       );
     if (runWorker) await session.startWorker();
+    const taskQueue = settings.env.TEMPORAL_TASK_QUEUE;
     const handle = session.client.workflow.getHandle(input.batchId);
     const running = await handle
       .describe()
@@ -134,6 +136,13 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
         log(yellow(`Batch ${input.batchId} was just started elsewhere; watching it.`));
       }
     }
+    if (!runWorker && !(await queueHasWorkers(session.client.connection, settings.env.TEMPORAL_NAMESPACE, taskQueue)))
+      log(
+        yellow(
+          `No worker polls task queue ${taskQueue} at ${session.address} yet: the batch waits for one. ` +
+            'Start one with `lesson-forge worker` (or `lesson-forge serve`) where the Gemini key is set, or add --worker here.',
+        ),
+      );
     if (!wait) {
       if (runWorker)
         log(
