@@ -1,6 +1,8 @@
 #!/usr/bin/env -S npx tsx
 import { Command, CommanderError } from 'commander';
-import { ConfigurationError } from './config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigurationError, projectRoot } from './config';
 import { registerBatchControl } from './cli/commands/batch-control';
 import { registerSchedule } from './cli/commands/schedule';
 import { registerCleanup } from './cli/commands/cleanup';
@@ -14,6 +16,15 @@ import { CliError, ExitCode, exitCodeHelp } from './cli/exit-codes';
 import { red } from './cli/output';
 import { explainTemporalError } from './temporal/errors';
 
+/** The version of the installed package (dist/ and src/ both sit one level under its root). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command()
     .name('lesson-forge')
@@ -22,6 +33,7 @@ export function buildProgram(): Command {
         'with Google Gemini, durably, on Temporal: every batch and video is visible (and retryable)\n' +
         'in the Temporal Web UI.',
     )
+    .version(packageVersion(), '-V, --version', 'print the installed version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(red(text)) })
     .exitOverride();
