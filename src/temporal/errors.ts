@@ -160,7 +160,11 @@ export function explainTemporalError(
         (target.fromEnv
           ? 'Check the address and that the server is running, or unset TEMPORAL_ADDRESS to use a local dev server started for you.'
           : 'Start one with `lesson-forge server` (or `lesson-forge serve`), or set TEMPORAL_ADDRESS.') +
-        (tlsOn ? `\n${tlsHint(target, true)}` : ''),
+        (tlsOn
+          ? `\n${tlsHint(target, true)}`
+          : target.fromEnv && !/^(localhost|127\.|\[?::1)/.test(target.address)
+            ? '\nIf that server uses TLS (Temporal Cloud does), set TEMPORAL_TLS=true, or TEMPORAL_API_KEY_ENV for an API key.'
+            : ''),
     );
   if (code === Status.RESOURCE_EXHAUSTED)
     return new TemporalProblem(
