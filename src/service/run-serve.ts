@@ -28,6 +28,7 @@ function alive(pid: number): boolean {
 /** The local server: the one already listening (adopted if an earlier `serve` started it), or a new one. */
 async function localServer(
   options: ServeOptions,
+  namespace: string,
 ): Promise<{ address: string; stop?: () => Promise<void>; server?: DevServer }> {
   const address = `127.0.0.1:${options.port}`;
   const pidFile = pidFileOf(options.dbFile);
@@ -46,6 +47,7 @@ async function localServer(
     port: options.port,
     uiPort: options.uiPort,
     dbFile: options.dbFile,
+    namespace,
     // Its own process group: a Ctrl-C in the terminal reaches serve, which stops the server last.
     detached: true,
   });
@@ -77,7 +79,7 @@ async function stopPid(pid: number, pidFile: string): Promise<void> {
 export async function runServe(settings: Settings, options: ServeOptions): Promise<void> {
   const remote = settings.env.TEMPORAL_ADDRESS;
   fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const local = remote ? undefined : await localServer(options);
+  const local = remote ? undefined : await localServer(options, settings.env.TEMPORAL_NAMESPACE);
   const address = remote ?? local?.address ?? defaults.localTemporalAddress;
   const namespace = settings.env.TEMPORAL_NAMESPACE;
   let stopping = false;
