@@ -83,8 +83,10 @@ export async function splitKeyQueues(
 
 export function partitionWarning(namespace: string, split: Array<{ queue: string; partitions: number }>): string {
   return (
-    `Per-minute key limits may be exceeded: ${split.map((s) => `${s.queue} is served by ${s.partitions} partitions`).join('; ')}. ` +
-    'The server rate-limits each partition on its own, so up to that many calls can start together. ' +
+    `Per-minute key limits are not exact here: ${split.map((s) => `${s.queue} is served by ${s.partitions} partitions`).join('; ')}. ` +
+    "The server splits a queue's rate among its partitions, each with its own bucket: calls start in bursts that " +
+    'Gemini answers with 429 (then waited out) and part of the limit goes unused (measured with 4 partitions: ' +
+    '57 % of the limit used, 5 % of calls answered 429; with 1: 100 %, none). ' +
     partitionAdvice(
       namespace,
       split.map((s) => s.queue),
