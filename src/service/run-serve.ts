@@ -89,6 +89,9 @@ export async function runServe(settings: Settings, options: ServeOptions): Promi
     const { connection } = await connectClient(address, settings);
     cleanup.push(() => connection.close());
     const { createWorker, warnAboutPartitions } = await import('../worker');
+    // A service's output is read in a journal: the worker's warnings and errors, not its every state change.
+    const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const { worker, close } = await createWorker({
       address,
       namespace,
