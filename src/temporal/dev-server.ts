@@ -100,6 +100,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
+        // A detached server is unref'd: without this, nothing else pending, node would exit before it does.
+        child.ref();
         child.kill(signal);
       }),
   };
