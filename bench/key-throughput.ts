@@ -3,7 +3,10 @@
  * enforces, with fast responses. Prints analyses per minute achieved against the sum of the
  * limits, and the share of requests answered 429. Target: >= 95 % of the summed limit, <= 1 % 429s.
  *
- *   npm run bench:keys -- [--rpm 60] [--minutes 3] [--concurrency 60]
+ *   npm run bench:keys -- [--rpm 60] [--minutes 3] [--concurrency 60] [--default-partitions]
+ *
+ * --default-partitions runs it on a server with Temporal's default settings (four partitions per
+ * task queue) instead of the project's (one), to measure what a cluster left as it is gives.
  */
 import path from 'node:path';
 import type { ApiKey } from '../src/config';
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     },
     keys,
     workerOptions: { maxConcurrentActivityTaskExecutions: 100 },
+    projectServerSettings: !process.argv.includes('--default-partitions'),
   });
   const { client, standin, taskQueue } = stack;
   const videoDir = linkSampleVideos(stack.dir, videos, 'v');

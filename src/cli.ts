@@ -1,17 +1,29 @@
 #!/usr/bin/env -S npx tsx
-import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigurationError, ignoredFolderConfig } from './config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigurationError, ignoredFolderConfig, projectRoot } from './config';
 import { registerBatchControl } from './cli/commands/batch-control';
 import { registerSchedule } from './cli/commands/schedule';
 import { registerCleanup } from './cli/commands/cleanup';
 import { registerKeys } from './cli/commands/keys';
+import { registerServe } from './cli/commands/serve';
 import { registerServer } from './cli/commands/server';
 import { registerStartBatch } from './cli/commands/start-batch';
 import { registerTemplates } from './cli/commands/templates';
 import { registerWorker } from './cli/commands/worker';
 import { CliError, ExitCode, exitCodeHelp } from './cli/exit-codes';
 import { red } from './cli/output';
+import { explainTemporalError } from './temporal/errors';
+
+/** The version of the installed package (dist/ and src/ both sit one level under its root). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -21,6 +33,7 @@ export function buildProgram(): Command {
         'with Google Gemini, durably, on Temporal: every batch and video is visible (and retryable)\n' +
         'in the Temporal Web UI.',
     )
+    .version(packageVersion(), '-V, --version', 'print the installed version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(red(text)) })
     .exitOverride()
@@ -33,6 +46,7 @@ export function buildProgram(): Command {
   registerCleanup(program);
   registerWorker(program);
   registerServer(program);
+  registerServe(program);
   registerSchedule(program);
   program.addHelpText(
     'after',
@@ -76,12 +90,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} ${err.message}\n`);
       return err.exitCode;
     }
+    const temporal = explainTemporalError(err);
+    if (temporal) {
+      process.stderr.write(`${red('error:')} ${temporal.message}\n`);
+      return temporal.exitCode;
+    }
     if (err instanceof ConfigurationError) {
       process.stderr.write(`${red('error:')} ${err.message}\n`);
       return ExitCode.configuration;
     }
+    // A fault of this program, not of the user's set-up: the message, and the stack only when asked for.
     process.stderr.write(
-      `${red('unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${red('error:')} ${err instanceof Error ? err.message : String(err)}\n` +
+        (process.env.LESSON_FORGE_DEBUG && err instanceof Error
+          ? `${err.stack ?? ''}\n`
+          : 'This looks like a bug in lesson-forge; LESSON_FORGE_DEBUG=1 shows where it happened.\n'),
     );
     return ExitCode.unexpected;
   }

@@ -8,7 +8,11 @@ import { ConfigurationError, loadSettings, resolveApiKeys, defaults, type ApiKey
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
 import { activitiesPerSecond } from './keys/queues';
-import { connectionOptions } from './temporal/connection';
+import { ExitCode } from './cli/exit-codes';
+import { connectionOptions, targetOf } from './temporal/connection';
+import { explainTemporalError } from './temporal/errors';
+import { ensureSearchAttributes } from './temporal/search-attributes-setup';
+import { keyQueueName, partitionWarning, splitKeyQueues } from './temporal/partitions';
 
 export interface WorkerSetup {
   address: string;
@@ -39,7 +43,7 @@ export function rateLimitedQueues(keys: ApiKey[], taskQueue: string): Array<{ qu
   for (const key of keys) {
     for (const [model, limits] of Object.entries(key.limits)) {
       if (limits.rpm)
-        out.push({ queue: `${taskQueue}.gemini.${key.alias}.${model}`, perSecond: activitiesPerSecond(limits.rpm) });
+        out.push({ queue: keyQueueName(taskQueue, key.alias, model), perSecond: activitiesPerSecond(limits.rpm) });
     }
   }
   return out;
@@ -76,20 +80,28 @@ w.bundleWorkflowCode({ workflowsPath: process.argv[2], logger: new w.DefaultLogg
 }
 
 /** Workers that run both workflows and every activity, with the keys of this machine's environment. */
-export async function createWorker(setup: WorkerSetup): Promise<{ worker: WorkerGroup; close: () => Promise<void> }> {
+export async function createWorker(
+  setup: WorkerSetup,
+): Promise<{ worker: WorkerGroup; connection: Connection; close: () => Promise<void> }> {
   const keys = setup.keys ?? resolveApiKeys(setup.settings.file);
   noteKeyVariables(keys.map((k) => k.envVar));
-  let connection: NativeConnection;
+  const target = targetOf(setup.address, setup.settings);
+  const tls = setup.settings.env.TEMPORAL_TLS === 'true' || Boolean(setup.settings.env.TEMPORAL_API_KEY_ENV);
+  let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
   try {
     connection = await NativeConnection.connect(connectionOptions(setup.address, setup.settings));
+    clientConnection = await Connection.connect(connectionOptions(setup.address, setup.settings));
+    // Workflows set the search attributes: a namespace without them would fail every batch.
+    await ensureSearchAttributes(clientConnection, target);
   } catch (err) {
-    throw new ConfigurationError(
-      `The worker cannot reach the Temporal server at ${setup.address}: ${(err as Error).message}. ` +
-        'Check TEMPORAL_ADDRESS and that the server is running (`lesson-forge server` starts a local one).',
-    );
+    await clientConnection?.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    throw explainTemporalError(err, target, tls) ?? err;
   }
-  const clientConnection = await Connection.connect(connectionOptions(setup.address, setup.settings));
-  const client = new Client({ connection: clientConnection, namespace: setup.namespace });
+  const native = connection;
+  const plain = clientConnection;
+  const client = new Client({ connection: plain, namespace: setup.namespace });
   const deps: ActivityDeps = {
     gemini: new GeminiGateway(keys, setup.settings.env.GEMINI_BASE_URL),
     catalog: loadCatalog(),
@@ -100,7 +112,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   };
   const activities = createActivities(deps);
   const main = await Worker.create({
-    connection,
+    connection: native,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     ...(setup.workerOptions?.workflowBundle ? {} : { workflowBundle: await bundleWorkflowsInChild() }),
@@ -112,7 +124,7 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   const limited = await Promise.all(
     rateLimitedQueues(keys, setup.taskQueue).map(({ queue, perSecond }) =>
       Worker.create({
-        connection,
+        connection: native,
         namespace: setup.namespace,
         taskQueue: queue,
         activities: { analyzeVideo: activities.analyzeVideo },
@@ -134,17 +146,39 @@ export async function createWorker(setup: WorkerSetup): Promise<{ worker: Worker
   };
   return {
     worker: group,
+    connection: plain,
     close: async () => {
-      await clientConnection.close();
-      await connection.close();
+      await plain.close();
+      await native.close();
     },
   };
+}
+
+/**
+ * Warns, once the worker polls, when a key queue is spread over several partitions: its
+ * per-minute limit then lets bursts through. Says exactly which dynamic config fixes it.
+ */
+export async function warnAboutPartitions(
+  connection: Connection,
+  namespace: string,
+  keyQueues: string[],
+  log: (line: string) => void,
+  afterMs = 3000,
+): Promise<void> {
+  if (keyQueues.length === 0) return;
+  await new Promise((r) => setTimeout(r, afterMs).unref());
+  try {
+    const split = await splitKeyQueues(connection, namespace, keyQueues);
+    if (split.length) log(`warning: ${partitionWarning(namespace, split)}`);
+  } catch {
+    // A check that cannot run (connection closing) is no reason to disturb the worker.
+  }
 }
 
 /** A worker for the configured Temporal server until Ctrl-C (Temporal shuts it down gracefully). */
 export async function runWorkerUntilStopped(settings: Settings, maxActivities = 40): Promise<void> {
   const address = settings.env.TEMPORAL_ADDRESS ?? defaults.localTemporalAddress;
-  const { worker, close } = await createWorker({
+  const { worker, connection, close } = await createWorker({
     address,
     namespace: settings.env.TEMPORAL_NAMESPACE,
     taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
@@ -153,6 +187,9 @@ export async function runWorkerUntilStopped(settings: Settings, maxActivities = 
   });
   process.stderr.write(
     `Worker polling ${worker.queues.join(', ')} on ${address} (namespace ${settings.env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.\n`,
+  );
+  void warnAboutPartitions(connection, settings.env.TEMPORAL_NAMESPACE, worker.queues.slice(1), (line) =>
+    process.stderr.write(`${line}\n`),
   );
   try {
     await worker.run();
@@ -167,7 +204,10 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    const problem = explainTemporalError(err);
+    console.error(problem?.message ?? (err instanceof Error ? err.message : err));
+    process.exit(
+      problem?.exitCode ?? (err instanceof ConfigurationError ? ExitCode.configuration : ExitCode.unexpected),
+    );
   });
 }

@@ -32,6 +32,8 @@ export async function startLocalStack(options: {
   standin: Parameters<typeof startGeminiStandin>[0];
   keys: ApiKey[];
   workerOptions?: Partial<WorkerOptions>;
+  /** False: a server with Temporal's defaults (four partitions per task queue, no search attributes). */
+  projectServerSettings?: boolean;
 }): Promise<LocalStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lf-bench-${options.name}-`));
@@ -39,6 +41,7 @@ export async function startLocalStack(options: {
     port: await freePort(),
     headless: true,
     dbFile: path.join(dir, 'temporal.db'),
+    projectSettings: options.projectServerSettings,
   });
   const standin = await startGeminiStandin(options.standin);
   const { taskQueue } = options;

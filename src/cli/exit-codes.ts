@@ -16,9 +16,11 @@ export const ExitCode = {
 
 export const exitCodeHelp = `Exit codes:
   0  every video succeeded or was skipped as up to date
+  1  the Temporal server is busy or failing (try again)
   2  wrong command-line usage
-  3  configuration problem (API key, Temporal address, template, model)
-  4  input problem (missing path, empty folder, not a video)
+  3  configuration problem (API key, Temporal address, namespace, TLS, permission, search attributes,
+     template, model)
+  4  input problem (missing path, empty folder, not a video, unknown batch or schedule)
   5  some videos failed analysis (see the summary for reasons)
   6  some outputs could not be written
   7  the batch stopped early (budget reached or cancelled)`;

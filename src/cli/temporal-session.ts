@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import type { LogEntry } from '@temporalio/worker';
 import { defaults, userDataDir, type Settings } from '../config';
 import { connectClient } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { isListening } from '../temporal/port';
-import { createWorker } from '../worker';
 import { dim } from './output';
 
 export interface TemporalSession {
@@ -22,8 +21,13 @@ export interface TemporalSession {
 
 let runtimeInstalled = false;
 
-/** Worker logs go to a file, so progress output stays readable; warnings and errors only. */
-export function installFileLogger(): string {
+/**
+ * Worker logs go to a file, so progress output stays readable; warnings and errors only.
+ * @temporalio/worker is loaded here, not at the top: it takes ~0.4 s, which every command
+ * (even --help) would pay otherwise.
+ */
+export async function installFileLogger(): Promise<string> {
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   const logFile = path.join(userDataDir(), 'logs', 'worker.log');
   if (runtimeInstalled) return logFile;
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -66,7 +70,8 @@ export async function openTemporal(settings: Settings, log: (line: string) => vo
     local,
     uiUrl,
     async startWorker() {
-      installFileLogger();
+      await installFileLogger();
+      const { createWorker } = await import('../worker');
       const { worker, close } = await createWorker({
         address,
         namespace: settings.env.TEMPORAL_NAMESPACE,

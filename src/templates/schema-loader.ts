@@ -17,6 +17,7 @@ type Resolver = (request: string, ...rest: unknown[]) => string;
  * resolve. While its schema module loads, a `zod` it cannot find is served from this project's copy.
  */
 function requireWithZod(file: string): unknown {
+  if (file.endsWith('.ts')) ensureTypeScriptLoader();
   const mod = Module as unknown as { _resolveFilename: Resolver };
   const original = mod._resolveFilename;
   mod._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]) {
@@ -37,6 +38,19 @@ function requireWithZod(file: string): unknown {
     mod._resolveFilename = original;
   }
 }
+
+/**
+ * The compiled CLI (dist/, plain node) has no TypeScript loader, yet schema files are .ts: tsx's
+ * require hook is installed the first time one loads. Under tsx or ts-jest this file is .ts itself
+ * and .ts already loads.
+ */
+function ensureTypeScriptLoader(): void {
+  if (!__filename.endsWith('.js') || tsLoaderInstalled) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('tsx/cjs/api') as { register: () => unknown }).register();
+  tsLoaderInstalled = true;
+}
+let tsLoaderInstalled = false;
 
 const isZod4 = (v: unknown): v is ZodSchema =>
   typeof v === 'object' && v !== null && '_zod' in v && typeof (v as { safeParse?: unknown }).safeParse === 'function';

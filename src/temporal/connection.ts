@@ -1,5 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ConfigurationError, type Settings } from '../config';
+import { explainTemporalError, type TemporalTarget } from './errors';
+import { ensureSearchAttributes } from './search-attributes-setup';
 
 /** TLS and API key for Temporal Cloud or a secured cluster; plain for a local dev server. */
 export function connectionOptions(
@@ -13,24 +15,31 @@ export function connectionOptions(
   return { address, ...(tls ? { tls: true } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 
-/** A client, or an error that says what to do when the server does not answer. */
+export function targetOf(address: string, settings: Settings): TemporalTarget {
+  return { address, namespace: settings.env.TEMPORAL_NAMESPACE, fromEnv: settings.env.TEMPORAL_ADDRESS !== undefined };
+}
+
+const usesTls = (settings: Settings) =>
+  settings.env.TEMPORAL_TLS === 'true' || Boolean(settings.env.TEMPORAL_API_KEY_ENV);
+
+/**
+ * A client whose namespace answers and has the project's search attributes (registered if
+ * missing), or an error that says what to do.
+ */
 export async function connectClient(
   address: string,
   settings: Settings,
   timeoutMs = 5000,
 ): Promise<{ client: Client; connection: Connection }> {
-  let connection: Connection;
+  const target = targetOf(address, settings);
+  let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...connectionOptions(address, settings), connectTimeout: timeoutMs });
-    await connection.workflowService.getSystemInfo({});
+    await connection.workflowService.describeNamespace({ namespace: target.namespace });
+    await ensureSearchAttributes(connection, target);
   } catch (err) {
-    const fromEnv = settings.env.TEMPORAL_ADDRESS !== undefined;
-    throw new ConfigurationError(
-      `Cannot reach the Temporal server at ${address}${fromEnv ? ' (TEMPORAL_ADDRESS)' : ''}: ${(err as Error).message}.\n` +
-        (fromEnv
-          ? 'Check the address and that the server is running, or unset TEMPORAL_ADDRESS to use a local dev server started for you.'
-          : 'Start one with `lesson-forge server`, or set TEMPORAL_ADDRESS.'),
-    );
+    await connection?.close().catch(() => undefined);
+    throw explainTemporalError(err, target, usesTls(settings)) ?? err;
   }
-  return { client: new Client({ connection, namespace: settings.env.TEMPORAL_NAMESPACE }), connection };
+  return { client: new Client({ connection, namespace: target.namespace }), connection };
 }

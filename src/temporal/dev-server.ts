@@ -16,8 +16,27 @@ export interface DevServerOptions {
   /** Server output goes here (it is noisy); defaults to a file beside the database or discarded. */
   logFile?: string;
   startTimeoutMs?: number;
-  /** Keep running after this process exits (used by `server start --background`). */
+  /** Keep running after this process exits (used by `serve`, which adopts it after a kill). */
   detached?: boolean;
+  /**
+   * False starts the server as anyone else would (no search attributes, default partitions and
+   * limits): benchmarks use it to measure the project on a server it did not set up.
+   */
+  projectSettings?: boolean;
+}
+
+/** What the project's own local server is started with. */
+function projectServerSettings(): string[] {
+  const args: string[] = [];
+  for (const attr of customSearchAttributes) args.push('--search-attribute', `${attr.name}=Keyword`);
+  // Big batches start thousands of children; keep the server's own per-namespace rate limits out of the way.
+  args.push('--dynamic-config-value', 'frontend.namespaceRPS=10000');
+  args.push('--dynamic-config-value', 'frontend.namespaceRPS.visibility=1000');
+  // One partition per task queue: a key queue's rate limit is then one token bucket, so a burst
+  // cannot pass several partitions' allowance at once (seen: 4 partitions let 4 calls through together).
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  return args;
 }
 
 export interface DevServer {
@@ -43,14 +62,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  for (const attr of customSearchAttributes) args.push('--search-attribute', `${attr.name}=Keyword`);
-  // Big batches start thousands of children; keep the server's own per-namespace rate limits out of the way.
-  args.push('--dynamic-config-value', 'frontend.namespaceRPS=10000');
-  args.push('--dynamic-config-value', 'frontend.namespaceRPS.visibility=1000');
-  // One partition per task queue: a key queue's rate limit is then one token bucket, so a burst
-  // cannot pass several partitions' allowance at once (seen: 4 partitions let 4 calls through together).
-  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
-  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  if (options.projectSettings !== false) args.push(...projectServerSettings());
 
   const logFile = options.logFile ?? (options.dbFile ? `${options.dbFile}.log` : undefined);
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
@@ -94,6 +106,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
+        // A detached server is unref'd: without this, nothing else pending, node would exit before it does.
+        child.ref();
         child.kill(signal);
       }),
   };

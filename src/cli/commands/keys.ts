@@ -4,6 +4,7 @@ import { limitsFor, quotaWarnings, type KeyState, type PoolState } from '../../k
 import { keyPoolQuery, keyPoolWorkflowId, resetQuotasSignal } from '../../workflows/key-pool-workflow';
 import { bold, dim, green, red, table, yellow } from '../output';
 import { openTemporal } from '../temporal-session';
+import { keyQueuesOf, partitionWarning, splitKeyQueues } from '../../temporal/partitions';
 
 function stateCell(k: KeyState): string {
   if (k.status === 'active') return green('active');
@@ -42,10 +43,16 @@ export function registerKeys(program: Command): void {
         }
         const percent = settings.file.quotaWarningPercent ?? defaults.quotaWarningPercent;
         const warnings = pool ? quotaWarnings(pool, percent) : [];
+        // Per-minute limits hold only when each key queue is one partition on the server.
+        const namespace = settings.env.TEMPORAL_NAMESPACE;
+        const keyQueues = keyQueuesOf(settings.env.TEMPORAL_TASK_QUEUE, settings.file.keys ?? []);
+        const split = await splitKeyQueues(session.client.connection, namespace, keyQueues);
+        if (split.length) warnings.push(partitionWarning(namespace, split));
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ configured, pool, warnings }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ configured, pool, warnings, splitKeyQueues: split }, null, 2)}\n`);
           return;
         }
+        if (!pool) for (const w of warnings) process.stdout.write(yellow(`warning: ${w}\n`));
         if (!pool) {
           process.stdout.write(
             `No usage recorded yet for task queue ${settings.env.TEMPORAL_TASK_QUEUE}. Configured keys: ${configured.join(', ')}.\n`,

@@ -15,10 +15,12 @@ import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { keyAliasesFor } from '../keys';
 import { allowForThisRun } from '../../activities/input-policy';
+import { queueHasWorkers } from '../../temporal/partitions';
 
 interface StartBatchOptions extends BatchCliOptions {
   dryRun?: boolean;
-  wait: boolean;
+  /** Both `--wait` and `--no-wait` are options, so commander leaves this undefined unless one is given. */
+  wait?: boolean;
   json?: boolean;
   worker?: boolean;
 }
@@ -38,7 +40,9 @@ export function registerStartBatch(program: Command): void {
   addBatchOptions(cmd);
   cmd
     .option('--dry-run', 'list what would be processed and the expected tokens and cost; spend nothing')
+    .option('--wait', 'show progress until the batch ends (the default)')
     .option('--no-wait', 'start the batch and return at once (needs a worker running elsewhere)')
+    .option('--worker', 'run a worker in this process (the default only without TEMPORAL_ADDRESS)')
     .option('--no-worker', 'do not run a worker in this process, even with the local server')
     .option('--json', 'print the summary (or the dry-run plan) as JSON on stdout')
     .addHelpText(
@@ -54,6 +58,8 @@ Examples:
 With no TEMPORAL_ADDRESS set, a local Temporal server is used (started if needed) and a worker runs
 in this process until the batch ends; the Web UI is at http://localhost:8233. Interrupt at any time:
 running the same command again continues the same batch, and finished videos are not redone.
+With TEMPORAL_ADDRESS set, this is a client: workers elsewhere run the batch, no Gemini key is needed
+here, and no worker runs in this process unless --worker is given.
 
 ${exitCodeHelp}`,
     )
@@ -67,7 +73,8 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   const settings = loadSettings();
   const catalog = loadCatalog();
   const local = settings.env.TEMPORAL_ADDRESS === undefined;
-  const runWorker = opts.worker !== false && (local || opts.worker === true);
+  const runWorker = opts.worker ?? local;
+  const wait = opts.wait ?? true;
   const keyAliases = keyAliasesFor(settings);
   // Key values are needed only where a worker runs, but a missing one fails before anything starts.
   if (runWorker && !opts.dryRun) requireKeysOrThrow(() => resolveApiKeys(settings.file));
@@ -104,6 +111,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
       allowForThisRun(settings, input); // this process's worker may use the folders this command chose
       await session.startWorker();
     }
+    const taskQueue = settings.env.TEMPORAL_TASK_QUEUE;
     const handle = session.client.workflow.getHandle(input.batchId);
     const running = await handle
       .describe()
@@ -112,7 +120,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
     if (running) {
       log(
         yellow(
-          `Batch ${input.batchId} is already running; ${opts.wait ? 'watching it' : `watch it with: lesson-forge watch ${input.batchId}`}.`,
+          `Batch ${input.batchId} is already running; ${wait ? 'watching it' : `watch it with: lesson-forge watch ${input.batchId}`}.`,
         ),
       );
     } else {
@@ -132,7 +140,14 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
         log(yellow(`Batch ${input.batchId} was just started elsewhere; watching it.`));
       }
     }
-    if (!opts.wait) {
+    if (!runWorker && !(await queueHasWorkers(session.client.connection, settings.env.TEMPORAL_NAMESPACE, taskQueue)))
+      log(
+        yellow(
+          `No worker polls task queue ${taskQueue} at ${session.address} yet: the batch waits for one. ` +
+            'Start one with `lesson-forge worker` (or `lesson-forge serve`) where the Gemini key is set, or add --worker here.',
+        ),
+      );
+    if (!wait) {
       if (runWorker)
         log(
           yellow(
