@@ -16,6 +16,8 @@ describe('service files for lesson-forge serve', () => {
     LAB_A_KEY: 'secret-value-0123456789',
     GEMINI_API_KEY: 'another-secret-0123456789',
     LESSON_FORGE_HOME: path.join(cwd, 'home'),
+    // A folder's config is used only when named (README "Security"); the unit names it absolutely.
+    LESSON_FORGE_CONFIG: './lesson-forge.config.json',
   };
   const ctx = serviceContext('/home/me/lf.env', env, cwd);
 
