@@ -33,6 +33,12 @@ export const FailureType = {
   OutputWriteFailed: 'OutputWriteFailed',
   /** A setting is missing or wrong on the worker (for example an unknown key alias). */
   Configuration: 'ConfigurationError',
+  /** The video was cancelled (its batch, or a person, cancelled it) before it was done. */
+  Cancelled: 'Cancelled',
+  /** A video's workflow failed, was terminated or timed out, as its batch saw it end. */
+  VideoWorkflowFailed: 'VideoWorkflowFailed',
+  /** A video's workflow carried over from an earlier run closed without reporting. */
+  VideoWorkflowClosed: 'VideoWorkflowClosed',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
@@ -50,4 +56,15 @@ export const nonRetryableFailureTypes: string[] = [
   FailureType.VideoRejected,
   FailureType.TemplateError,
   FailureType.Configuration,
+];
+
+/** File-system error codes that waiting does not fix (permission, a name too long, a file where a folder should be). */
+export const fatalFileErrorCodes: readonly string[] = [
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENAMETOOLONG',
+  'ENOTDIR',
+  'EISDIR',
+  'ELOOP',
 ];

@@ -5,7 +5,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { ConfigurationError, loadSettings, resolveApiKeys, defaults, type ApiKey, type Settings } from './config';
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
-import { activitiesPerSecond } from './keys/queues';
+import { activitiesPerSecond, keyQueueName } from './keys/queues';
 import { connectionOptions } from './temporal/connection';
 
 export interface WorkerSetup {
@@ -35,7 +35,7 @@ export function rateLimitedQueues(keys: ApiKey[], taskQueue: string): Array<{ qu
   for (const key of keys) {
     for (const [model, limits] of Object.entries(key.limits)) {
       if (limits.rpm)
-        out.push({ queue: `${taskQueue}.gemini.${key.alias}.${model}`, perSecond: activitiesPerSecond(limits.rpm) });
+        out.push({ queue: keyQueueName(taskQueue, key.alias, model), perSecond: activitiesPerSecond(limits.rpm) });
     }
   }
   return out;

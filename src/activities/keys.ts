@@ -4,7 +4,9 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FailureType } from '../failures';
 import type { KeyConfigView, Acquired } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
-import { acquireKeyUpdate, keyPoolQuery, keyPoolWorkflowId, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import { baseQueueOf } from '../keys/queues';
+import { acquireKeyUpdate, keyPoolQuery, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import { keyPoolWorkflowId } from '../workflows/ids';
 import type { ActivityContext } from './context';
 
 export function keyActivities(ctx: ActivityContext) {
@@ -50,10 +52,4 @@ export function keyActivities(ctx: ActivityContext) {
       });
     },
   };
-}
-
-/** Rate-limited key queues are named `<base>.gemini.<alias>.<model>`; the pool lives on the base queue. */
-export function baseQueueOf(taskQueue: string): string {
-  const i = taskQueue.indexOf('.gemini.');
-  return i < 0 ? taskQueue : taskQueue.slice(0, i);
 }

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { FailureType } from '../failures';
 import { emptyUsage, type VideoOutcome } from '../types';
 import type { ActivityContext } from './context';
 
@@ -41,7 +42,7 @@ export function reconcileActivities(ctx: ActivityContext) {
           title: child.title,
           source: child.source,
           status: 'failed',
-          errorType: 'VideoWorkflowClosed',
+          errorType: FailureType.VideoWorkflowClosed,
           reason: `The video's workflow ended as ${status} without reporting (terminated, timed out or removed).`,
           usage: emptyUsage(),
           costUsd: 0,

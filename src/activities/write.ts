@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../failures';
+import { FailureType, fatalFileErrorCodes } from '../failures';
 import { sha256Hex, writeFileAtomic } from '../output/atomic';
 import { expandOutputPattern, withCollisionSuffix } from '../output/naming';
 import { parseYouTubeUrl } from '../sources/youtube';
@@ -27,13 +27,11 @@ export interface WriteInput {
   batchId?: string;
 }
 
-/** Waiting does not give permission back or shorten a name: these are the person's to fix. */
-const fatalCodes = new Set(['EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'ENOTDIR', 'EISDIR', 'ELOOP']);
-
 function writeFailure(err: unknown, file: string, outputDir: string): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const fatal = fatalCodes.has(code);
+  // Waiting does not give permission back or shorten a name: these are the person's to fix.
+  const fatal = fatalFileErrorCodes.includes(code);
   const hint = fatal ? ` Check that the output folder ${outputDir} exists and that the worker may write to it.` : '';
   return ApplicationFailure.create({
     type: FailureType.OutputWriteFailed,

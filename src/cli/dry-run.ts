@@ -3,6 +3,7 @@ import { getModel, type ModelCatalog } from '../gemini/catalog';
 import { assumedYouTubeSeconds, estimateForVideo } from '../gemini/estimate';
 import { probeDuration } from '../media/probe';
 import { TemplateRegistry } from '../templates';
+import { sourceText } from '../sources/source-text';
 import type { BatchRequest } from './batch-request';
 import { ExitCode } from './exit-codes';
 import { bold, dim, formatDuration, formatTokens, formatUsd, table } from './output';
@@ -36,7 +37,7 @@ export async function planBatch(
     plans.push({
       key: item.key,
       title: item.title,
-      source: item.source.kind === 'file' ? item.source.path : item.source.url,
+      source: sourceText(item.source),
       durationSeconds: measured,
       durationKnown: measured !== undefined,
       resolution: est.resolution,

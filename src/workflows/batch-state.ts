@@ -1,3 +1,4 @@
+import { usageKey } from './batch/usage-key';
 import { addUsage, type BatchCarriedState, type BatchProgress, type BatchSummary, type VideoOutcome } from '../types';
 
 /** Lists in the summary are capped so the batch's payloads stay small at any size. */
@@ -32,7 +33,7 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
   delete state.pending[childId];
   state.usage = addUsage(state.usage, outcome.usage);
   if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
-    const k = `${outcome.keyAlias}\u0000${outcome.model}`;
+    const k = usageKey(outcome.keyAlias, outcome.model);
     state.unreportedTokens = {
       ...state.unreportedTokens,
       [k]: (state.unreportedTokens?.[k] ?? 0) + outcome.usage.totalTokens,

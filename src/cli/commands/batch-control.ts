@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { loadSettings } from '../../config';
-import { cancelBatchSignal, progressQuery, retrySignal, skipSignal } from '../../workflows/definitions';
+import { cancelBatchSignal, progressQuery, retryUpdate, skipUpdate } from '../../workflows/definitions';
+import { videoKeyOf, videoWorkflowId } from '../../workflows/ids';
 import type { BatchProgress, BatchSummary } from '../../types';
 import { CliError, ExitCode } from '../exit-codes';
 import { bold, dim, formatTokens, formatUsd, green, red, table, truncate, yellow } from '../output';
@@ -36,6 +37,28 @@ async function videosNeedingAttention(client: Client, batchId: string): Promise<
   const query = `BatchId = "${batchId.replace(/"/g, '')}" AND VideoStatus = "NeedsAttention" AND ExecutionStatus = "Running"`;
   for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
   return ids;
+}
+
+/**
+ * Sends a person's decision as an Update, so the video says whether it took it: a video that is no
+ * longer waiting (it was retried or skipped meanwhile, or its grace period ran out) refuses, with why.
+ */
+async function decide(
+  client: Client,
+  workflowId: string,
+  kind: 'retry' | 'skip',
+  args: { model?: string; reason?: string },
+): Promise<{ accepted: boolean; message: string }> {
+  try {
+    const handle = client.workflow.getHandle(workflowId);
+    return kind === 'retry'
+      ? await handle.executeUpdate(retryUpdate, { args: [{ model: args.model }] })
+      : await handle.executeUpdate(skipUpdate, { args: [{ reason: args.reason }] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      return { accepted: false, message: err.cause?.message ?? err.message };
+    throw err;
+  }
 }
 
 export function registerBatchControl(program: Command): void {
@@ -167,13 +190,21 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         await requireBatch(client, batchId);
         const ids = await videosNeedingAttention(client, batchId);
-        for (const id of ids)
-          await client.workflow.getHandle(id).signal(retrySignal, opts.model ? { model: opts.model } : undefined);
-        process.stdout.write(
-          ids.length
-            ? `Retrying ${ids.length} video(s):\n${ids.map((i) => `  ${i}`).join('\n')}\n`
-            : 'No video of this batch is waiting for a retry.\n',
-        );
+        if (ids.length === 0) {
+          process.stdout.write('No video of this batch is waiting for a retry.\n');
+          return;
+        }
+        const lines: string[] = [];
+        let retried = 0;
+        for (const id of ids) {
+          const answer = await decide(client, id, 'retry', opts.model ? { model: opts.model } : {});
+          if (answer.accepted) retried++;
+          lines.push(
+            `  ${videoKeyOf(batchId, id)}: ${answer.accepted ? answer.message : red(`refused: ${answer.message}`)}`,
+          );
+        }
+        process.stdout.write(`Retried ${retried} of ${ids.length} waiting video(s):\n${lines.join('\n')}\n`);
+        if (retried < ids.length) process.exitCode = ExitCode.usage;
       });
     });
 
@@ -188,20 +219,21 @@ export function registerBatchControl(program: Command): void {
         await requireBatch(client, batchId);
         const waiting = await videosNeedingAttention(client, batchId);
         const matches = waiting.filter(
-          (id) => id === `${batchId}/${video}` || id.slice(batchId.length + 1).includes(video),
+          (id) => id === videoWorkflowId(batchId, video) || videoKeyOf(batchId, id).includes(video),
         );
         if (matches.length !== 1) {
           throw new CliError(
             matches.length === 0
-              ? `No waiting video of ${batchId} matches "${video}". Waiting: ${waiting.map((w) => w.slice(batchId.length + 1)).join(', ') || 'none'}`
+              ? `No waiting video of ${batchId} matches "${video}". Waiting: ${waiting.map((w) => videoKeyOf(batchId, w)).join(', ') || 'none'}`
               : `"${video}" matches several videos: ${matches.join(', ')}; give the full key.`,
             ExitCode.usage,
           );
         }
-        await client.workflow
-          .getHandle(matches[0])
-          .signal(skipSignal, { reason: opts.reason ?? 'skipped from the command line' });
-        process.stdout.write(`Skipped ${matches[0]}.\n`);
+        const answer = await decide(client, matches[0], 'skip', {
+          reason: opts.reason ?? 'skipped from the command line',
+        });
+        if (!answer.accepted) throw new CliError(`${matches[0]} was not skipped: ${answer.message}`, ExitCode.usage);
+        process.stdout.write(`${matches[0]}: ${answer.message}\n`);
       });
     });
 }

@@ -1,0 +1,73 @@
+import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ModelAttr } from '../../search-attributes';
+import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
+import { formatting, housekeeping, writing } from '../activity-proxies';
+import type { Analysis, Spend } from './analysis';
+import type { KeyLease } from './key-lease';
+import type { PersonGate } from './person';
+import type { VideoProgress } from './progress';
+
+/** The parts of a video's run the steps after inspection use. */
+export interface VideoParts {
+  input: VideoInput;
+  progress: VideoProgress;
+  gate: PersonGate;
+  lease: KeyLease;
+  analysis: Analysis;
+  spend: Spend;
+  upload: () => Promise<void>;
+}
+
+export type Finished = Pick<VideoOutcome, 'status' | 'outputPath' | 'model' | 'truncated' | 'reason'>;
+
+/** Upload → analyze → format → write, each step a person may retry; then the upload is cleaned up. */
+export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Promise<Finished> {
+  const { input, gate, analysis, spend } = parts;
+  const { item, options } = input;
+  await parts.upload();
+  const result = await gate.attempt('analyze', () => analysis.run(facts));
+  upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
+  const workflowId = workflowInfo().workflowId;
+  const draft = await gate.attempt('format', () =>
+    formatting.formatDocument({
+      workflowId,
+      item,
+      facts,
+      analysis: result,
+      options,
+      usage: spend.usage,
+      costUsd: spend.costUsd,
+    }),
+  );
+  const written = await gate.attempt('write', () =>
+    writing.writeOutput({
+      item,
+      facts,
+      draftPath: draft.draftPath,
+      options,
+      model: result.model,
+      batchId: input.batchId,
+    }),
+  );
+  await deleteUpload(parts);
+  return {
+    status: 'succeeded',
+    outputPath: written.outputPath,
+    model: result.model,
+    truncated: result.truncated,
+    reason: written.note,
+  };
+}
+
+/** Frees the uploaded copy on Gemini once the lesson plan is written (unless asked to keep it). */
+export async function deleteUpload(parts: Pick<VideoParts, 'input' | 'lease' | 'progress'>): Promise<void> {
+  const uploaded = parts.lease.uploaded;
+  if (!uploaded || parts.input.options.keepUploads) return;
+  parts.progress.at('cleanup');
+  try {
+    await housekeeping.deleteUpload({ file: uploaded });
+  } catch (err) {
+    // Gemini deletes files after 48 h anyway; a failed clean-up is not a failed video.
+    log.warn('could not delete the uploaded file', { file: uploaded.name, error: String(err) });
+  }
+}
