@@ -37,23 +37,28 @@ describe('a batch driven through its handlers', () => {
     return ids.sort();
   }
 
-  test('a video that failed for good waits for a person: retry makes it succeed, skip records it as skipped', async () => {
-    const videos = makeVideoFolder(3);
+  /** A batch with a grace period whose lesson-01 and lesson-02 are refused once, so both wait for a person. */
+  async function startWithTwoRefused(prefix: string, count: number) {
+    const videos = makeVideoFolder(count);
     const output = tempDir('out');
-    for (const video of ['lesson-01', 'lesson-02']) {
+    for (const video of ['lesson-01', 'lesson-02'])
       rig.standin.addFault({
         route: 'generate',
         match: { video },
         times: 1,
         action: { type: 'finish', reason: 'SAFETY' },
       });
-    }
-    const batchId = uniqueId('attention');
+    const batchId = uniqueId(prefix);
     const handle = await rig.client.workflow.start(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 600 })],
     });
+    return { batchId, handle, output };
+  }
+
+  test('a video that failed for good waits for a person: retry makes it succeed, skip records it as skipped', async () => {
+    const { batchId, handle, output } = await startWithTwoRefused('attention', 3);
 
     let waiting: string[] = [];
     await waitFor(
@@ -94,21 +99,7 @@ describe('a batch driven through its handlers', () => {
   });
 
   test('the CLI sends skip and retry as Updates and says what each video did, refusals included', async () => {
-    const videos = makeVideoFolder(2);
-    const output = tempDir('out');
-    for (const video of ['lesson-01', 'lesson-02'])
-      rig.standin.addFault({
-        route: 'generate',
-        match: { video },
-        times: 1,
-        action: { type: 'finish', reason: 'SAFETY' },
-      });
-    const batchId = uniqueId('cli-decide');
-    const handle = await rig.client.workflow.start(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 600 })],
-    });
+    const { batchId, handle } = await startWithTwoRefused('cli-decide', 2);
     await waitFor(async () => (await needingAttention(batchId)).length === 2, 90_000, 'two videos waiting');
     const saved = { address: process.env.TEMPORAL_ADDRESS, queue: process.env.TEMPORAL_TASK_QUEUE };
     process.env.TEMPORAL_ADDRESS = temporalAddress();
