@@ -68,3 +68,28 @@ export const fatalFileErrorCodes: readonly string[] = [
   'EISDIR',
   'ELOOP',
 ];
+
+/**
+ * What a person can do about each failure, said where the failure is shown (a failed video in the
+ * Web UI, the batch's details). "Reset" is the Web UI's button on the failed video: it runs the
+ * video again from the step that failed.
+ */
+export const whatToDo: Record<string, string> = {
+  [FailureType.QuotaPerDay]: 'Wait for the daily reset (midnight Pacific) or add a key, then Reset this video.',
+  [FailureType.InvalidApiKey]:
+    'Fix or replace the key named here (the worker reads it from its environment), then Reset this video.',
+  [FailureType.FileUnavailable]: 'Reset this video: it is uploaded again.',
+  [FailureType.ModelUnavailable]:
+    'Choose an available model (lesson-forge retry-failed <batchId> --model <id>), or Reset this video later.',
+  [FailureType.Transient]: 'Gemini kept failing; Reset this video when it answers again.',
+  [FailureType.BadRequest]: 'Check the template and the video named here, then Reset this video.',
+  [FailureType.VideoProcessingFailed]:
+    'Gemini could not process this file: re-encode it (for example to H.264 MP4) and start it again.',
+  [FailureType.ContentBlocked]:
+    'Gemini refused this content; try another model (retry-failed --model) or leave this video out.',
+  [FailureType.InvalidModelOutput]: 'Reset this video to ask again, or try another model (retry-failed --model).',
+  [FailureType.VideoRejected]: 'Fix or replace the file named here, then start it again.',
+  [FailureType.TemplateError]: 'Fix the template (lesson-forge templates show <name>), then Reset this video.',
+  [FailureType.OutputWriteFailed]: 'Make the output folder writable, then Reset this video.',
+  [FailureType.Configuration]: "Fix the worker's settings named here, then Reset this video.",
+};

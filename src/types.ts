@@ -270,6 +270,7 @@ export interface VideoState {
   status: 'running' | 'needs-attention' | 'waiting-for-quota' | 'succeeded' | 'failed' | 'skipped';
   model?: string;
   keyAlias?: string;
-  attention?: { step: string; errorType?: string; message: string; since: string };
+  /** `until`: when the grace period ends and the step is recorded as failed (ISO time). */
+  attention?: { step: string; errorType?: string; message: string; since: string; until?: string };
   note?: string;
 }

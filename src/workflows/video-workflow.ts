@@ -2,6 +2,7 @@ import { setHandler } from '@temporalio/workflow';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../types';
 import { inspection } from './activity-proxies';
 import { handlerDescriptions, videoStatusQuery } from './definitions';
+import { summary, videoName } from './labels';
 import { Analysis, Spend } from './video/analysis';
 import { KeyLease } from './video/key-lease';
 import { makeLessonPlan, type VideoParts } from './video/lesson-plan';
@@ -29,7 +30,10 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   let outcome: VideoOutcome;
   try {
     progress.markRunning();
-    facts = await gate.attempt('inspect', () => inspection.inspectVideo({ item, options }));
+    const label = summary(`inspect ${videoName(item)}`);
+    facts = await gate.attempt('inspect', () =>
+      inspection.inspectVideo.executeWithOptions({ summary: label }, [{ item, options }]),
+    );
     const finished = facts.upToDate ? upToDate(facts.upToDate.outputPath) : await makeLessonPlan(parts, facts);
     outcome = { ...outcomeBase(input, facts, spend, lease.alias), ...finished };
   } catch (err) {

@@ -10,6 +10,7 @@ import {
 } from '../../types';
 import { analysis } from '../activity-proxies';
 import { failureDetailsOf, failureMessageOf, failureTypeOf } from '../failure-info';
+import { clockText, summary, videoName } from '../labels';
 import type { KeyLease } from './key-lease';
 import type { VideoProgress } from './progress';
 import { longerAnswerLimit, quotaWaitMs, recoveryFor } from './recovery-policy';
@@ -89,9 +90,12 @@ export class Analysis {
       maxOutputTokens: this.maxOutputTokens,
     };
     // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
-    const result = queue
-      ? await analysis.analyzeVideo.executeWithOptions({ taskQueue: queue }, [args])
-      : await analysis.analyzeVideo(args);
+    const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';
+    const label = summary(`analyze ${videoName(item)} with ${model}, key ${alias}${limit}`);
+    const result = await analysis.analyzeVideo.executeWithOptions(
+      queue ? { taskQueue: queue, summary: label } : { summary: label },
+      [args],
+    );
     this.spend.add(result.usage, result.costUsd);
     return result;
   }
@@ -136,7 +140,11 @@ export class Analysis {
     } else {
       // The only key: a durable wait (no worker is busy meanwhile), then the same key again.
       this.progress.waitingForQuota();
-      await sleep(quotaWaitMs(recovery.resetAt, Date.now()));
+      const wait = quotaWaitMs(recovery.resetAt, Date.now());
+      const until = clockText(Date.now() + wait, Date.now());
+      await sleep(wait, {
+        summary: summary(`waiting for the daily quota of key ${this.lease.alias} to reset (${until})`),
+      });
       this.progress.running();
     }
   }

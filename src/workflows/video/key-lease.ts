@@ -4,6 +4,7 @@ import type { UploadedFile, VideoInput } from '../../types';
 import { housekeeping, keyPool } from '../activity-proxies';
 import { keyPoolWorkflowId } from '../ids';
 import { keyEventSignal, type KeyEvent } from '../key-pool-workflow';
+import { clockText, summary } from '../labels';
 import type { VideoProgress } from './progress';
 
 /**
@@ -37,7 +38,9 @@ export class KeyLease {
    */
   async ensure(model: string): Promise<string> {
     while (!this.alias) {
-      const got = await keyPool.chooseKey({ model });
+      const got = await keyPool.chooseKey.executeWithOptions({ summary: `choose a key with quota for ${model}` }, [
+        { model },
+      ]);
       if ('alias' in got) {
         this.alias = got.alias;
         break;
@@ -46,7 +49,9 @@ export class KeyLease {
         throw ApplicationFailure.create({ type: FailureType.InvalidApiKey, nonRetryable: true, message: got.error });
       this.progress.waitingForQuota(`Waiting: ${got.reason}; quotas reset at ${got.waitUntil}.`);
       const untilMs = Date.parse(got.waitUntil) - Date.now();
-      await sleep(Math.max(1000, Math.min(untilMs, this.quotaRecheckSeconds * 1000)));
+      const wait = Math.max(1000, Math.min(untilMs, this.quotaRecheckSeconds * 1000));
+      const label = `every key waits for its quota (reset ${clockText(Date.parse(got.waitUntil), Date.now())}); asking again at ${clockText(Date.now() + wait, Date.now())}`;
+      await sleep(wait, { summary: summary(label) });
     }
     this.progress.running();
     return this.alias;
@@ -58,7 +63,10 @@ export class KeyLease {
     const stale = this.uploaded;
     if (stale && event.type === 'park') {
       try {
-        await housekeeping.deleteUpload({ file: stale });
+        await housekeeping.deleteUpload.executeWithOptions(
+          { summary: summary(`delete ${stale.name}, uploaded with parked key ${event.alias}`) },
+          [{ file: stale }],
+        );
       } catch (err) {
         log.warn('could not delete an upload left on a parked key', { file: stale.name, error: String(err) });
       }

@@ -2,6 +2,7 @@ import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
 import { ModelAttr } from '../../search-attributes';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import { formatting, housekeeping, writing } from '../activity-proxies';
+import { summary, videoName } from '../labels';
 import type { Analysis, Spend } from './analysis';
 import type { KeyLease } from './key-lease';
 import type { PersonGate } from './person';
@@ -28,26 +29,31 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
   const result = await gate.attempt('analyze', () => analysis.run(facts));
   upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
   const workflowId = workflowInfo().workflowId;
+  const note = `${options.template} note of ${videoName(item)}`;
   const draft = await gate.attempt('format', () =>
-    formatting.formatDocument({
-      workflowId,
-      item,
-      facts,
-      analysis: result,
-      options,
-      usage: spend.usage,
-      costUsd: spend.costUsd,
-    }),
+    formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
+      {
+        workflowId,
+        item,
+        facts,
+        analysis: result,
+        options,
+        usage: spend.usage,
+        costUsd: spend.costUsd,
+      },
+    ]),
   );
   const written = await gate.attempt('write', () =>
-    writing.writeOutput({
-      item,
-      facts,
-      draftPath: draft.draftPath,
-      options,
-      model: result.model,
-      batchId: input.batchId,
-    }),
+    writing.writeOutput.executeWithOptions({ summary: summary(`write the ${note} into ${options.outputDir}`) }, [
+      {
+        item,
+        facts,
+        draftPath: draft.draftPath,
+        options,
+        model: result.model,
+        batchId: input.batchId,
+      },
+    ]),
   );
   await deleteUpload(parts);
   return {
@@ -65,7 +71,10 @@ export async function deleteUpload(parts: Pick<VideoParts, 'input' | 'lease' | '
   if (!uploaded || parts.input.options.keepUploads) return;
   parts.progress.at('cleanup');
   try {
-    await housekeeping.deleteUpload({ file: uploaded });
+    await housekeeping.deleteUpload.executeWithOptions(
+      { summary: summary(`delete the upload ${uploaded.name} of ${videoName(parts.input.item)}`) },
+      [{ file: uploaded }],
+    );
   } catch (err) {
     // Gemini deletes files after 48 h anyway; a failed clean-up is not a failed video.
     log.warn('could not delete the uploaded file', { file: uploaded.name, error: String(err) });

@@ -5,6 +5,7 @@ import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import { housekeeping } from '../activity-proxies';
 import { videoAttentionSignal, videoFinishedSignal } from '../definitions';
 import { failureMessageOf, failureTypeOf } from '../failure-info';
+import { summary } from '../labels';
 import type { Spend } from './analysis';
 import { SkipRequested } from './person';
 
@@ -58,7 +59,10 @@ export class BatchLink {
     const { batchId, options } = this.input;
     if (batchId) {
       try {
-        await housekeeping.recordOutcome({ batchId, outputDir: options.outputDir, outcome });
+        await housekeeping.recordOutcome.executeWithOptions(
+          { summary: summary(`record ${outcome.status}: ${outcome.title} in the batch report`) },
+          [{ batchId, outputDir: options.outputDir, outcome }],
+        );
       } catch (err) {
         log.warn('could not record the outcome in the batch report', { error: String(err) });
       }

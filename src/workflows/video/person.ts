@@ -1,6 +1,7 @@
 import { condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { VideoState } from '../../types';
 import { failureMessageOf, failureTypeOf } from '../failure-info';
+import { clockText, summary } from '../labels';
 import { handlerDescriptions, retrySignal, retryUpdate, skipSignal, skipUpdate } from '../definitions';
 import type { VideoProgress } from './progress';
 
@@ -100,15 +101,20 @@ export class PersonGate {
 
   /** Waits out the grace period for a decision; rethrows the failure if nobody decided, ends the video if skipped. */
   private async waitForPerson(step: VideoState['step'], err: unknown): Promise<void> {
+    const graceMs = this.graceSeconds * 1000;
     this.progress.needsAttention({
       step,
       errorType: failureTypeOf(err),
       message: failureMessageOf(err),
       since: new Date().toISOString(),
+      until: new Date(Date.now() + graceMs).toISOString(),
     });
     await this.tellBatch(true);
     this.decision = undefined;
-    const decided = await condition(() => this.decision !== undefined, this.graceSeconds * 1000);
+    const until = clockText(Date.now() + graceMs, Date.now());
+    const decided = await condition(() => this.decision !== undefined, graceMs, {
+      summary: summary(`waiting for retry or skip until ${until} (${step} failed)`),
+    });
     this.progress.attended();
     await this.tellBatch(false);
     // Set by a handler while this waited; TypeScript cannot see that.

@@ -94,7 +94,10 @@ const statusValues = {
 
 /** The video's details in the Web UI: step, model and key, a note, and what a person can do when it waits. */
 export function detailsText(title: string, state: VideoState, keyLabel: string): string {
-  const lines = [`**${title}**`, `Step: ${state.step} · ${state.status}`];
+  const lines = [`**${title}**`];
+  // What a person landing on the page must see first: that the video waits for them, and until when.
+  if (state.attention) lines.push(`**Waiting for a person${untilText(state.attention.until)}**: retry or skip.`);
+  lines.push(`Step: ${state.step} · ${state.status}`);
   if (state.model) lines.push(`Model: ${state.model} · key: ${state.keyAlias ?? keyLabel}`);
   if (state.note) lines.push(state.note);
   if (state.attention) {
@@ -103,8 +106,12 @@ export function detailsText(title: string, state: VideoState, keyLabel: string):
       `**Needs attention** since ${state.attention.since}: ${state.attention.step} failed`,
       `${state.attention.errorType ?? 'Error'}: ${state.attention.message}`,
       '',
-      'Send the `retry` signal (optionally `{"model": "<id>"}`) to run the step again, or `skip` to give up on this video.',
+      'Send the `retryStep` Update (optionally `{"model": "<id>"}`) to run the step again, or `skipVideo` to give up on this video (the `retry` and `skip` signals work too).',
     );
   }
   return lines.join('\n');
+}
+
+function untilText(until: string | undefined): string {
+  return until ? ` until ${until.slice(0, 16).replace('T', ' ')} UTC` : '';
 }

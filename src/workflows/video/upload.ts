@@ -3,6 +3,7 @@ import { FailureType } from '../../failures';
 import type { VideoFacts, VideoItem } from '../../types';
 import { uploading } from '../activity-proxies';
 import { failureMessageOf, failureTypeOf } from '../failure-info';
+import { sizeText, summary, videoName } from '../labels';
 import type { KeyLease } from './key-lease';
 import type { PersonGate } from './person';
 
@@ -22,7 +23,11 @@ export async function uploadWithLease(
     for (;;) {
       const alias = await lease.ensure(model());
       try {
-        return await uploading.uploadVideo({ workflowId: workflowInfo().workflowId, item, facts, keyAlias: alias });
+        const size = sizeText(facts.sizeBytes);
+        const label = summary(`upload ${videoName(item)}${size ? ` (${size})` : ''} with key ${alias}`);
+        return await uploading.uploadVideo.executeWithOptions({ summary: label }, [
+          { workflowId: workflowInfo().workflowId, item, facts, keyAlias: alias },
+        ]);
       } catch (err) {
         if (failureTypeOf(err) !== FailureType.InvalidApiKey || !lease.usePool) throw err;
         await lease.drop({ type: 'disable', alias, reason: failureMessageOf(err) });
