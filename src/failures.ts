@@ -85,8 +85,7 @@ export const whatToDo: Record<string, string> = {
   [FailureType.BadRequest]: 'Check the template and the video named here, then Reset this video.',
   [FailureType.VideoProcessingFailed]:
     'Gemini could not process this file: re-encode it (for example to H.264 MP4) and start it again.',
-  [FailureType.ContentBlocked]:
-    'Gemini refused this content; try another model (retry-failed --model) or leave this video out.',
+  [FailureType.ContentBlocked]: 'Leave this video out, or Reset it after changing the template or the model.',
   [FailureType.InvalidModelOutput]: 'Reset this video to ask again, or try another model (retry-failed --model).',
   [FailureType.VideoRejected]: 'Fix or replace the file named here, then start it again.',
   [FailureType.TemplateError]: 'Fix the template (lesson-forge templates show <name>), then Reset this video.',

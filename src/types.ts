@@ -255,6 +255,8 @@ export interface BatchCarriedState {
   unreportedTokens?: Record<string, number>;
   /** Finished-video count at the last usage report. */
   reportedAt?: number;
+  /** Videos recorded as failed (by workflow id) and what they had spent: a later success, after a Reset, replaces the failure. */
+  failedVideos?: Record<string, { usage: TokenUsage; costUsd: number }>;
 }
 
 export interface VideoInput {

@@ -1,5 +1,12 @@
 import { usageKey } from './batch/usage-key';
-import { addUsage, type BatchCarriedState, type BatchProgress, type BatchSummary, type VideoOutcome } from '../types';
+import {
+  addUsage,
+  type BatchCarriedState,
+  type BatchProgress,
+  type BatchSummary,
+  type TokenUsage,
+  type VideoOutcome,
+} from '../types';
 
 /** Lists in the summary are capped so the batch's payloads stay small at any size. */
 export const summaryListCap = 200;
@@ -27,19 +34,15 @@ function pushCapped<T>(state: BatchCarriedState, list: T[], value: T): void {
   else state.listsTruncated = true;
 }
 
-/** Records a finished video once; a repeated report of the same video is ignored. Returns true if recorded. */
+/**
+ * Records a finished video once; a repeated report of the same video is ignored, except that a
+ * success reported after a failure (the video was Reset and ran again) replaces the failure, so
+ * the video is counted once, as succeeded. Returns true if recorded.
+ */
 export function recordOutcome(state: BatchCarriedState, childId: string, outcome: VideoOutcome): boolean {
-  if (!state.pending[childId]) return false;
+  if (!state.pending[childId]) return replaceFailure(state, childId, outcome);
   delete state.pending[childId];
-  state.usage = addUsage(state.usage, outcome.usage);
-  if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
-    const k = usageKey(outcome.keyAlias, outcome.model);
-    state.unreportedTokens = {
-      ...state.unreportedTokens,
-      [k]: (state.unreportedTokens?.[k] ?? 0) + outcome.usage.totalTokens,
-    };
-  }
-  state.costUsd += outcome.costUsd;
+  addSpend(state, outcome, outcome.usage, outcome.costUsd);
   if (outcome.status === 'succeeded') {
     state.succeeded++;
     if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
@@ -53,6 +56,7 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
     if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
   } else {
     state.failed++;
+    state.failedVideos = { ...state.failedVideos, [childId]: { usage: outcome.usage, costUsd: outcome.costUsd } };
     pushCapped(state, state.failures, {
       key: outcome.key,
       title: outcome.title,
@@ -62,6 +66,44 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
     });
   }
   return true;
+}
+
+/** Tokens and cost into the batch's totals, and tokens per key and model for the key pool. */
+function addSpend(state: BatchCarriedState, outcome: VideoOutcome, usage: TokenUsage, costUsd: number): void {
+  state.usage = addUsage(state.usage, usage);
+  if (outcome.keyAlias && outcome.model && usage.totalTokens > 0) {
+    const k = usageKey(outcome.keyAlias, outcome.model);
+    state.unreportedTokens = {
+      ...state.unreportedTokens,
+      [k]: (state.unreportedTokens?.[k] ?? 0) + usage.totalTokens,
+    };
+  }
+  state.costUsd += costUsd;
+}
+
+/** A video recorded as failed that now reports success: its spend and count move from failed to succeeded. */
+function replaceFailure(state: BatchCarriedState, childId: string, outcome: VideoOutcome): boolean {
+  const failed = state.failedVideos?.[childId];
+  if (!failed || outcome.status !== 'succeeded') return false;
+  const { [childId]: _replaced, ...stillFailed } = state.failedVideos!;
+  state.failedVideos = stillFailed;
+  state.failed--;
+  state.succeeded++;
+  state.failures = state.failures.filter((f) => f.key !== outcome.key);
+  if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
+  // The success's own figures replace the failure's (after a Reset, its usage counts what the run kept);
+  // the key pool hears only of tokens it has not heard of.
+  addSpend(state, outcome, subtractUsage(outcome.usage, failed.usage), outcome.costUsd - failed.costUsd);
+  return true;
+}
+
+function subtractUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    promptTokens: Math.max(0, a.promptTokens - b.promptTokens),
+    outputTokens: Math.max(0, a.outputTokens - b.outputTokens),
+    thoughtsTokens: Math.max(0, a.thoughtsTokens - b.thoughtsTokens),
+    totalTokens: Math.max(0, a.totalTokens - b.totalTokens),
+  };
 }
 
 export function inFlightEstimate(state: BatchCarriedState): number {

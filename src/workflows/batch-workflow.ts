@@ -21,6 +21,7 @@ import {
   videoFinishedSignal,
 } from './definitions';
 import { videoWorkflowId } from './ids';
+import { summary as label } from './labels';
 import { ChildWindow } from './batch/child-window';
 import { batchDetailsText } from './batch/details';
 import { finishBatch } from './batch/finish';
@@ -72,11 +73,16 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
   try {
     if (!state.discovered) {
-      state.discovered = await discovery.discoverBatch({
-        batchId,
-        sources: input.sources,
-        outputDir: input.options.outputDir,
-      });
+      state.discovered = await discovery.discoverBatch.executeWithOptions(
+        { summary: label(`discover the videos of ${input.label}`) },
+        [
+          {
+            batchId,
+            sources: input.sources,
+            outputDir: input.options.outputDir,
+          },
+        ],
+      );
       run.phase = 'running';
     }
     await runWindow(run);
@@ -130,7 +136,7 @@ function registerBatchHandlers(run: BatchRun): void {
 
 function showDetails(run: BatchRun): void {
   const p = progressOf(run.batchId, run.state, run.phase);
-  setCurrentDetails(batchDetailsText(run.input.label, p, run.state.stopReason));
+  setCurrentDetails(batchDetailsText(run.input.label, p, run.state.stopReason, run.state.failures));
 }
 
 /** The main loop: start what fits, pass a stop on, report key usage, continue as new when due, wait for a change. */

@@ -1,12 +1,12 @@
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../types';
 import { inspection } from './activity-proxies';
 import { handlerDescriptions, videoStatusQuery } from './definitions';
 import { summary, videoName } from './labels';
 import { Analysis, Spend } from './video/analysis';
 import { KeyLease } from './video/key-lease';
-import { makeLessonPlan, type VideoParts } from './video/lesson-plan';
-import { BatchLink, outcomeBase, unfinishedOutcome } from './video/outcome';
+import { deleteUploadOfUnfinished, makeLessonPlan, type VideoParts } from './video/lesson-plan';
+import { BatchLink, failsWhenItFailsPatch, failureOfVideo, outcomeBase, unfinishedOutcome } from './video/outcome';
 import { PersonGate } from './video/person';
 import { VideoProgress } from './video/progress';
 import { uploadWithLease } from './video/upload';
@@ -39,8 +39,11 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   } catch (err) {
     outcome = unfinishedOutcome(outcomeBase(input, facts, spend, lease.alias), err);
   }
+  await deleteUploadOfUnfinished(parts, outcome);
   progress.done(outcome);
   await batch.finished(outcome);
+  // Reported and recorded first: the batch counts it, then the Web UI shows it red, with what to do.
+  if (outcome.status === 'failed' && patched(failsWhenItFailsPatch)) throw failureOfVideo(outcome);
   return outcome;
 }
 

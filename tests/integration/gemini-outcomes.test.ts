@@ -15,6 +15,7 @@ import {
   uniqueId,
   waitFor,
   useWorkerRig,
+  videoOutcome,
 } from '../support/harness';
 
 /**
@@ -64,7 +65,7 @@ describe('every Gemini outcome is classified and handled', () => {
     keyAliases = ['primary'],
   ): Promise<VideoOutcome> {
     const { handle } = start(key, options, keyAliases);
-    return (await handle).result();
+    return videoOutcome(await handle);
   }
 
   const statsOf = (key: string): VideoStats => rig.standin.stats().byVideo[key] ?? ({} as VideoStats);

@@ -13,6 +13,8 @@ import {
   temporalAddress,
   uniqueId,
   waitFor,
+  timelineLabels,
+  videoOutcome,
   workflowBundle,
 } from '../support/harness';
 
@@ -148,7 +150,7 @@ describe('VideoWorkflow recovery rules (mock activities)', () => {
     analyze = async () => {
       throw fail(FailureType.FileUnavailable, 'file gone for good');
     };
-    const outcome = await (await start('reupload-gives-up')).result();
+    const outcome = await videoOutcome(await start('reupload-gives-up'));
     expect(outcome).toMatchObject({ status: 'failed', errorType: FailureType.FileUnavailable });
     expect(calls.filter((c) => c === 'upload')).toHaveLength(3); // the first upload and two more
   });
@@ -183,10 +185,17 @@ describe('VideoWorkflow recovery rules (mock activities)', () => {
     };
     const handle = await start('grace-expiry', { failureGraceSeconds: 2 });
     await waitingFor(handle, 'the failed re-upload to wait');
-    expect(await handle.query(videoStatusQuery)).toMatchObject({ step: 'upload', attention: { step: 'upload' } });
-    const outcome = await handle.result();
+    const waiting = await handle.query(videoStatusQuery);
+    expect(waiting).toMatchObject({ step: 'upload', attention: { step: 'upload', until: expect.any(String) } });
+    expect(Date.parse(waiting.attention!.until!) - Date.parse(waiting.attention!.since)).toBe(2000);
+    const outcome = await videoOutcome(handle);
     expect(outcome).toMatchObject({ status: 'failed', errorType: FailureType.VideoRejected });
     expect(await timersOf(handle)).toBe(1); // not a second wait labelled "analyze"
+    const labels = await timelineLabels(client.client, handle.workflowId);
+    expect(labels).toContainEqual(
+      expect.stringMatching(/^waiting for retry or skip until \d\d:\d\d UTC \(upload failed\)$/),
+    );
+    expect(labels).toContain(`upload grace-expiry.mp4 with key default`);
   });
 
   test('a person retries a refused analysis with another model; the Update says what it did', async () => {

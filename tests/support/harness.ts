@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -12,7 +13,7 @@ import {
 } from '@temporalio/worker';
 import type { ApiKey, Settings } from '../../src/config';
 import type { startGeminiStandin, GeminiStandin } from '../../standin';
-import type { BatchInput, BatchSummary, ProcessingOptions } from '../../src/types';
+import type { BatchInput, BatchSummary, ProcessingOptions, VideoOutcome } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { startStack, startStackWorker, stackSettings, type RunningWorker, type Stack } from './stack';
 import { processingOptions } from './processing-options';
@@ -277,4 +278,33 @@ export async function historiesThatDoNotReplay(
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return { replayed, failures };
+}
+
+/**
+ * A VideoWorkflow's outcome: its result, or, for a video that ended Failed, the outcome it carries
+ * in its failure's details (with the failure's type and message, as the Web UI shows them).
+ */
+export async function videoOutcome(
+  handle: WorkflowHandle,
+): Promise<VideoOutcome & { failure?: { type?: string | null; message: string } }> {
+  try {
+    return (await handle.result()) as VideoOutcome;
+  } catch (err) {
+    const failure = err instanceof WorkflowFailedError ? err.cause : undefined;
+    if (!(failure instanceof ApplicationFailure) || !failure.details?.[0]) throw err;
+    return { ...(failure.details[0] as VideoOutcome), failure: { type: failure.type, message: failure.message } };
+  }
+}
+
+/** The summaries of every activity, timer and child in the histories of workflows whose id starts with the prefix. */
+export async function timelineLabels(client: Client, idPrefix: string): Promise<string[]> {
+  const labels: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${idPrefix}"` })) {
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const data = e.userMetadata?.summary?.data;
+      if (data) labels.push(JSON.parse(Buffer.from(data).toString('utf8')) as string);
+    }
+  }
+  return labels;
 }

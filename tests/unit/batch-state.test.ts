@@ -37,6 +37,33 @@ describe('batch state', () => {
     expect(state.usage.totalTokens).toBe(15);
   });
 
+  test('a failed video that succeeds after a Reset is counted once, as succeeded; a repeat changes nothing', () => {
+    const state = withPending(['a', 'c']);
+    recordOutcome(state, 'b/a', { ...outcome('a', 'failed'), keyAlias: 'k', model: 'm' });
+    recordOutcome(state, 'b/c', outcome('c', 'succeeded'));
+    expect(state).toMatchObject({ succeeded: 1, failed: 1 });
+    expect(state.failures.map((f) => f.key)).toEqual(['a']);
+
+    // The run after the Reset kept the failed run's first calls (15 tokens) and spent 15 more.
+    const retried = {
+      ...outcome('a', 'succeeded'),
+      keyAlias: 'k',
+      model: 'm',
+      usage: { ...usage, totalTokens: 30 },
+      costUsd: 0.02,
+    };
+    expect(recordOutcome(state, 'b/a', retried)).toBe(true);
+    expect(state).toMatchObject({ succeeded: 2, failed: 0, failures: [] });
+    expect(state.outputs).toEqual(['/out/c.md', '/out/a.md']);
+    expect(state.usage.totalTokens).toBe(45); // 30 for a, 15 for c: a's first 15 not counted twice
+    expect(state.costUsd).toBeCloseTo(0.03);
+    expect(state.unreportedTokens).toEqual({ 'k\u0000m': 30 });
+
+    expect(recordOutcome(state, 'b/a', retried)).toBe(false);
+    expect(recordOutcome(state, 'b/a', outcome('a', 'failed'))).toBe(false);
+    expect(state).toMatchObject({ succeeded: 2, failed: 0 });
+  });
+
   test('waiting videos are counted apart from running ones', () => {
     const state = withPending(['a', 'b', 'c']);
     state.pending['b/b'].waiting = true;

@@ -16,6 +16,8 @@ import { recordOutcome } from '../batch-state';
 import { skipSignal } from '../definitions';
 import { videoWorkflowId } from '../ids';
 import { VideoWorkflow } from '../video-workflow';
+import { outcomeInFailure } from '../video/outcome';
+import { summary } from '../labels';
 import { budgetStopReason } from './budget';
 
 /**
@@ -131,20 +133,24 @@ export class ChildWindow {
     const { state, input } = this;
     const { options } = input;
     this.pageStart = state.cursor;
-    this.page = await discovery.loadBatchPage({
-      listPath: state.discovered!.listPath,
-      offset: state.cursor,
-      limit: this.tuning.pageSize,
-      estimateWith:
-        input.maxCostUsd !== undefined
-          ? {
-              model: options.models[0],
-              mediaResolution: options.mediaResolution,
-              template: options.template,
-              templateDirs: options.templateDirs,
-            }
-          : undefined,
-    });
+    const last = Math.min(state.cursor + this.tuning.pageSize, state.discovered!.total);
+    const label = summary(`load videos ${state.cursor + 1} to ${last} of ${state.discovered!.total}`);
+    this.page = await discovery.loadBatchPage.executeWithOptions({ summary: label }, [
+      {
+        listPath: state.discovered!.listPath,
+        offset: state.cursor,
+        limit: this.tuning.pageSize,
+        estimateWith:
+          input.maxCostUsd !== undefined
+            ? {
+                model: options.models[0],
+                mediaResolution: options.mediaResolution,
+                template: options.template,
+                templateDirs: options.templateDirs,
+              }
+            : undefined,
+      },
+    ]);
     if (this.page.length === 0)
       throw new Error(`The batch's video list ended early at ${state.cursor} of ${state.discovered!.total}.`);
   }
@@ -178,7 +184,8 @@ export class ChildWindow {
       // from the UI (it cannot send its own report).
       void handle.result().then(
         (outcome) => recordOutcome(state, childId, outcome),
-        (err: unknown) => recordOutcome(state, childId, this.endedWithoutReport(video, source, err)),
+        (err: unknown) =>
+          recordOutcome(state, childId, outcomeInFailure(err) ?? this.endedWithoutReport(video, source, err)),
       );
     } catch (err) {
       this.startRefused(childId, video, source, err);

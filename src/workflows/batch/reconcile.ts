@@ -20,18 +20,21 @@ export async function reconcileCarriedChildren(
 ): Promise<void> {
   for (;;) {
     await condition(() => carried().length > 0);
-    await sleep(everySeconds * 1000);
+    await sleep(everySeconds * 1000, { summary: 'next check on videos carried over from an earlier run' });
     const ids = carried();
     for (let i = 0; i < ids.length; i += reconcileChunk) {
       const children = ids
         .slice(i, i + reconcileChunk)
         .map((workflowId) => ({ workflowId, ...state.pending[workflowId] }));
       try {
-        const closed = await housekeeping.reconcileChildren({
-          children: children
-            .filter((c) => c.key)
-            .map(({ workflowId, key, title, source }) => ({ workflowId, key, title, source })),
-        });
+        const label = `check on ${children.length} video(s) carried over from an earlier run`;
+        const closed = await housekeeping.reconcileChildren.executeWithOptions({ summary: label }, [
+          {
+            children: children
+              .filter((c) => c.key)
+              .map(({ workflowId, key, title, source }) => ({ workflowId, key, title, source })),
+          },
+        ]);
         for (const outcome of closed) {
           if (recordOutcome(state, videoWorkflowId(batchId, outcome.key), outcome))
             log.warn('a video ended without reporting', { key: outcome.key, status: outcome.status });

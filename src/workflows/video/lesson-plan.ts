@@ -1,4 +1,4 @@
-import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ModelAttr } from '../../search-attributes';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import { formatting, housekeeping, writing } from '../activity-proxies';
@@ -63,6 +63,19 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
     truncated: result.truncated,
     reason: written.note,
   };
+}
+
+/** New runs free the upload of a video that ends without its lesson plan too (it no longer waits for anyone). */
+const deleteUnfinishedUploadPatch = 'delete-upload-of-unfinished-video';
+
+/** A video that failed or was skipped keeps nothing on Gemini: its upload is deleted, even when cancelled. */
+export async function deleteUploadOfUnfinished(
+  parts: Pick<VideoParts, 'input' | 'lease' | 'progress'>,
+  outcome: VideoOutcome,
+): Promise<void> {
+  if (outcome.status === 'succeeded' || !parts.lease.uploaded || parts.input.options.keepUploads) return;
+  if (!patched(deleteUnfinishedUploadPatch)) return;
+  await CancellationScope.nonCancellable(() => deleteUpload(parts));
 }
 
 /** Frees the uploaded copy on Gemini once the lesson plan is written (unless asked to keep it). */

@@ -1,5 +1,12 @@
-import { CancellationScope, getExternalWorkflowHandle, isCancellation, log, workflowInfo } from '@temporalio/workflow';
-import { FailureType } from '../../failures';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { FailureType, whatToDo } from '../../failures';
 import { sourceText } from '../../sources/source-text';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import { housekeeping } from '../activity-proxies';
@@ -34,6 +41,31 @@ export function unfinishedOutcome(base: OutcomeBase, err: unknown): VideoOutcome
   if (err instanceof SkipRequested) return { ...base, status: 'skipped', reason: err.reason };
   if (isCancellation(err)) return { ...base, status: 'failed', errorType: FailureType.Cancelled, reason: 'cancelled' };
   return { ...base, status: 'failed', errorType: failureTypeOf(err) ?? 'Error', reason: failureMessageOf(err) };
+}
+
+/** New runs of a video that ends without its lesson plan end Failed (red in the Web UI), not Completed. */
+export const failsWhenItFailsPatch = 'video-without-its-note-ends-failed';
+
+/**
+ * The failure a video that did not get its lesson plan ends with: the classified type, the reason
+ * and what a person can do. Its outcome rides along in the details, for whoever reads the result.
+ */
+export function failureOfVideo(outcome: VideoOutcome): ApplicationFailure {
+  const type = outcome.errorType ?? 'Error';
+  const reason = (outcome.reason ?? 'failed').slice(0, 1000).replace(/\.?$/, '.');
+  return ApplicationFailure.create({
+    type,
+    nonRetryable: true,
+    message: `${reason} ${whatToDo[type] ?? 'Reset this video to run it again.'}`,
+    details: [outcome],
+  });
+}
+
+/** The outcome a failed video carried in its failure (see failureOfVideo), if that is what the error is. */
+export function outcomeInFailure(err: unknown): VideoOutcome | undefined {
+  const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const detail = failure?.details?.[0] as VideoOutcome | undefined;
+  return detail && typeof detail === 'object' && typeof detail.status === 'string' ? detail : undefined;
 }
 
 /** The batch (if any) of this video, which hears from it by signal: waiting for a person, and how it ended. */
