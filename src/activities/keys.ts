@@ -5,7 +5,7 @@ import { FailureType } from '../failures';
 import type { KeyConfigView, Acquired } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
 import { baseQueueOf } from '../keys/queues';
-import { acquireKeyUpdate, keyPoolQuery, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import { acquireKeyUpdate, keyPoolQuery, KeyPoolWorkflow, type KeyPoolInput } from '../workflows/key-pool-workflow';
 import { keyPoolWorkflowId } from '../workflows/ids';
 import type { ActivityContext } from './context';
 
@@ -42,7 +42,7 @@ export function keyActivities(ctx: ActivityContext) {
       const taskQueue = Context.current().info.taskQueue;
       return client.workflow.executeUpdateWithStart(acquireKeyUpdate, {
         args: [{ model: input.model, keys: views }],
-        startWorkflowOperation: new WithStartWorkflowOperation('KeyPoolWorkflow', {
+        startWorkflowOperation: new WithStartWorkflowOperation(KeyPoolWorkflow, {
           workflowId: keyPoolWorkflowId(baseQueueOf(taskQueue)),
           taskQueue: baseQueueOf(taskQueue),
           args: [{ keys: views } satisfies KeyPoolInput],

@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { loadSettings } from '../../config';
 import { cancelBatchSignal, progressQuery, retryUpdate, skipUpdate } from '../../workflows/definitions';
 import { videoKeyOf, videoWorkflowId } from '../../workflows/ids';
+import { BatchWorkflow } from '../../workflows';
 import type { BatchProgress, BatchSummary } from '../../types';
 import { CliError, ExitCode } from '../exit-codes';
 import { bold, dim, formatTokens, formatUsd, green, red, table, truncate, yellow } from '../output';
@@ -127,7 +128,7 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         const limit = Math.max(1, Number(opts.limit) || 20);
         const rows: Array<{ batchId: string; status: string; started: string; ended?: string }> = [];
-        for await (const wf of client.workflow.list({ query: 'WorkflowType = "BatchWorkflow"' })) {
+        for await (const wf of client.workflow.list({ query: `WorkflowType = "${BatchWorkflow.name}"` })) {
           rows.push({
             batchId: wf.workflowId,
             status: wf.status.name,
