@@ -1,9 +1,10 @@
 /**
- * Records real workflow histories as replay fixtures: `npm run record-histories`.
+ * Records real workflow histories as replay fixtures: `npm run record-histories -- --release <name>`.
  * Runs a few small batches (a failing video, model fallback and re-upload, a grace wait ended by
  * `retry` and `skip`, a grace that expires, two keys with a daily quota) on a stack of its own and
  * writes every run's history as JSON (the format of `temporal workflow show --output json`).
- * Recorded once with the code of the day; the replay test then runs them against every later change.
+ * Recorded with the code of the day into folders named `<scenario>-<release>`; the replay test then
+ * runs them against every later change. Keep the folders of earlier releases.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +21,8 @@ const root = path.resolve(__dirname, '..', '..');
 const here = path.join(root, 'tests', 'fixtures', 'histories');
 const temporalCli = path.join(root, '.tools', 'bin', 'temporal');
 const samples = path.join(root, 'samples');
+const releaseArg = process.argv.indexOf('--release');
+const release = releaseArg >= 0 ? process.argv[releaseArg + 1] : undefined;
 const keys: ApiKey[] = [
   { alias: 'lab-a', envVar: 'GEMINI_KEY_LAB_A', value: 'fixture-key-a-0123456789', limits: {} },
   { alias: 'lab-b', envVar: 'GEMINI_KEY_LAB_B', value: 'fixture-key-b-0123456789', limits: {} },
@@ -33,7 +36,7 @@ function videoFolder(root: string, names: string[]): string {
 }
 
 async function saveHistories(client: Client, address: string, scenario: string, batchId: string): Promise<void> {
-  const dir = path.join(here, scenario);
+  const dir = path.join(here, `${scenario}-${release}`);
   fs.mkdirSync(dir, { recursive: true });
   const query = `WorkflowId = "${batchId}" OR BatchId = "${batchId}" OR WorkflowId STARTS_WITH "${batchId}/"`;
   const seen = new Set<string>();
@@ -60,6 +63,8 @@ async function saveHistories(client: Client, address: string, scenario: string, 
 }
 
 async function main(): Promise<void> {
+  if (!release || !/^[a-z0-9.-]+$/.test(release))
+    throw new Error('Name the release these histories come from: npm run record-histories -- --release 0.2.0');
   const stack = await startLocalStack({
     name: 'fixtures',
     taskQueue: 'fixtures',
