@@ -39,6 +39,10 @@ export const FailureType = {
   VideoWorkflowFailed: 'VideoWorkflowFailed',
   /** A video's workflow carried over from an earlier run closed without reporting. */
   VideoWorkflowClosed: 'VideoWorkflowClosed',
+  /** The webhook receiver did not accept the batch summary. */
+  WebhookFailed: 'WebhookFailed',
+  /** An error nobody classified (a bug): its message is all there is. */
+  Unclassified: 'Error',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

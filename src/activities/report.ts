@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../failures';
 import { writeFileAtomic } from '../output/atomic';
 import type { BatchSummary, VideoOutcome } from '../types';
 import { batchDir } from './batch';
@@ -64,7 +65,7 @@ export function reportActivities(ctx: ActivityContext) {
       });
       if (!response.ok) {
         throw ApplicationFailure.create({
-          type: 'WebhookFailed',
+          type: FailureType.WebhookFailed,
           nonRetryable: response.status >= 400 && response.status < 500 && response.status !== 429,
           message: `Webhook ${new URL(input.url).host} answered ${response.status}`,
         });

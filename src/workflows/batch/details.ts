@@ -1,3 +1,4 @@
+import { FailureType } from '../../failures';
 import type { BatchProgress, BatchSummary } from '../../types';
 
 /** Failed videos named in the details; the rest are counted (the UI keeps details short). */
@@ -10,7 +11,9 @@ export function batchDetailsText(
   stopReason: string | undefined,
   failures: BatchSummary['failures'] = [],
 ): string {
-  const failed = failures.slice(0, failuresShown).map((f) => `- ${f.title}: ${f.errorType ?? 'Error'}`);
+  const failed = failures
+    .slice(0, failuresShown)
+    .map((f) => `- ${f.title}: ${f.errorType ?? FailureType.Unclassified}`);
   if (p.failed > failed.length && failed.length > 0) failed.push(`- and ${p.failed - failed.length} more`);
   return [
     `**${label}** · ${p.state}`,

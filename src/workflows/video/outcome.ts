@@ -40,7 +40,12 @@ export function outcomeBase(
 export function unfinishedOutcome(base: OutcomeBase, err: unknown): VideoOutcome {
   if (err instanceof SkipRequested) return { ...base, status: 'skipped', reason: err.reason };
   if (isCancellation(err)) return { ...base, status: 'failed', errorType: FailureType.Cancelled, reason: 'cancelled' };
-  return { ...base, status: 'failed', errorType: failureTypeOf(err) ?? 'Error', reason: failureMessageOf(err) };
+  return {
+    ...base,
+    status: 'failed',
+    errorType: failureTypeOf(err) ?? FailureType.Unclassified,
+    reason: failureMessageOf(err),
+  };
 }
 
 /** New runs of a video that ends without its lesson plan end Failed (red in the Web UI), not Completed. */
@@ -51,7 +56,7 @@ export const failsWhenItFailsPatch = 'video-without-its-note-ends-failed';
  * and what a person can do. Its outcome rides along in the details, for whoever reads the result.
  */
 export function failureOfVideo(outcome: VideoOutcome): ApplicationFailure {
-  const type = outcome.errorType ?? 'Error';
+  const type = outcome.errorType ?? FailureType.Unclassified;
   const reason = (outcome.reason ?? 'failed').slice(0, 1000).replace(/\.?$/, '.');
   return ApplicationFailure.create({
     type,

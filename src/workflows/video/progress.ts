@@ -1,4 +1,5 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { FailureType } from '../../failures';
 import { VideoStatusAttr, VideoStatusValue } from '../../search-attributes';
 import type { VideoOutcome, VideoState } from '../../types';
 
@@ -104,7 +105,7 @@ export function detailsText(title: string, state: VideoState, keyLabel: string):
     lines.push(
       '',
       `**Needs attention** since ${state.attention.since}: ${state.attention.step} failed`,
-      `${state.attention.errorType ?? 'Error'}: ${state.attention.message}`,
+      `${state.attention.errorType ?? FailureType.Unclassified}: ${state.attention.message}`,
       '',
       'Send the `retryStep` Update (optionally `{"model": "<id>"}`) to run the step again, or `skipVideo` to give up on this video (the `retry` and `skip` signals work too).',
     );
