@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { VideoOutcome } from '../types';
 
 /** The failure type an activity raised (or the workflow's own), as classified where it happened. */
 export function failureTypeOf(err: unknown): string | undefined {
@@ -20,4 +21,15 @@ export function failureDetailsOf(err: unknown): Record<string, unknown> | undefi
     return failure.details[0] as Record<string, unknown> | undefined;
   }
   return undefined;
+}
+
+/**
+ * The outcome a video that ended Failed carries in its failure's details, seen from its batch (a
+ * child's failure) or from a client (the workflow's failure). Undefined for a video that ended
+ * Failed before it carried one, or was terminated.
+ */
+export function outcomeInFailure(err: unknown): VideoOutcome | undefined {
+  const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const detail = failure?.details?.[0] as VideoOutcome | undefined;
+  return detail && typeof detail === 'object' && typeof detail.status === 'string' ? detail : undefined;
 }

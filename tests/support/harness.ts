@@ -15,6 +15,7 @@ import type { ApiKey, Settings } from '../../src/config';
 import type { startGeminiStandin, GeminiStandin } from '../../standin';
 import type { BatchInput, BatchSummary, ProcessingOptions, VideoOutcome } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
+import { outcomeInFailure } from '../../src/workflows/failure-info';
 import { startStack, startStackWorker, stackSettings, type RunningWorker, type Stack } from './stack';
 import { processingOptions } from './processing-options';
 
@@ -290,9 +291,10 @@ export async function videoOutcome(
   try {
     return (await handle.result()) as VideoOutcome;
   } catch (err) {
+    const outcome = outcomeInFailure(err);
     const failure = err instanceof WorkflowFailedError ? err.cause : undefined;
-    if (!(failure instanceof ApplicationFailure) || !failure.details?.[0]) throw err;
-    return { ...(failure.details[0] as VideoOutcome), failure: { type: failure.type, message: failure.message } };
+    if (!outcome || !(failure instanceof ApplicationFailure)) throw err;
+    return { ...outcome, failure: { type: failure.type, message: failure.message } };
   }
 }
 

@@ -16,7 +16,7 @@ import { recordOutcome } from '../batch-state';
 import { skipSignal } from '../definitions';
 import { videoWorkflowId } from '../ids';
 import { VideoWorkflow } from '../video-workflow';
-import { outcomeInFailure } from '../video/outcome';
+import { outcomeInFailure } from '../failure-info';
 import { summary } from '../labels';
 import { budgetStopReason } from './budget';
 

@@ -66,13 +66,6 @@ export function failureOfVideo(outcome: VideoOutcome): ApplicationFailure {
   });
 }
 
-/** The outcome a failed video carried in its failure (see failureOfVideo), if that is what the error is. */
-export function outcomeInFailure(err: unknown): VideoOutcome | undefined {
-  const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-  const detail = failure?.details?.[0] as VideoOutcome | undefined;
-  return detail && typeof detail === 'object' && typeof detail.status === 'string' ? detail : undefined;
-}
-
 /** The batch (if any) of this video, which hears from it by signal: waiting for a person, and how it ended. */
 export class BatchLink {
   private readonly parentId = workflowInfo().parent?.workflowId;
