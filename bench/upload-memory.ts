@@ -10,12 +10,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { startGeminiStandin } from '../standin';
-import { startDevServer } from '../src/temporal/dev-server';
-import { freePort } from '../src/temporal/port';
 import type { VideoOutcome } from '../src/types';
 import { VideoWorkflow } from '../src/workflows';
+import { startStack } from '../tests/support/stack';
 
 const root = path.resolve(__dirname, '..');
 const fileCount = Number(process.env.BENCH_FILES ?? 8);
@@ -48,26 +45,21 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(root, '.tools', 'bin', 'temporal')))
     throw new Error('Run `npm run setup` first: the Temporal CLI is missing.');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-bench-upload-'));
-  const server = await startDevServer({
-    port: await freePort(),
-    headless: true,
-    dbFile: path.join(work, 'temporal.db'),
-  });
-  const standin = await startGeminiStandin({ processingMs: 50 });
+  // The worker runs in a process of its own, so its memory is measured alone.
+  const stack = await startStack({ server: { dbFile: path.join(work, 'temporal.db') }, standin: { processingMs: 50 } });
+  const { standin, client } = stack;
   const taskQueue = `bench-upload-${Date.now().toString(36)}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'worker.ts')], {
     cwd: root,
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_ADDRESS: stack.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       GEMINI_API_KEY: 'bench-key-0123456789',
       GEMINI_BASE_URL: standin.url,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
   try {
     const videos = makeSparseVideos(work);
     const output = path.join(work, 'out');
@@ -129,9 +121,7 @@ async function main(): Promise<void> {
   } finally {
     worker.kill('SIGTERM');
     await new Promise((r) => worker.once('exit', r));
-    await connection.close();
-    await standin.close();
-    await server.stop();
+    await stack.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -5,11 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startGeminiStandin } from '../standin';
 import { userDataDir } from '../src/config';
-import { startDevServer } from '../src/temporal/dev-server';
-import { isListening } from '../src/temporal/port';
 import { main } from '../src/cli';
+import { startStack } from '../tests/support/stack';
 
 const samples = path.resolve(__dirname, '..', 'samples');
 const lessons = [
@@ -29,21 +27,21 @@ async function run(): Promise<number> {
   fs.writeFileSync(path.join(videos, 'reading-list.txt'), 'Not a video: the batch lists it as skipped.\n');
   const output = path.resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
 
-  const standin = await startGeminiStandin({ processingMs: 400, latencyMs: { min: 800, max: 2500 } });
-  process.env.GEMINI_BASE_URL = standin.url;
-  process.env.GEMINI_API_KEY ??= 'demo-key-not-a-real-key';
-  delete process.env.TEMPORAL_ADDRESS;
-  console.error(`Gemini stand-in at ${standin.url} (no real Gemini calls, no cost).`);
-
-  // Own the local server here so its Web UI stays up after the batch.
-  let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
-  if (!(await isListening('localhost:7233'))) {
-    server = await startDevServer({
+  // Own the local server here (unless one runs already) so its Web UI stays up after the batch.
+  // No worker here: start-batch runs one in this process, as it does for a person.
+  const stack = await startStack({
+    server: {
       port: 7233,
       uiPort: 8233,
+      headless: false,
       dbFile: path.join(userDataDir(), 'temporal', 'dev-server.db'),
-    });
-  }
+    },
+    standin: { processingMs: 400, latencyMs: { min: 800, max: 2500 } },
+  });
+  process.env.GEMINI_BASE_URL = stack.standin.url;
+  process.env.GEMINI_API_KEY ??= 'demo-key-not-a-real-key';
+  delete process.env.TEMPORAL_ADDRESS;
+  console.error(`Gemini stand-in at ${stack.standin.url} (no real Gemini calls, no cost).`);
   const code = await main([
     process.argv[0],
     'lesson-forge',
@@ -60,8 +58,7 @@ async function run(): Promise<number> {
     console.error('Press Ctrl-C to stop the demo servers.');
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
-  await server?.stop();
-  await standin.close();
+  await stack.stop();
   return code;
 }
 

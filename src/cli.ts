@@ -29,9 +29,7 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('lesson-forge')
     .description(
-      'Turn folders of teaching videos and YouTube links into Markdown lesson plans and transcripts\n' +
-        'with Google Gemini, durably, on Temporal: every batch and video is visible (and retryable)\n' +
-        'in the Temporal Web UI.',
+      'Turn folders of teaching videos and YouTube links into Markdown lesson plans and transcripts with Google Gemini, durably, on Temporal: every batch and video is visible (and retryable) in the Temporal Web UI.',
     )
     .version(packageVersion(), '-V, --version', 'print the installed version')
     .showHelpAfterError('(run with --help for usage)')
@@ -55,8 +53,11 @@ Quick start:
   $ export GEMINI_API_KEY=...            # https://aistudio.google.com/apikey
   $ lesson-forge start-batch ./videos    # lesson plans appear in ./lesson-plans
 
-Settings (environment): TEMPORAL_ADDRESS (unset: local server), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
-GEMINI_API_KEY, GEMINI_BASE_URL, LESSON_FORGE_CONFIG (a config file, like --config). NO_COLOR disables colour.
+Settings (environment variables):
+  TEMPORAL_ADDRESS (unset: a local server), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE
+  GEMINI_API_KEY, GEMINI_BASE_URL
+  LESSON_FORGE_CONFIG: the path of a config file (like --config)
+  NO_COLOR: no colour
 
 ${exitCodeHelp}`,
   );

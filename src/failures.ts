@@ -38,6 +38,16 @@ export const FailureType = {
    * folder outside its output roots, a template folder it was not given, a non-http webhook).
    */
   InputNotAllowed: 'InputNotAllowed',
+  /** The video was cancelled (its batch, or a person, cancelled it) before it was done. */
+  Cancelled: 'Cancelled',
+  /** A video's workflow failed, was terminated or timed out, as its batch saw it end. */
+  VideoWorkflowFailed: 'VideoWorkflowFailed',
+  /** A video's workflow carried over from an earlier run closed without reporting. */
+  VideoWorkflowClosed: 'VideoWorkflowClosed',
+  /** The webhook receiver did not accept the batch summary. */
+  WebhookFailed: 'WebhookFailed',
+  /** An error nobody classified (a bug): its message is all there is. */
+  Unclassified: 'Error',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
@@ -57,3 +67,40 @@ export const nonRetryableFailureTypes: string[] = [
   FailureType.Configuration,
   FailureType.InputNotAllowed,
 ];
+
+/** File-system error codes that waiting does not fix (permission, a name too long, a file where a folder should be). */
+export const fatalFileErrorCodes: readonly string[] = [
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENAMETOOLONG',
+  'ENOTDIR',
+  'EISDIR',
+  'ELOOP',
+  // A symbolic link or special file where the output must be a regular file (src/output/safe-path.ts).
+  'EUNSAFEPATH',
+];
+
+/**
+ * What a person can do about each failure, said where the failure is shown (a failed video in the
+ * Web UI, the batch's details). "Reset" is the Web UI's button on the failed video: it runs the
+ * video again from the step that failed.
+ */
+export const whatToDo: Record<string, string> = {
+  [FailureType.QuotaPerDay]: 'Wait for the daily reset (midnight Pacific) or add a key, then Reset this video.',
+  [FailureType.InvalidApiKey]:
+    'Fix or replace the key named here (the worker reads it from its environment), then Reset this video.',
+  [FailureType.FileUnavailable]: 'Reset this video: it is uploaded again.',
+  [FailureType.ModelUnavailable]:
+    'Choose an available model (lesson-forge retry-failed <batchId> --model <id>), or Reset this video later.',
+  [FailureType.Transient]: 'Gemini kept failing; Reset this video when it answers again.',
+  [FailureType.BadRequest]: 'Check the template and the video named here, then Reset this video.',
+  [FailureType.VideoProcessingFailed]:
+    'Gemini could not process this file: re-encode it (for example to H.264 MP4) and start it again.',
+  [FailureType.ContentBlocked]: 'Leave this video out, or Reset it after changing the template or the model.',
+  [FailureType.InvalidModelOutput]: 'Reset this video to ask again, or try another model (retry-failed --model).',
+  [FailureType.VideoRejected]: 'Fix or replace the file named here, then start it again.',
+  [FailureType.TemplateError]: 'Fix the template (lesson-forge templates show <name>), then Reset this video.',
+  [FailureType.OutputWriteFailed]: 'Make the output folder writable, then Reset this video.',
+  [FailureType.Configuration]: "Fix the worker's settings named here, then Reset this video.",
+};

@@ -299,6 +299,8 @@ export interface BatchCarriedState {
   /** Expected against actual over the finished videos that ran. */
   expected?: ExpectedTotals;
   repairs?: number;
+  /** Videos recorded as failed (by workflow id) and what they had spent: a later success, after a Reset, replaces the failure. */
+  failedVideos?: Record<string, { usage: TokenUsage; costUsd: number }>;
 }
 
 export interface VideoInput {
@@ -314,6 +316,7 @@ export interface VideoState {
   status: 'running' | 'needs-attention' | 'waiting-for-quota' | 'succeeded' | 'failed' | 'skipped';
   model?: string;
   keyAlias?: string;
-  attention?: { step: string; errorType?: string; message: string; since: string };
+  /** `until`: when the grace period ends and the step is recorded as failed (ISO time). */
+  attention?: { step: string; errorType?: string; message: string; since: string; until?: string };
   note?: string;
 }

@@ -7,12 +7,12 @@ import { childEnvironment, noteKeyVariables } from './config/child-env';
 import { ConfigurationError, loadSettings, resolveApiKeys, defaults, type ApiKey, type Settings } from './config';
 import { GeminiGateway } from './gemini/gateway';
 import { loadCatalog } from './gemini/catalog';
-import { activitiesPerSecond } from './keys/queues';
+import { activitiesPerSecond, keyQueueName } from './keys/queues';
 import { ExitCode } from './cli/exit-codes';
 import { connectionOptions, targetOf } from './temporal/connection';
 import { explainTemporalError } from './temporal/errors';
 import { ensureSearchAttributes } from './temporal/search-attributes-setup';
-import { keyQueueName, partitionWarning, splitKeyQueues } from './temporal/partitions';
+import { partitionWarning, splitKeyQueues } from './temporal/partitions';
 
 export interface WorkerSetup {
   address: string;

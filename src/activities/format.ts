@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../failures';
+import { FailureType, fatalFileErrorCodes } from '../failures';
 import { parseYouTubeUrl } from '../sources/youtube';
 import { renderDocument, resolveParams } from '../templates';
 import { writeFileAtomic } from '../output/atomic';
@@ -63,7 +63,7 @@ export function formatActivities(ctx: ActivityContext) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         throw ApplicationFailure.create({
           type: FailureType.OutputWriteFailed,
-          nonRetryable: ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EUNSAFEPATH'].includes(code),
+          nonRetryable: fatalFileErrorCodes.includes(code),
           message: `Could not write the draft ${draftPath} in the output folder ${options.outputDir}: ${(err as Error).message}`,
         });
       }

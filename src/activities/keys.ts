@@ -4,7 +4,9 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FailureType } from '../failures';
 import type { KeyConfigView, Acquired } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
-import { acquireKeyUpdate, keyPoolQuery, keyPoolWorkflowId, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import { baseQueueOf } from '../keys/queues';
+import { acquireKeyUpdate, keyPoolQuery, KeyPoolWorkflow, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import { keyPoolWorkflowId } from '../workflows/ids';
 import type { ActivityContext } from './context';
 
 export function keyActivities(ctx: ActivityContext) {
@@ -40,7 +42,7 @@ export function keyActivities(ctx: ActivityContext) {
       const taskQueue = Context.current().info.taskQueue;
       return client.workflow.executeUpdateWithStart(acquireKeyUpdate, {
         args: [{ model: input.model, keys: views }],
-        startWorkflowOperation: new WithStartWorkflowOperation('KeyPoolWorkflow', {
+        startWorkflowOperation: new WithStartWorkflowOperation(KeyPoolWorkflow, {
           workflowId: keyPoolWorkflowId(baseQueueOf(taskQueue)),
           taskQueue: baseQueueOf(taskQueue),
           args: [{ keys: views } satisfies KeyPoolInput],
@@ -50,10 +52,4 @@ export function keyActivities(ctx: ActivityContext) {
       });
     },
   };
-}
-
-/** Rate-limited key queues are named `<base>.gemini.<alias>.<model>`; the pool lives on the base queue. */
-export function baseQueueOf(taskQueue: string): string {
-  const i = taskQueue.indexOf('.gemini.');
-  return i < 0 ? taskQueue : taskQueue.slice(0, i);
 }

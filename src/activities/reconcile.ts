@@ -1,4 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { FailureType } from '../failures';
+import { outcomeInFailure } from '../workflows/failure-info';
 import { emptyUsage, type VideoOutcome } from '../types';
 import type { ActivityContext } from './context';
 
@@ -31,17 +33,23 @@ export function reconcileActivities(ctx: ActivityContext) {
           else throw err;
         }
         if (status === 'RUNNING') continue;
-        if (status === 'COMPLETED') {
-          // Its report signal was lost (rare); its result is the same outcome.
-          closed.push((await handle.result()) as VideoOutcome);
-          continue;
+        if (status === 'COMPLETED' || status === 'FAILED') {
+          // Its report signal was lost (rare); its result, or the outcome its failure carries, is the same outcome.
+          const outcome = await handle.result().then(
+            (result) => result as VideoOutcome,
+            (err: unknown) => outcomeInFailure(err),
+          );
+          if (outcome) {
+            closed.push(outcome);
+            continue;
+          }
         }
         closed.push({
           key: child.key,
           title: child.title,
           source: child.source,
           status: 'failed',
-          errorType: 'VideoWorkflowClosed',
+          errorType: FailureType.VideoWorkflowClosed,
           reason: `The video's workflow ended as ${status} without reporting (terminated, timed out or removed).`,
           usage: emptyUsage(),
           costUsd: 0,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { webhookUrlProblem } from '../config/webhook-url';
+import { FailureType } from '../failures';
 import { writeFileAtomic } from '../output/atomic';
 import { expectedVsActual } from '../gemini/estimate-report';
 import type { BatchSummary, VideoOutcome } from '../types';
@@ -110,7 +111,7 @@ export function reportActivities(ctx: ActivityContext) {
 }
 
 function webhookFailure(message: string, nonRetryable: boolean): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'WebhookFailed', nonRetryable, message });
+  return ApplicationFailure.create({ type: FailureType.WebhookFailed, nonRetryable, message });
 }
 
 /** Writes report.json and report.md (each atomically); returns the Markdown path. */

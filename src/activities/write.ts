@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../failures';
+import { FailureType, fatalFileErrorCodes } from '../failures';
 import { NameTakenError, sha256Hex, writeFileAtomic } from '../output/atomic';
 import { expandOutputPattern, truncateUtf8, withCollisionSuffix } from '../output/naming';
 import { ensureRealFolders, readRegularFile, UnsafePathError } from '../output/safe-path';
@@ -28,9 +28,6 @@ export interface WriteInput {
   batchId?: string;
 }
 
-/** Waiting does not give permission back or shorten a name: these are the person's to fix. */
-const fatalCodes = new Set(['EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'ENOTDIR', 'EISDIR', 'ELOOP']);
-
 function writeFailure(err: unknown, file: string, outputDir: string): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof UnsafePathError) {
@@ -41,7 +38,8 @@ function writeFailure(err: unknown, file: string, outputDir: string): Applicatio
     });
   }
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const fatal = fatalCodes.has(code);
+  // Waiting does not give permission back or shorten a name: these are the person's to fix.
+  const fatal = fatalFileErrorCodes.includes(code);
   const hint = fatal ? ` Check that the output folder ${outputDir} exists and that the worker may write to it.` : '';
   return ApplicationFailure.create({
     type: FailureType.OutputWriteFailed,

@@ -4,6 +4,7 @@ import { probeDurationCached } from '../gemini/duration-cache';
 import { assumedYouTubeSeconds, describeBasis, estimateForVideo, type TokenFigures } from '../gemini/estimate';
 import { readOutputHistory } from '../gemini/output-history';
 import { TemplateRegistry } from '../templates';
+import { sourceText } from '../sources/source-text';
 import type { BatchRequest } from './batch-request';
 import { ExitCode } from './exit-codes';
 import { bold, dim, formatDuration, formatTokens, formatUsd, printable, table } from './output';
@@ -54,7 +55,7 @@ export async function planBatch(
     plans.push({
       key: item.key,
       title: item.title,
-      source,
+      source: sourceText(item.source),
       durationSeconds: measured,
       durationKnown: measured !== undefined,
       resolution: est.resolution,

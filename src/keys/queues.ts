@@ -8,6 +8,19 @@
 /** Per key alias: models with their own limits, and whether a '*' limit covers the others. Names only. */
 export type RateLimitedModels = Record<string, string[]>;
 
+/** The queue of one key and model (`*`: the key's other models): `<base>.gemini.<alias>.<model>`. */
+export function keyQueueName(baseQueue: string, alias: string, model: string): string {
+  return `${baseQueue}${keySeparator}${alias}.${model}`;
+}
+
+const keySeparator = '.gemini.';
+
+/** The base queue of a key's queue (the key pool and every other activity live there); a base queue is its own. */
+export function baseQueueOf(taskQueue: string): string {
+  const i = taskQueue.indexOf(keySeparator);
+  return i < 0 ? taskQueue : taskQueue.slice(0, i);
+}
+
 export function analysisQueueFor(
   baseQueue: string,
   alias: string,
@@ -16,8 +29,8 @@ export function analysisQueueFor(
 ): string | undefined {
   const models = limited?.[alias];
   if (!models || models.length === 0) return undefined;
-  if (models.includes(model)) return `${baseQueue}.gemini.${alias}.${model}`;
-  if (models.includes('*')) return `${baseQueue}.gemini.${alias}.*`;
+  if (models.includes(model)) return keyQueueName(baseQueue, alias, model);
+  if (models.includes('*')) return keyQueueName(baseQueue, alias, '*');
   return undefined;
 }
 

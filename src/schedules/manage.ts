@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { TemplateAttr } from '../search-attributes';
 import type { BatchInput, BatchSummary } from '../types';
-import type { BatchWorkflow } from '../workflows';
+import { BatchWorkflow } from '../workflows';
 import { toListRow, toScheduleView, type RunState, type ScheduleListRow, type ScheduleView } from './view';
 
 /** A schedule name is also the prefix of its runs' batch ids, so it follows the batch id rules. */
@@ -35,7 +35,7 @@ export interface ScheduleDefinition {
 function actionOf(def: ScheduleDefinition): ScheduleOptionsStartWorkflowAction<typeof BatchWorkflow> {
   return {
     type: 'startWorkflow',
-    workflowType: 'BatchWorkflow',
+    workflowType: BatchWorkflow,
     // Temporal appends "-<scheduled time>" to this id for each run; BatchWorkflow takes that full
     // workflow id as its batch id because input.batchId is empty, so every run is its own batch.
     workflowId: def.name,
@@ -115,7 +115,7 @@ export async function readSchedule(client: Client, name: string): Promise<Schedu
 export async function listSchedules(client: Client): Promise<ScheduleListRow[]> {
   const rows: ScheduleListRow[] = [];
   for await (const s of client.schedule.list()) {
-    if (s.action?.workflowType === 'BatchWorkflow') rows.push(toListRow(s));
+    if (s.action?.workflowType === BatchWorkflow.name) rows.push(toListRow(s));
   }
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }

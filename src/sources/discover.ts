@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type SkippedEntry, type VideoItem, type VideoSource } from '../types';
 import { VIDEO_EXTENSIONS } from '../media/formats';
 import { titleFromFileName, titleFromYouTubeId, videoKey } from './naming';
+import { sourceText } from './source-text';
 import { notVideoReason, scanFolder, type FolderScan, type ScanOptions } from './scan-folder';
 import { isYouTubeHostUrl, parseYouTubeUrl } from './youtube';
 
@@ -274,7 +275,7 @@ function toItems(found: Found[]): VideoItem[] {
   const sorted = found.sort((a, b) => compareNatural(sortKey(a), sortKey(b)));
   const used = new Set<string>();
   return sorted.map(({ name, source }) => {
-    const identityText = source.kind === 'file' ? source.path : source.url;
+    const identityText = sourceText(source);
     let key = videoKey(path.parse(name).name, identityText);
     for (const length of [10, 16, 40]) {
       if (!used.has(key)) break;
@@ -286,7 +287,7 @@ function toItems(found: Found[]): VideoItem[] {
   });
 }
 
-const sortKey = (found: Found): string => (found.source.kind === 'file' ? found.source.path : found.source.url);
+const sortKey = (found: Found): string => sourceText(found.source);
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
 /** `lesson 2` before `lesson 10`; ties broken by code units so the order never depends on chance. */

@@ -1,4 +1,5 @@
 import type { ConnectionLike } from '@temporalio/client';
+import { keyQueueName } from '../keys/queues';
 
 type Connection = Pick<ConnectionLike, 'workflowService'>;
 
@@ -8,11 +9,6 @@ const NORMAL = 1;
 
 /** How many partitions past the root are looked at; servers default to 4 partitions in all. */
 const probedPartitions = 7;
-
-/** The task queue of a key (and model) with a per-minute limit; the server enforces its rate. */
-export function keyQueueName(taskQueue: string, alias: string, model: string): string {
-  return `${taskQueue}.gemini.${alias}.${model}`;
-}
 
 /** Key queues the config file implies (names and limits only, no key values). */
 export function keyQueuesOf(

@@ -9,7 +9,7 @@ import { nonRetryableFailureTypes } from '../failures';
  * and idempotent.
  */
 
-export const discovery = proxyActivities<Activities>({
+export const discovery = proxyActivities<Pick<Activities, 'discoverBatch' | 'loadBatchPage'>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
   retry: {
@@ -20,7 +20,7 @@ export const discovery = proxyActivities<Activities>({
   },
 });
 
-export const inspection = proxyActivities<Activities>({
+export const inspection = proxyActivities<Pick<Activities, 'inspectVideo'>>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
   retry: {
@@ -31,7 +31,7 @@ export const inspection = proxyActivities<Activities>({
   },
 });
 
-export const uploading = proxyActivities<Activities>({
+export const uploading = proxyActivities<Pick<Activities, 'uploadVideo'>>({
   startToCloseTimeout: '3 hours',
   // Heartbeats come every few seconds; a dead worker's upload is retried within half a minute.
   heartbeatTimeout: '30 seconds',
@@ -44,7 +44,7 @@ export const uploading = proxyActivities<Activities>({
   },
 });
 
-export const analysis = proxyActivities<Activities>({
+export const analysis = proxyActivities<Pick<Activities, 'analyzeVideo'>>({
   startToCloseTimeout: '45 minutes',
   heartbeatTimeout: '30 seconds',
   retry: {
@@ -57,7 +57,7 @@ export const analysis = proxyActivities<Activities>({
   },
 });
 
-export const formatting = proxyActivities<Activities>({
+export const formatting = proxyActivities<Pick<Activities, 'formatDocument'>>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1s',
@@ -67,7 +67,7 @@ export const formatting = proxyActivities<Activities>({
   },
 });
 
-export const writing = proxyActivities<Activities>({
+export const writing = proxyActivities<Pick<Activities, 'writeOutput'>>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1s',
@@ -78,7 +78,12 @@ export const writing = proxyActivities<Activities>({
 });
 
 /** Clean-up and notifications: worth a few tries, never worth holding anything up. */
-export const housekeeping = proxyActivities<Activities>({
+export const housekeeping = proxyActivities<
+  Pick<
+    Activities,
+    'deleteUpload' | 'recordOutcome' | 'keyQuotaWarnings' | 'writeBatchReport' | 'notifyWebhook' | 'reconcileChildren'
+  >
+>({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '2s',
@@ -89,7 +94,7 @@ export const housekeeping = proxyActivities<Activities>({
 });
 
 /** Asking the key pool for a key: quick, and worth retrying while the pool starts. */
-export const keyPool = proxyActivities<Activities>({
+export const keyPool = proxyActivities<Pick<Activities, 'chooseKey'>>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1s',

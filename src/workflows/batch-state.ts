@@ -1,3 +1,4 @@
+import { usageKey } from './batch/usage-key';
 import {
   addUsage,
   emptyUsage,
@@ -7,6 +8,7 @@ import {
   type ExpectedTotals,
   type PendingVideo,
   type PlannedVideo,
+  type TokenUsage,
   type VideoOutcome,
 } from '../types';
 
@@ -36,22 +38,18 @@ function pushCapped<T>(state: BatchCarriedState, list: T[], value: T): void {
   else state.listsTruncated = true;
 }
 
-/** Records a finished video once; a repeated report of the same video is ignored. Returns true if recorded. */
+/**
+ * Records a finished video once; a repeated report of the same video is ignored, except that a
+ * success reported after a failure (the video was Reset and ran again) replaces the failure, so
+ * the video is counted once, as succeeded. Returns true if recorded.
+ */
 export function recordOutcome(state: BatchCarriedState, childId: string, outcome: VideoOutcome): boolean {
   const pending = state.pending[childId];
-  if (!pending) return replaceFailure(state, outcome);
+  if (!pending) return replaceFailure(state, childId, outcome);
   delete state.pending[childId];
   recordExpected(state, pending, outcome);
   if (outcome.repairs) state.repairs = (state.repairs ?? 0) + outcome.repairs;
-  state.usage = addUsage(state.usage, outcome.usage);
-  if (outcome.keyAlias && outcome.model && outcome.usage.totalTokens > 0) {
-    const k = `${outcome.keyAlias}\u0000${outcome.model}`;
-    state.unreportedTokens = {
-      ...state.unreportedTokens,
-      [k]: (state.unreportedTokens?.[k] ?? 0) + outcome.usage.totalTokens,
-    };
-  }
-  state.costUsd += outcome.costUsd;
+  addSpend(state, outcome, outcome.usage, outcome.costUsd);
   if (outcome.status === 'succeeded') {
     state.succeeded++;
     if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
@@ -65,6 +63,7 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
     if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
   } else {
     state.failed++;
+    state.failedVideos = { ...state.failedVideos, [childId]: { usage: outcome.usage, costUsd: outcome.costUsd } };
     pushCapped(state, state.failures, {
       key: outcome.key,
       title: outcome.title,
@@ -76,20 +75,42 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
   return true;
 }
 
-/**
- * A video recorded as failed and then reset in the Web UI reports again: its success replaces the
- * failure, so the batch counts it once, as succeeded (its new tokens and cost are added).
- */
-function replaceFailure(state: BatchCarriedState, outcome: VideoOutcome): boolean {
-  const at = state.failures.findIndex((f) => f.key === outcome.key);
-  if (outcome.status !== 'succeeded' || at < 0) return false;
-  state.failures.splice(at, 1);
+/** Tokens and cost into the batch's totals, and tokens per key and model for the key pool. */
+function addSpend(state: BatchCarriedState, outcome: VideoOutcome, usage: TokenUsage, costUsd: number): void {
+  state.usage = addUsage(state.usage, usage);
+  if (outcome.keyAlias && outcome.model && usage.totalTokens > 0) {
+    const k = usageKey(outcome.keyAlias, outcome.model);
+    state.unreportedTokens = {
+      ...state.unreportedTokens,
+      [k]: (state.unreportedTokens?.[k] ?? 0) + usage.totalTokens,
+    };
+  }
+  state.costUsd += costUsd;
+}
+
+/** A video recorded as failed that now reports success: its spend and count move from failed to succeeded. */
+function replaceFailure(state: BatchCarriedState, childId: string, outcome: VideoOutcome): boolean {
+  const failed = state.failedVideos?.[childId];
+  if (!failed || outcome.status !== 'succeeded') return false;
+  const { [childId]: _replaced, ...stillFailed } = state.failedVideos!;
+  state.failedVideos = stillFailed;
   state.failed--;
   state.succeeded++;
-  state.usage = addUsage(state.usage, outcome.usage);
-  state.costUsd += outcome.costUsd;
+  state.failures = state.failures.filter((f) => f.key !== outcome.key);
   if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
+  // The success's own figures replace the failure's (after a Reset, its usage counts what the run kept);
+  // the key pool hears only of tokens it has not heard of.
+  addSpend(state, outcome, subtractUsage(outcome.usage, failed.usage), outcome.costUsd - failed.costUsd);
   return true;
+}
+
+function subtractUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    promptTokens: Math.max(0, a.promptTokens - b.promptTokens),
+    outputTokens: Math.max(0, a.outputTokens - b.outputTokens),
+    thoughtsTokens: Math.max(0, a.thoughtsTokens - b.thoughtsTokens),
+    totalTokens: Math.max(0, a.totalTokens - b.totalTokens),
+  };
 }
 
 export function inFlightEstimate(state: BatchCarriedState): number {
@@ -115,27 +136,6 @@ export function pendingEstimate(
     expectedOutputTokens: video.expectedOutputTokens,
     expectedFromHistory: video.expectedFromHistory,
   };
-}
-
-/**
- * Whether starting `video` could break the budget; the reason if so. Two rules: the expected
- * total (spent + in flight + this one) must fit, so the batch stops about where the dry run said;
- * and what is spent plus the ceilings of the videos already in flight must fit, so the batch never
- * ends more than one video's ceiling over the limit, whatever the answers turn out to cost.
- */
-export function budgetStopReason(
-  state: BatchCarriedState,
-  video: PlannedVideo,
-  maxCostUsd: number,
-): string | undefined {
-  const inFlight = inFlightExpected(state);
-  const next = video.expectedCostUsd ?? video.estimatedCostUsd ?? 0;
-  if (state.costUsd + inFlight + next > maxCostUsd)
-    return `budget: $${state.costUsd.toFixed(4)} spent + $${inFlight.toFixed(4)} expected in flight + $${next.toFixed(4)} expected for the next video would pass the $${maxCostUsd} limit`;
-  const ceilings = inFlightEstimate(state);
-  if (state.costUsd + ceilings > maxCostUsd)
-    return `budget: $${state.costUsd.toFixed(4)} spent + $${ceilings.toFixed(4)} at most in flight could pass the $${maxCostUsd} limit`;
-  return undefined;
 }
 
 /** A finished video that ran adds its expected figures and its bill; one found up to date adds neither. */

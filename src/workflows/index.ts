@@ -1,3 +1,4 @@
-export { BatchWorkflow, videoWorkflowId } from './batch-workflow';
+// The workflows a worker registers: this module exports workflow functions and nothing else.
+export { BatchWorkflow } from './batch-workflow';
 export { VideoWorkflow } from './video-workflow';
 export { KeyPoolWorkflow } from './key-pool-workflow';

@@ -40,8 +40,6 @@ export const keyEventSignal = defineSignal<[KeyEvent]>('keyEvent');
 export const resetQuotasSignal = defineSignal('resetQuotas');
 export const keyPoolQuery = defineQuery<PoolState>('keys');
 
-export const keyPoolWorkflowId = (taskQueue: string): string => `lesson-forge-keys/${taskQueue}`;
-
 /** Continue as new well before the history gets long; a pool lives as long as the workers. */
 const maxEventsPerRun = 4000;
 const maxMessagesPerRun = 500;

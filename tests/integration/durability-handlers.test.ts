@@ -9,10 +9,12 @@ import {
   historiesThatDoNotReplay,
   makeVideoFolder,
   tempDir,
+  temporalAddress,
   uniqueId,
   waitFor,
   useWorkerRig,
 } from '../support/harness';
+import { runCli } from '../support/run-cli';
 
 /** What a person does to a batch through its handlers: retry, skip, cancel; and a child terminated behind its back. */
 describe('a batch driven through its handlers', () => {
@@ -35,23 +37,28 @@ describe('a batch driven through its handlers', () => {
     return ids.sort();
   }
 
-  test('a video that failed for good waits for a person: retry makes it succeed, skip records it as skipped', async () => {
-    const videos = makeVideoFolder(3);
+  /** A batch with a grace period whose lesson-01 and lesson-02 are refused once, so both wait for a person. */
+  async function startWithTwoRefused(prefix: string, count: number) {
+    const videos = makeVideoFolder(count);
     const output = tempDir('out');
-    for (const video of ['lesson-01', 'lesson-02']) {
+    for (const video of ['lesson-01', 'lesson-02'])
       rig.standin.addFault({
         route: 'generate',
         match: { video },
         times: 1,
         action: { type: 'finish', reason: 'SAFETY' },
       });
-    }
-    const batchId = uniqueId('attention');
+    const batchId = uniqueId(prefix);
     const handle = await rig.client.workflow.start(BatchWorkflow, {
       workflowId: batchId,
       taskQueue,
       args: [batchInput(batchId, [videos], output, {}, { failureGraceSeconds: 600 })],
     });
+    return { batchId, handle, output };
+  }
+
+  test('a video that failed for good waits for a person: retry makes it succeed, skip records it as skipped', async () => {
+    const { batchId, handle, output } = await startWithTwoRefused('attention', 3);
 
     let waiting: string[] = [];
     await waitFor(
@@ -89,6 +96,40 @@ describe('a batch driven through its handlers', () => {
     // Signals arriving mid-wait replay to the same decisions.
     const replay = await historiesThatDoNotReplay(rig.client, `WorkflowId = "${batchId}" OR BatchId = "${batchId}"`);
     expect(replay).toEqual({ replayed: 4, failures: [] });
+  });
+
+  test('the CLI sends skip and retry as Updates and says what each video did, refusals included', async () => {
+    const { batchId, handle } = await startWithTwoRefused('cli-decide', 2);
+    await waitFor(async () => (await needingAttention(batchId)).length === 2, 90_000, 'two videos waiting');
+    const saved = { address: process.env.TEMPORAL_ADDRESS, queue: process.env.TEMPORAL_TASK_QUEUE };
+    process.env.TEMPORAL_ADDRESS = temporalAddress();
+    process.env.TEMPORAL_TASK_QUEUE = taskQueue;
+    try {
+      const skipped = await runCli('skip', batchId, 'lesson-02', '--reason', 'not this term');
+      expect(skipped).toMatchObject({ code: 0, stdout: expect.stringMatching(/lesson-02.*: skipped: not this term/) });
+      await waitFor(async () => (await needingAttention(batchId)).length === 1, 30_000, 'one video waiting');
+
+      const retried = await runCli('retry-failed', batchId, '--model', 'gemini-3.5-flash-lite');
+      expect(retried.code).toBe(0);
+      expect(retried.stdout).toMatch(
+        /Retried 1 of 1 waiting video\(s\):\n {2}lesson-01-\w+: retrying analyze with gemini-3.5-flash-lite/,
+      );
+
+      // The retried video is no longer waiting: a skip now is refused by the video itself (or finds nothing waiting).
+      const late = await runCli('skip', batchId, 'lesson-01');
+      expect(late.code).toBe(2);
+      expect(late.stderr).toMatch(/not waiting for a person|No waiting video/);
+    } finally {
+      process.env.TEMPORAL_ADDRESS = saved.address;
+      process.env.TEMPORAL_TASK_QUEUE = saved.queue;
+    }
+    const summary = (await handle.result()) as BatchSummary;
+    expect(summary).toMatchObject({ succeeded: 1, skipped: 1, failed: 0 });
+    expect(
+      rig.standin.stats().byVideo[Object.keys(rig.standin.stats().byVideo).find((k) => k.includes('lesson-01'))!],
+    ).toMatchObject({
+      lastModel: 'gemini-3.5-flash-lite',
+    });
   });
 
   test('with a short grace period and nobody acting, the video ends failed', async () => {

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiKey } from '../../src/config';
 import { unavailableAfterAttempts } from '../../src/gemini/classify';
 import type { VideoStats } from '../../standin';
@@ -17,6 +15,7 @@ import {
   uniqueId,
   waitFor,
   useWorkerRig,
+  videoOutcome,
 } from '../support/harness';
 
 /**
@@ -66,13 +65,7 @@ describe('every Gemini outcome is classified and handled', () => {
     keyAliases = ['primary'],
   ): Promise<VideoOutcome> {
     const { handle } = start(key, options, keyAliases);
-    try {
-      return await (await handle).result();
-    } catch (err) {
-      // A video without its lesson plan is a Failed workflow whose failure carries the classified reason.
-      if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw err;
-      return { status: 'failed', errorType: err.cause.type ?? undefined, reason: err.cause.message } as VideoOutcome;
-    }
+    return videoOutcome(await handle);
   }
 
   const statsOf = (key: string): VideoStats => rig.standin.stats().byVideo[key] ?? ({} as VideoStats);

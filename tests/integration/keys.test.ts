@@ -7,7 +7,8 @@ import type { ApiKey } from '../../src/config';
 import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
-import { keyPoolQuery, keyPoolWorkflowId, resetQuotasSignal } from '../../src/workflows/key-pool-workflow';
+import { keyPoolQuery, resetQuotasSignal } from '../../src/workflows/key-pool-workflow';
+import { keyPoolWorkflowId } from '../../src/workflows/ids';
 import { progressQuery } from '../../src/workflows/definitions';
 import {
   batchInput,

@@ -5,7 +5,7 @@ import type { StoredReport } from '../../src/activities/report-update';
 import { batchDir } from '../../src/activities/batch';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/port';
-import { videoWorkflowId } from '../../src/workflows';
+import { videoWorkflowId } from '../../src/workflows/ids';
 import { batchInput, projectRoot, samplesDir, tempDir, uniqueId, useWorkerRig, waitFor } from '../support/harness';
 
 /** Screenshots for people to look at; the folder is git-ignored. */

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -11,10 +12,11 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { ApiKey, Settings } from '../../src/config';
-import { startGeminiStandin, type GeminiStandin } from '../../standin';
-import type { BatchInput, BatchSummary, ProcessingOptions } from '../../src/types';
+import type { startGeminiStandin, GeminiStandin } from '../../standin';
+import type { BatchInput, BatchSummary, ProcessingOptions, VideoOutcome } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
-import { createWorker } from '../../src/worker';
+import { outcomeInFailure } from '../../src/workflows/failure-info';
+import { startStack, startStackWorker, stackSettings, type RunningWorker, type Stack } from './stack';
 import { processingOptions } from './processing-options';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
@@ -65,16 +67,7 @@ export function makeVideoFolder(count: number, extra: Record<string, string | Bu
 }
 
 export function testSettings(taskQueue: string, baseUrl: string): Settings {
-  return {
-    env: {
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      GEMINI_BASE_URL: baseUrl,
-    },
-    // Workers write only inside their output roots; test folders are under the temp folder.
-    file: { outputRoots: [os.tmpdir()] },
-  };
+  return stackSettings(temporalAddress(), taskQueue, baseUrl);
 }
 
 export function testKeys(value = 'test-key-value-0123456789'): ApiKey[] {
@@ -86,8 +79,16 @@ export async function connectTestClient(): Promise<{ client: Client; connection:
   return { client: new Client({ connection, namespace: 'default' }), connection };
 }
 
-export interface RunningWorker {
-  shutdown(): Promise<void>;
+export type { RunningWorker };
+
+/** The workflow bundle, with test-only interceptors when asked (see slow-child-starts.ts). */
+async function bundleWith(workflowInterceptorModules: string[]): Promise<WorkflowBundleWithSourceMap> {
+  if (!workflowInterceptorModules.length) return workflowBundle();
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules,
+    logger: new DefaultLogger('ERROR'),
+  });
 }
 
 /** A real worker in this process, on its own task queue, talking to the stand-in through the real SDK. */
@@ -98,30 +99,8 @@ export async function startTestWorker(
   workflowInterceptorModules: string[] = [],
 ): Promise<RunningWorker> {
   quietRuntime();
-  const bundle = workflowInterceptorModules.length
-    ? await bundleWorkflowCode({
-        workflowsPath: require.resolve('../../src/workflows'),
-        workflowInterceptorModules,
-        logger: new DefaultLogger('ERROR'),
-      })
-    : await workflowBundle();
-  const { worker, close } = await createWorker({
-    address: temporalAddress(),
-    namespace: 'default',
-    taskQueue,
-    settings: testSettings(taskQueue, baseUrl),
-    keys,
-    workerOptions: { workflowBundle: bundle },
-    deps: { filePollMs: 100 },
-  });
-  const running = worker.run();
-  return {
-    async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await close();
-    },
-  };
+  const workflowBundle = await bundleWith(workflowInterceptorModules);
+  return startStackWorker(temporalAddress(), baseUrl, { taskQueue, keys, workerOptions: { workflowBundle } });
 }
 
 export interface WorkerRig {
@@ -145,40 +124,43 @@ export function useWorkerRig(
   workflowInterceptorModules: string[] = [],
 ): WorkerRig {
   const taskQueue = uniqueId(prefix);
-  let standin: GeminiStandin | undefined;
-  let worker: RunningWorker | undefined;
-  let client: Client | undefined;
-  let connection: Connection | undefined;
+  let stack: Stack | undefined;
   const ready = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`The rig's ${what} is only there inside tests (after beforeAll).`);
     return value;
   };
 
   beforeAll(async () => {
-    standin = await startGeminiStandin(standinOptions);
-    worker = await startTestWorker(taskQueue, standin.url, keys, workflowInterceptorModules);
-    ({ client, connection } = await connectTestClient());
+    quietRuntime();
+    const workflowBundle = await bundleWith(workflowInterceptorModules);
+    stack = await startStack({
+      server: { address: temporalAddress() },
+      standin: standinOptions,
+      worker: { taskQueue, keys, workerOptions: { workflowBundle } },
+    });
   });
   afterAll(async () => {
-    await worker?.shutdown();
-    await connection?.close();
-    await standin?.close();
+    await stack?.stop();
   });
   beforeEach(() => {
-    standin?.resetStats();
-    standin?.clearFaults();
+    stack?.standin.resetStats();
+    stack?.standin.clearFaults();
   });
 
   return {
     taskQueue,
     get standin() {
-      return ready(standin, 'stand-in');
+      return ready(stack, 'stand-in').standin;
     },
     get client() {
-      return ready(client, 'client');
+      return ready(stack, 'client').client;
     },
     runBatch: (input) =>
-      ready(client, 'client').workflow.execute(BatchWorkflow, { workflowId: input.batchId, taskQueue, args: [input] }),
+      ready(stack, 'client').client.workflow.execute(BatchWorkflow, {
+        workflowId: input.batchId,
+        taskQueue,
+        args: [input],
+      }),
   };
 }
 
@@ -300,4 +282,34 @@ export async function historiesThatDoNotReplay(
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return { replayed, failures };
+}
+
+/**
+ * A VideoWorkflow's outcome: its result, or, for a video that ended Failed, the outcome it carries
+ * in its failure's details (with the failure's type and message, as the Web UI shows them).
+ */
+export async function videoOutcome(
+  handle: WorkflowHandle,
+): Promise<VideoOutcome & { failure?: { type?: string | null; message: string } }> {
+  try {
+    return (await handle.result()) as VideoOutcome;
+  } catch (err) {
+    const outcome = outcomeInFailure(err);
+    const failure = err instanceof WorkflowFailedError ? err.cause : undefined;
+    if (!outcome || !(failure instanceof ApplicationFailure)) throw err;
+    return { ...outcome, failure: { type: failure.type, message: failure.message } };
+  }
+}
+
+/** The summaries of every activity, timer and child in the histories of workflows whose id starts with the prefix. */
+export async function timelineLabels(client: Client, idPrefix: string): Promise<string[]> {
+  const labels: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${idPrefix}"` })) {
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const data = e.userMetadata?.summary?.data;
+      if (data) labels.push(JSON.parse(Buffer.from(data).toString('utf8')) as string);
+    }
+  }
+  return labels;
 }

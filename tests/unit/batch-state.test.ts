@@ -1,5 +1,5 @@
+import { budgetStopReason } from '../../src/workflows/batch/budget';
 import {
-  budgetStopReason,
   initialBatchState,
   pendingEstimate,
   progressOf,
@@ -39,13 +39,31 @@ describe('batch state', () => {
     expect(state.usage.totalTokens).toBe(15);
   });
 
-  test('a failed video reset and then succeeded is counted once, as succeeded', () => {
-    const state = withPending(['a']);
-    recordOutcome(state, 'b/a', outcome('a', 'failed'));
-    expect(recordOutcome(state, 'b/a', outcome('a', 'succeeded'))).toBe(true);
-    expect(recordOutcome(state, 'b/a', outcome('a', 'succeeded'))).toBe(false);
-    expect(state).toMatchObject({ succeeded: 1, failed: 0, failures: [], outputs: ['/out/a.md'] });
-    expect(state.usage.totalTokens).toBe(30);
+  test('a failed video that succeeds after a Reset is counted once, as succeeded; a repeat changes nothing', () => {
+    const state = withPending(['a', 'c']);
+    recordOutcome(state, 'b/a', { ...outcome('a', 'failed'), keyAlias: 'k', model: 'm' });
+    recordOutcome(state, 'b/c', outcome('c', 'succeeded'));
+    expect(state).toMatchObject({ succeeded: 1, failed: 1 });
+    expect(state.failures.map((f) => f.key)).toEqual(['a']);
+
+    // The run after the Reset kept the failed run's first calls (15 tokens) and spent 15 more.
+    const retried = {
+      ...outcome('a', 'succeeded'),
+      keyAlias: 'k',
+      model: 'm',
+      usage: { ...usage, totalTokens: 30 },
+      costUsd: 0.02,
+    };
+    expect(recordOutcome(state, 'b/a', retried)).toBe(true);
+    expect(state).toMatchObject({ succeeded: 2, failed: 0, failures: [] });
+    expect(state.outputs).toEqual(['/out/c.md', '/out/a.md']);
+    expect(state.usage.totalTokens).toBe(45); // 30 for a, 15 for c: a's first 15 not counted twice
+    expect(state.costUsd).toBeCloseTo(0.03);
+    expect(state.unreportedTokens).toEqual({ 'k\u0000m': 30 });
+
+    expect(recordOutcome(state, 'b/a', retried)).toBe(false);
+    expect(recordOutcome(state, 'b/a', outcome('a', 'failed'))).toBe(false);
+    expect(state).toMatchObject({ succeeded: 2, failed: 0 });
   });
 
   test('waiting videos are counted apart from running ones', () => {
@@ -119,9 +137,9 @@ describe('expected against actual, and the budget rules', () => {
       ...pendingEstimate(planned('a', 0.2, 0.3)),
     };
     // 0.5 spent + 0.2 expected in flight + 0.2 next = 0.9 ≤ 1; ceilings in flight 0.5 + 0.3 ≤ 1.
-    expect(budgetStopReason(state, planned('b', 0.2, 0.3), 1)).toBeUndefined();
+    expect(budgetStopReason(state, 1, planned('b', 0.2, 0.3))).toBeUndefined();
     // 0.5 + 0.2 + 0.4 = 1.1 > 1.
-    expect(budgetStopReason(state, planned('b', 0.4, 0.5), 1)).toMatch(
+    expect(budgetStopReason(state, 1, planned('b', 0.4, 0.5))).toMatch(
       /expected for the next video would pass the \$1 limit/,
     );
   });
@@ -137,6 +155,6 @@ describe('expected against actual, and the budget rules', () => {
       ...pendingEstimate(planned('a', 0.05, 0.6)),
     };
     // Expected 0.5 + 0.05 + 0.05 fits, but 0.5 spent + 0.6 ceiling in flight could already pass 1.
-    expect(budgetStopReason(state, planned('b', 0.05, 0.6), 1)).toMatch(/at most in flight could pass the \$1 limit/);
+    expect(budgetStopReason(state, 1, planned('b', 0.05, 0.6))).toMatch(/at most in flight could pass the \$1 limit/);
   });
 });

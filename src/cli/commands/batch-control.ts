@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadSettings } from '../../config';
-import { cancelBatchSignal, progressQuery, skipSignal } from '../../workflows/definitions';
+import { cancelBatchSignal, progressQuery } from '../../workflows/definitions';
+import { videoKeyOf, videoWorkflowId } from '../../workflows/ids';
+import { BatchWorkflow } from '../../workflows';
 import type { BatchProgress, BatchSummary } from '../../types';
 import { CliError, ExitCode } from '../exit-codes';
 import { bold, dim, formatTokens, formatUsd, green, red, table, truncate, yellow } from '../output';
 import { progressLine, renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { exitCodeFor } from './start-batch';
-import { describeRetry, retryFailedVideos } from './retry-failed';
+import { decide, describeRetry, retryFailedVideos, videosNeedingAttention } from './retry-failed';
 
 /** Runs fn with a client (local default server or TEMPORAL_ADDRESS), closing it afterwards. */
 async function withClient<T>(fn: (client: Client, namespace: string) => Promise<T>): Promise<T> {
@@ -29,14 +31,6 @@ async function requireBatch(client: Client, batchId: string) {
   } catch {
     throw new CliError(`No batch with id "${batchId}". List recent batches with: lesson-forge list`, ExitCode.input);
   }
-}
-
-/** Videos of a batch that wait for a person (a step failed for good, within the grace period). */
-async function videosNeedingAttention(client: Client, batchId: string): Promise<string[]> {
-  const ids: string[] = [];
-  const query = `BatchId = "${batchId.replace(/"/g, '')}" AND VideoStatus = "NeedsAttention" AND ExecutionStatus = "Running"`;
-  for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
-  return ids;
 }
 
 export function registerBatchControl(program: Command): void {
@@ -105,7 +99,7 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         const limit = Math.max(1, Number(opts.limit) || 20);
         const rows: Array<{ batchId: string; status: string; started: string; ended?: string }> = [];
-        for await (const wf of client.workflow.list({ query: 'WorkflowType = "BatchWorkflow"' })) {
+        for await (const wf of client.workflow.list({ query: `WorkflowType = "${BatchWorkflow.name}"` })) {
           rows.push({
             batchId: wf.workflowId,
             status: wf.status.name,
@@ -172,7 +166,8 @@ export function registerBatchControl(program: Command): void {
       await withClient(async (client) => {
         await requireBatch(client, batchId);
         const result = await retryFailedVideos(client, batchId, { model: opts.model });
-        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeRetry(result));
+        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeRetry(batchId, result));
+        if (result.retried.some((r) => !r.accepted)) process.exitCode = ExitCode.usage;
       });
     });
 
@@ -187,20 +182,21 @@ export function registerBatchControl(program: Command): void {
         await requireBatch(client, batchId);
         const waiting = await videosNeedingAttention(client, batchId);
         const matches = waiting.filter(
-          (id) => id === `${batchId}/${video}` || id.slice(batchId.length + 1).includes(video),
+          (id) => id === videoWorkflowId(batchId, video) || videoKeyOf(batchId, id).includes(video),
         );
         if (matches.length !== 1) {
           throw new CliError(
             matches.length === 0
-              ? `No waiting video of ${batchId} matches "${video}". Waiting: ${waiting.map((w) => w.slice(batchId.length + 1)).join(', ') || 'none'}`
+              ? `No waiting video of ${batchId} matches "${video}". Waiting: ${waiting.map((w) => videoKeyOf(batchId, w)).join(', ') || 'none'}`
               : `"${video}" matches several videos: ${matches.join(', ')}; give the full key.`,
             ExitCode.usage,
           );
         }
-        await client.workflow
-          .getHandle(matches[0])
-          .signal(skipSignal, { reason: opts.reason ?? 'skipped from the command line' });
-        process.stdout.write(`Skipped ${matches[0]}.\n`);
+        const answer = await decide(client, matches[0], 'skip', {
+          reason: opts.reason ?? 'skipped from the command line',
+        });
+        if (!answer.accepted) throw new CliError(`${matches[0]} was not skipped: ${answer.message}`, ExitCode.usage);
+        process.stdout.write(`${matches[0]}: ${answer.message}\n`);
       });
     });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { defaults, loadSettings } from '../../config';
 import { limitsFor, quotaWarnings, type KeyState, type PoolState } from '../../keys/pool-state';
-import { keyPoolQuery, keyPoolWorkflowId, resetQuotasSignal } from '../../workflows/key-pool-workflow';
+import { keyPoolQuery, resetQuotasSignal } from '../../workflows/key-pool-workflow';
+import { keyPoolWorkflowId } from '../../workflows/ids';
 import { bold, dim, green, red, table, yellow } from '../output';
 import { openTemporal } from '../temporal-session';
 import { keyQueuesOf, partitionWarning, splitKeyQueues } from '../../temporal/partitions';

@@ -173,9 +173,8 @@ Examples:
   $ lesson-forge schedule create nightly-art ./videos --cron "0 2 * * *" --timezone Europe/Paris
   $ lesson-forge schedule create inbox ./inbox --every 6h --template summary_report --max-cost 2 --webhook https://example.org/hook
 
-Runs need a Temporal server and a worker running (\`lesson-forge server\`, \`lesson-forge worker\`). A video
-whose output is up to date (same content, template and model) is skipped, so a run over an unchanged
-folder spends nothing and reports "nothing new".`,
+Runs need a Temporal server and a worker running (\`lesson-forge server\`, \`lesson-forge worker\`).
+A video whose output is up to date (same content, template and model) is skipped, so a run over an unchanged folder spends nothing and reports "nothing new".`,
   );
   create.action(async (name: string, inputs: string[], opts: ScheduleCreateOptions) => {
     // Everything is checked before a connection is opened (or a local server started).

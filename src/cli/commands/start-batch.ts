@@ -55,11 +55,9 @@ Examples:
   $ lesson-forge start-batch --list lessons.txt --dry-run
   $ lesson-forge start-batch ./videos --max-cost 5 --concurrency 2
 
-With no TEMPORAL_ADDRESS set, a local Temporal server is used (started if needed) and a worker runs
-in this process until the batch ends; the Web UI is at http://localhost:8233. Interrupt at any time:
-running the same command again continues the same batch, and finished videos are not redone.
-With TEMPORAL_ADDRESS set, this is a client: workers elsewhere run the batch, no Gemini key is needed
-here, and no worker runs in this process unless --worker is given.
+With no TEMPORAL_ADDRESS set, a local Temporal server is used (started if needed) and a worker runs in this process until the batch ends; the Web UI is at http://localhost:8233.
+Interrupt at any time: running the same command again continues the same batch, and finished videos are not redone.
+With TEMPORAL_ADDRESS set, this is a client: workers elsewhere run the batch, no Gemini key is needed here, and no worker runs in this process unless --worker is given.
 
 ${exitCodeHelp}`,
     )

@@ -19,9 +19,9 @@ export function registerTemplates(program: Command): void {
     .addHelpText(
       'after',
       `
-A template is a folder: manifest.json, prompt.hbs, schema.ts (or schema.json), output.hbs and
-optionally system.hbs. Put yours in a folder and pass --templates-dir, or list it under
-"templatesDirs" in your config file. See docs/templates.md.`,
+A template is a folder: manifest.json, prompt.hbs, schema.ts (or schema.json), output.hbs and optionally system.hbs.
+Put yours in a folder and pass --templates-dir, or list it under "templatesDirs" in your config file.
+See docs/templates.md.`,
     );
 
   templates

@@ -11,8 +11,7 @@ export function registerWorker(program: Command): void {
     .addHelpText(
       'after',
       `
-Run as many workers as you like, on any machines that can read the videos and write the output
-folder, against the same Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE).
+Run as many workers as you like, on any machines that can read the videos and write the output folder, against the same Temporal server (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE).
 Each worker needs the Gemini keys (GEMINI_API_KEY, or the variables named in the config file).`,
     )
     .action(async (opts: { maxActivities: string }) => {

@@ -1,0 +1,96 @@
+import { CancellationScope, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ModelAttr } from '../../search-attributes';
+import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
+import { formatting, housekeeping, writing } from '../activity-proxies';
+import { summary, videoName } from '../labels';
+import type { Analysis, Spend } from './analysis';
+import type { KeyLease } from './key-lease';
+import type { PersonGate } from './person';
+import type { VideoProgress } from './progress';
+
+/** The parts of a video's run the steps after inspection use. */
+export interface VideoParts {
+  input: VideoInput;
+  progress: VideoProgress;
+  gate: PersonGate;
+  lease: KeyLease;
+  analysis: Analysis;
+  spend: Spend;
+  upload: () => Promise<void>;
+}
+
+export type Finished = Pick<VideoOutcome, 'status' | 'outputPath' | 'model' | 'truncated' | 'reason'>;
+
+/** Upload → analyze → format → write, each step a person may retry; then the upload is cleaned up. */
+export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Promise<Finished> {
+  const { input, gate, analysis, spend } = parts;
+  const { item, options } = input;
+  await parts.upload();
+  const result = await gate.attempt('analyze', () => analysis.run(facts));
+  upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
+  const workflowId = workflowInfo().workflowId;
+  const note = `${options.template} note of ${videoName(item)}`;
+  const draft = await gate.attempt('format', () =>
+    formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
+      {
+        workflowId,
+        item,
+        facts,
+        analysis: result,
+        options,
+        usage: spend.usage,
+        costUsd: spend.costUsd,
+      },
+    ]),
+  );
+  const written = await gate.attempt('write', () =>
+    writing.writeOutput.executeWithOptions({ summary: summary(`write the ${note} into ${options.outputDir}`) }, [
+      {
+        item,
+        facts,
+        draftPath: draft.draftPath,
+        options,
+        model: result.model,
+        batchId: input.batchId,
+      },
+    ]),
+  );
+  await deleteUpload(parts);
+  return {
+    status: 'succeeded',
+    outputPath: written.outputPath,
+    model: result.model,
+    truncated: result.truncated,
+    ...(result.repairs ? { repairs: result.repairs } : {}),
+    reason: written.note,
+  };
+}
+
+/** New runs free the upload of a video that ends without its lesson plan too (it no longer waits for anyone). */
+const deleteUnfinishedUploadPatch = 'delete-upload-of-unfinished-video';
+
+/** A video that failed or was skipped keeps nothing on Gemini: its upload is deleted, even when cancelled. */
+export async function deleteUploadOfUnfinished(
+  parts: Pick<VideoParts, 'input' | 'lease' | 'progress'>,
+  outcome: VideoOutcome,
+): Promise<void> {
+  if (outcome.status === 'succeeded' || !parts.lease.uploaded || parts.input.options.keepUploads) return;
+  if (!patched(deleteUnfinishedUploadPatch)) return;
+  await CancellationScope.nonCancellable(() => deleteUpload(parts));
+}
+
+/** Frees the uploaded copy on Gemini once the lesson plan is written (unless asked to keep it). */
+export async function deleteUpload(parts: Pick<VideoParts, 'input' | 'lease' | 'progress'>): Promise<void> {
+  const uploaded = parts.lease.uploaded;
+  if (!uploaded || parts.input.options.keepUploads) return;
+  parts.progress.at('cleanup');
+  try {
+    await housekeeping.deleteUpload.executeWithOptions(
+      { summary: summary(`delete the upload ${uploaded.name} of ${videoName(parts.input.item)}`) },
+      [{ file: uploaded }],
+    );
+  } catch (err) {
+    // Gemini deletes files after 48 h anyway; a failed clean-up is not a failed video.
+    log.warn('could not delete the uploaded file', { file: uploaded.name, error: String(err) });
+  }
+}
