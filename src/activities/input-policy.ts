@@ -127,7 +127,19 @@ export class InputGuard {
 
   /** Throws a non-retryable InputNotAllowed failure naming the first thing the settings do not allow. */
   check(activity: string, input: unknown): void {
+    if (activity === 'loadBatchPage')
+      this.withoutRefusedEstimate(input as { estimateWith?: { templateDirs?: string[] } });
     this.walk(activity, input, 0);
+  }
+
+  /**
+   * A page's estimates are a forecast, not work: a page of a batch whose template folder this worker
+   * does not load is listed without them (its template is never loaded), and each of its videos is
+   * then refused on its own, so the batch still ends with its summary.
+   */
+  private withoutRefusedEstimate(input: { estimateWith?: { templateDirs?: string[] } } | undefined): void {
+    const dirs = input?.estimateWith?.templateDirs ?? [];
+    if (dirs.some((d) => !this.templateDirs.includes(realish(d)))) delete input!.estimateWith;
   }
 
   private walk(activity: string, value: unknown, depth: number): void {

@@ -73,7 +73,7 @@ describe('reset of a failed video', () => {
     // Failed in Temporal, with the classified type and what to do.
     const failure = await failureOf(rig.client, videoId);
     expect(failure.type).toBe('GeminiContentBlocked');
-    expect(failure.message).toMatch(/SAFETY.*Reset this workflow/);
+    expect(failure.message).toMatch(/SAFETY.*Reset it/);
     expect(reportOf(output, batchId).summary).toMatchObject({ succeeded: 1, failed: 1 });
 
     rig.standin.clearFaults();

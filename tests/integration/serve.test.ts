@@ -27,7 +27,10 @@ describe('lesson-forge serve', () => {
     fs.renameSync(makeVideoFolder(4), path.join(cwd, 'videos'));
     const [port, uiPort] = [await freePort(), await freePort()];
     const address = `127.0.0.1:${port}`;
+    // The served worker writes only where its own config allows (README "Security"): the schedule's `-o notes`.
+    fs.writeFileSync(path.join(cwd, 'service.config.json'), JSON.stringify({ outputRoots: ['./notes'] }));
     const env = {
+      LESSON_FORGE_CONFIG: path.join(cwd, 'service.config.json'),
       LESSON_FORGE_HOME: home,
       TEMPORAL_TASK_QUEUE: uniqueId('serve'),
       GEMINI_API_KEY: 'serve-test-key-0123456789',

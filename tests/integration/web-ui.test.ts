@@ -94,10 +94,15 @@ describe('the Temporal Web UI', () => {
       await page.getByRole('button', { name: 'Reset', exact: true }).waitFor();
       await page.getByText('Failed', { exact: true }).first().waitFor();
       await page
-        .getByText(/withheld \(SAFETY\).*Reset this workflow/)
+        .getByText(/withheld \(SAFETY\).*Reset it/)
         .first()
         .waitFor();
-      await expect(page.getByText('"GeminiContentBlocked"').first().isVisible()).resolves.toBe(true);
+      await expect(
+        page
+          .getByText(/GeminiContentBlocked: Gemini refused/)
+          .first()
+          .isVisible(),
+      ).resolves.toBe(true);
       await shoot(page, '4-failed-video.png');
 
       // The cause goes away (a person would change the template, the model, or the video), then Reset.

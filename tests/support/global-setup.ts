@@ -16,10 +16,20 @@ export default async function globalSetup(): Promise<void> {
   }
   findBrowser(root);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-temporal-'));
-  const port = await freePort();
-  const server = await startDevServer({ port, headless: true, dbFile: path.join(dir, 'test.db') });
+  const server = await startOnAFreePort(path.join(dir, 'test.db'));
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   (globalThis as Record<string, unknown>).__lessonForgeDevServer = { server, dir };
+}
+
+/** A port found free can be taken by another process before the server binds it: try another. */
+async function startOnAFreePort(dbFile: string, attempts = 3): ReturnType<typeof startDevServer> {
+  for (let i = 1; ; i++) {
+    try {
+      return await startDevServer({ port: await freePort(), headless: true, dbFile });
+    } catch (err) {
+      if (i >= attempts) throw err;
+    }
+  }
 }
 
 /**

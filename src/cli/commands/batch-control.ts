@@ -157,7 +157,7 @@ export function registerBatchControl(program: Command): void {
     .command('retry-failed')
     .description(
       'Run every failed video of a batch (finished or running) again, as the Web UI’s Reset does; ' +
-        'videos waiting for a person are sent retry',
+        'videos waiting for a person are asked to retry',
     )
     .argument('<batchId>')
     .option('-m, --model <id>', 'run them with this model first')

@@ -116,7 +116,7 @@ export function describeRetry(batchId: string, result: RetryFailedResult): strin
   }
   if (result.retried.length) {
     const took = result.retried.filter((r) => r.accepted).length;
-    lines.push(`Retried ${took} of ${result.retried.length} video(s) waiting for a person:`);
+    lines.push(`Retried ${took} of ${result.retried.length} waiting video(s):`);
     for (const r of result.retried)
       lines.push(`  ${videoKeyOf(batchId, r.workflowId)}: ${r.accepted ? r.message : `refused: ${r.message}`}`);
   }

@@ -52,8 +52,8 @@ export function unfinishedOutcome(base: OutcomeBase, err: unknown): VideoOutcome
 export const failsWhenItFailsPatch = 'video-without-its-note-ends-failed';
 
 /**
- * The failure a video that did not get its lesson plan ends with: the classified type, the reason
- * and what a person can do. Its outcome rides along in the details, for whoever reads the result.
+ * The failure a video that did not get its lesson plan ends with: the classified type (also at the
+ * head of its message, which is what the Web UI shows first), the reason and what a person can do. Its outcome rides along in the details, for whoever reads the result.
  */
 export function failureOfVideo(outcome: VideoOutcome): ApplicationFailure {
   const type = outcome.errorType ?? FailureType.Unclassified;
@@ -61,7 +61,7 @@ export function failureOfVideo(outcome: VideoOutcome): ApplicationFailure {
   return ApplicationFailure.create({
     type,
     nonRetryable: true,
-    message: `${reason} ${whatToDo[type] ?? 'Reset this video to run it again.'}`,
+    message: `${type}: ${reason} ${whatToDo[type] ?? 'Reset this video to run it again.'}`,
     details: [outcome],
   });
 }
