@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import { ApiError, type GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { z } from 'zod';
 import {
   startGeminiStandin,
@@ -11,35 +11,14 @@ import {
   type HttpFaultKind,
   type HttpFaultStatus,
 } from '..';
+import { apiErrorOf, sdkFor } from './sdk-support';
 
 const key = 'AIzaSy-faults-test-key';
 const youtube = 'https://www.youtube.com/watch?v=aaaaaaaaaaa';
 let standin: GeminiStandin;
 let dir: string;
 
-function sdk(apiKey = key): GoogleGenAI {
-  return new GoogleGenAI({
-    apiKey,
-    apiVersion: 'v1beta',
-    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
-  });
-}
-
-interface ParsedError {
-  status: number;
-  body: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> };
-}
-
-async function apiErrorOf(p: Promise<unknown>): Promise<ParsedError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    const e = err as ApiError;
-    return { status: e.status, body: (JSON.parse(e.message) as { error: ParsedError['body'] }).error };
-  }
-  throw new Error('expected the SDK to throw');
-}
+const sdk = (apiKey = key): GoogleGenAI => sdkFor(standin.url, apiKey);
 
 const schema = z.object({
   title: z.string(),

@@ -7,9 +7,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, GoogleGenAI, MediaResolution, type File as GeminiFile } from '@google/genai';
+import { type GoogleGenAI, MediaResolution, type File as GeminiFile } from '@google/genai';
 import { z } from 'zod';
 import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '..';
+import { apiErrorOf, sdkFor } from './sdk-support';
 
 const keyA = 'fake-test-key-value-for-project-a';
 const keyB = 'fake-test-key-value-for-project-b';
@@ -17,31 +18,7 @@ const keyB = 'fake-test-key-value-for-project-b';
 let standin: GeminiStandin;
 let dir: string;
 
-/**
- * Under Jest the SDK's default Node path fails ("Undici globalDispatcher is not available": the
- * dispatcher lives on the outer realm's globalThis), so hand it the global fetch explicitly.
- */
-function sdk(apiKey = keyA): GoogleGenAI {
-  return new GoogleGenAI({
-    apiKey,
-    apiVersion: 'v1beta',
-    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
-  });
-}
-
-async function apiErrorOf(p: Promise<unknown>): Promise<{
-  status: number;
-  body: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> };
-}> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    const e = err as ApiError;
-    return { status: e.status, body: (JSON.parse(e.message) as { error: never }).error };
-  }
-  throw new Error('expected the SDK to throw');
-}
+const sdk = (apiKey = keyA): GoogleGenAI => sdkFor(standin.url, apiKey);
 
 function videoFile(name: string, bytes: number): string {
   const path = join(dir, name);
