@@ -110,3 +110,28 @@ export function templateCodeRuns(pack: HostilePack): Array<{ key: string | null 
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { key: string | null });
 }
+
+/**
+ * For a test file or describe block: a fresh pack before each test, run with NO_COLOR and an empty
+ * user config (so the machine's own config never leaks in); the environment is restored and the
+ * pack removed after. Returns the current test's pack.
+ */
+export function useHostilePack(): () => HostilePack {
+  let pack: HostilePack | undefined;
+  const savedEnv = { ...process.env };
+  beforeEach(() => {
+    pack = makeHostilePack();
+    process.env.NO_COLOR = '1';
+    process.env.LESSON_FORGE_CONFIG = path.join(pack.root, 'empty.json');
+    fs.writeFileSync(process.env.LESSON_FORGE_CONFIG, '{}');
+  });
+  afterEach(() => {
+    process.env = { ...savedEnv };
+    pack?.remove();
+    pack = undefined;
+  });
+  return () => {
+    if (!pack) throw new Error('the hostile pack exists only while a test runs');
+    return pack;
+  };
+}
