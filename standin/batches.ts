@@ -19,6 +19,7 @@ import {
 import { apiError, type HttpError, invalidArgument, modelNotFound, typeUrl } from './errors';
 import { fileIdOf } from './files-store';
 import { parseGenerateRequest, promptTokens, resolveVideos } from './generate-request';
+import { pageOf } from './pages';
 import type { Reply, RequestCtx, StandinState } from './state';
 import { isRecord } from './util';
 
@@ -211,28 +212,15 @@ export async function getBatch(state: StandinState, ctx: RequestCtx, id: string)
 }
 
 export async function listBatches(state: StandinState, ctx: RequestCtx): Promise<Reply> {
-  const size = Number(ctx.url.searchParams.get('pageSize') ?? '0');
-  const pageSize = Number.isInteger(size) && size > 0 ? Math.min(size, 1000) : 50;
-  const token = ctx.url.searchParams.get('pageToken');
-  let jobs = [...storeOf(state).jobs.values()]
+  const jobs = [...storeOf(state).jobs.values()]
     .filter((j) => j.owner === owner(ctx) && !j.deleted)
     .sort((a, b) => b.seq - a.seq);
-  if (token) {
-    const after = Number(
-      Buffer.from(token, 'base64url')
-        .toString('utf8')
-        .replace(/^after:/, ''),
-    );
-    if (!Number.isInteger(after)) throw invalidArgument('Invalid page token.');
-    jobs = jobs.filter((j) => j.seq < after);
-  }
-  const page = jobs.slice(0, pageSize);
+  const { page, nextPageToken } = pageOf(ctx, jobs, 50);
   for (const job of page) await settle(state, job);
   const now = Date.now();
   const body: Record<string, unknown> = {};
   if (page.length > 0) body.operations = page.map((j) => jobJson(j, now));
-  const last = page.at(-1);
-  if (jobs.length > pageSize && last) body.nextPageToken = Buffer.from(`after:${last.seq}`).toString('base64url');
+  if (nextPageToken) body.nextPageToken = nextPageToken;
   return { status: 200, body };
 }
 

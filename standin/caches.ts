@@ -8,8 +8,9 @@
  */
 import type { CacheSummary } from './batch-types';
 import { apiError, invalidArgument, modelNotFound } from './errors';
-import { generateContent } from './generate';
+import { generateContent, type GenerateCall } from './generate';
 import { parseGenerateRequest, promptTokens, resolveVideos } from './generate-request';
+import { pageOf } from './pages';
 import type { Reply, RequestCtx, StandinState } from './state';
 import { isRecord, parseDuration, randomId, rfc3339 } from './util';
 
@@ -198,24 +199,10 @@ export function deleteCache(state: StandinState, ctx: RequestCtx, id: string): R
 }
 
 export function listCaches(state: StandinState, ctx: RequestCtx): Reply {
-  const size = Number(ctx.url.searchParams.get('pageSize') ?? '0');
-  const pageSize = Number.isInteger(size) && size > 0 ? Math.min(size, 1000) : 100;
-  const token = ctx.url.searchParams.get('pageToken');
-  let caches = cacheStore(state).listFor(owner(ctx), Date.now());
-  if (token) {
-    const after = Number(
-      Buffer.from(token, 'base64url')
-        .toString('utf8')
-        .replace(/^after:/, ''),
-    );
-    if (!Number.isInteger(after)) throw invalidArgument('Invalid page token.');
-    caches = caches.filter((c) => c.seq < after);
-  }
-  const page = caches.slice(0, pageSize);
+  const { page, nextPageToken } = pageOf(ctx, cacheStore(state).listFor(owner(ctx), Date.now()), 100);
   const body: Record<string, unknown> = {};
   if (page.length > 0) body.cachedContents = page.map(cacheJson);
-  const last = page.at(-1);
-  if (caches.length > pageSize && last) body.nextPageToken = Buffer.from(`after:${last.seq}`).toString('base64url');
+  if (nextPageToken) body.nextPageToken = nextPageToken;
   return { status: 200, body };
 }
 
@@ -231,12 +218,8 @@ function markCached(usage: unknown, cache: CacheRecord): void {
  * name no cache go straight to `generateContent`. Exported for batch requests too.
  */
 export async function generateWithCache(
-  state: StandinState,
-  ctx: RequestCtx,
-  model: string,
-  body: unknown,
-  stream: boolean,
-): Promise<Reply> {
+  ...[state, ctx, model, body, stream]: Parameters<GenerateCall>
+): ReturnType<GenerateCall> {
   if (!isRecord(body) || body.cachedContent === undefined) return generateContent(state, ctx, model, body, stream);
   ctx.model = model;
   if (typeof body.cachedContent !== 'string') throw invalidArgument('cached_content must be a resource name.');
