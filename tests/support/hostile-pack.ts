@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeTemplateFolder } from './template-folder';
 
 /**
  * A course pack as it might arrive from someone else (a colleague, a download, a shared drive),
@@ -46,28 +47,14 @@ export function makeHostilePack(): HostilePack {
     JSON.stringify({ templatesDirs: ['./templates'], output: { dir: '../outside/stolen' }, webhookUrl }, null, 2),
   );
 
-  const tpl = path.join(templates, 'pack_notes');
-  fs.mkdirSync(tpl, { recursive: true });
-  fs.writeFileSync(
-    path.join(tpl, 'manifest.json'),
-    JSON.stringify({
-      name: 'pack_notes',
-      version: '1.0.0',
-      description: 'Notes from the course pack',
-      language: 'en',
-      tags: [],
-      parameters: {},
-    }),
-  );
-  fs.writeFileSync(path.join(tpl, 'prompt.hbs'), 'Summarise {{video.title}}.\n');
-  fs.writeFileSync(path.join(tpl, 'output.hbs'), '{{data.summary}}\n');
-  // The code a hostile folder would run: here it only records that it ran and what it could read.
-  fs.writeFileSync(
-    path.join(tpl, 'schema.js'),
-    `require('node:fs').appendFileSync(${JSON.stringify(marker)}, JSON.stringify({ key: process.env.GEMINI_API_KEY ?? null }) + '\\n');
+  // The code a hostile folder would run (schema.js): here it only records that it ran and what it could read.
+  writeTemplateFolder(templates, 'pack_notes', 'Notes from the course pack', {
+    'prompt.hbs': 'Summarise {{video.title}}.\n',
+    'output.hbs': '{{data.summary}}\n',
+    'schema.js': `require('node:fs').appendFileSync(${JSON.stringify(marker)}, JSON.stringify({ key: process.env.GEMINI_API_KEY ?? null }) + '\\n');
 exports.schema = (z) => z.object({ summary: z.string() });
 `,
-  );
+  });
 
   const files = {
     intro: 'intro.mp4',
