@@ -1,5 +1,5 @@
 /** Every fault kind, as the real SDK sees it. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, type GoogleGenAI, type GenerateContentResponse } from '@google/genai';
@@ -11,7 +11,7 @@ import {
   type HttpFaultKind,
   type HttpFaultStatus,
 } from '..';
-import { apiErrorOf, sdkFor } from './sdk-support';
+import { apiErrorOf, sdkFor, standinHooks } from './sdk-support';
 
 const key = 'AIzaSy-faults-test-key';
 const youtube = 'https://www.youtube.com/watch?v=aaaaaaaaaaa';
@@ -52,15 +52,7 @@ beforeAll(async () => {
   standin = await startGeminiStandin({ processingMs: 20, keys: [{ name: 'main', value: key }] });
 });
 
-afterAll(async () => {
-  await standin.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  standin.clearFaults();
-  standin.resetStats();
-});
+standinHooks(() => ({ standin, dir }));
 
 const httpCases: Array<[HttpFaultKind, HttpFaultStatus, string]> = [
   ['quota-minute', 429, 'RESOURCE_EXHAUSTED'],

@@ -4,13 +4,13 @@
  * errors the SDK raises for the API's refusals.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GoogleGenAI, MediaResolution, type File as GeminiFile } from '@google/genai';
 import { z } from 'zod';
 import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '..';
-import { apiErrorOf, sdkFor } from './sdk-support';
+import { apiErrorOf, sdkFor, standinHooks } from './sdk-support';
 
 const keyA = 'fake-test-key-value-for-project-a';
 const keyB = 'fake-test-key-value-for-project-b';
@@ -64,15 +64,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await standin.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  standin.clearFaults();
-  standin.resetStats();
-});
+standinHooks(() => ({ standin, dir }));
 
 test('upload from a path, PROCESSING then ACTIVE, with the File fields of the real API', async () => {
   const ai = sdk();
