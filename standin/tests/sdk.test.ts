@@ -11,6 +11,7 @@ import { type GoogleGenAI, MediaResolution, type File as GeminiFile } from '@goo
 import { z } from 'zod';
 import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '..';
 import { apiErrorOf, sdkFor, standinHooks } from './sdk-support';
+import { sectionPlace } from './lesson-schema';
 
 const keyA = 'fake-test-key-value-for-project-a';
 const keyB = 'fake-test-key-value-for-project-b';
@@ -42,9 +43,7 @@ const lessonSchema = z.object({
   sections: z
     .array(
       z.object({
-        heading: z.string(),
-        startSeconds: z.number().min(0),
-        endSeconds: z.number().min(0),
+        ...sectionPlace,
         notes: z.string().nullable(),
       }),
     )
