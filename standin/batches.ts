@@ -11,7 +11,6 @@ import {
   type BatchStore,
   isTerminal,
   jobJson,
-  owner,
   phase,
   settle,
   storeOf,
@@ -20,7 +19,7 @@ import { apiError, type HttpError, invalidArgument, modelNotFound, typeUrl } fro
 import { fileIdOf } from './files-store';
 import { parseGenerateRequest, promptTokens, resolveVideos } from './generate-request';
 import { pageOf } from './pages';
-import type { Reply, RequestCtx, StandinState } from './state';
+import { ownerOf, type Reply, type RequestCtx, type StandinState } from './state';
 import { isRecord } from './util';
 
 /** The API refuses inline input over 20 MB; larger batches go as a JSONL file. */
@@ -53,7 +52,7 @@ function readInput(
     };
   }
   const id = fileIdOf(fileName as string);
-  const file = id ? state.files.accessible(id, owner(ctx), Date.now()) : undefined;
+  const file = id ? state.files.accessible(id, ownerOf(ctx), Date.now()) : undefined;
   if (!id || !file)
     throw apiError(
       403,
@@ -158,7 +157,7 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
   const settings = structuredClone(store.settings);
   const now = Date.now();
   const mine = [...store.jobs.values()].filter(
-    (j) => j.owner === owner(ctx) && !j.deleted && !isTerminal(phase(j, now)),
+    (j) => j.owner === ownerOf(ctx) && !j.deleted && !isTerminal(phase(j, now)),
   );
   if (mine.length >= settings.maxConcurrentJobs)
     throw apiError(
@@ -172,11 +171,11 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
     const enqueued = mine.filter((j) => j.model === model).reduce((sum, j) => sum + j.enqueuedTokens, 0);
     if (enqueued + tokens > limit) throw enqueuedExceeded(model, limit, enqueued, tokens);
   }
-  const outcome = pickOutcome(store, { displayName, model, owner: owner(ctx) });
+  const outcome = pickOutcome(store, { displayName, model, owner: ownerOf(ctx) });
   const job: BatchJob = {
     id: store.newId(),
     seq: store.nextSeq(),
-    owner: owner(ctx),
+    owner: ownerOf(ctx),
     model,
     displayName,
     inputFile: file,
@@ -198,7 +197,7 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
 
 function findJob(state: StandinState, ctx: RequestCtx, id: string): BatchJob {
   const job = storeOf(state).jobs.get(id);
-  if (!job || job.deleted || job.owner !== owner(ctx))
+  if (!job || job.deleted || job.owner !== ownerOf(ctx))
     throw apiError(404, 'NOT_FOUND', 'Requested entity was not found.');
   ctx.model = job.model;
   ctx.video = job.displayName;
@@ -213,7 +212,7 @@ export async function getBatch(state: StandinState, ctx: RequestCtx, id: string)
 
 export async function listBatches(state: StandinState, ctx: RequestCtx): Promise<Reply> {
   const jobs = [...storeOf(state).jobs.values()]
-    .filter((j) => j.owner === owner(ctx) && !j.deleted)
+    .filter((j) => j.owner === ownerOf(ctx) && !j.deleted)
     .sort((a, b) => b.seq - a.seq);
   const { page, nextPageToken } = pageOf(ctx, jobs, 50);
   for (const job of page) await settle(state, job);

@@ -11,7 +11,7 @@ import { apiError, invalidArgument, modelNotFound } from './errors';
 import { generateContent, type GenerateCall } from './generate';
 import { parseGenerateRequest, promptTokens, resolveVideos } from './generate-request';
 import { pageOf } from './pages';
-import type { Reply, RequestCtx, StandinState } from './state';
+import { keptBeside, ownerOf, type Reply, type RequestCtx, type StandinState } from './state';
 import { isRecord, parseDuration, randomId, rfc3339 } from './util';
 
 export interface CacheRecord {
@@ -77,19 +77,8 @@ export class CacheStore {
   }
 }
 
-const stores = new WeakMap<StandinState, CacheStore>();
-
-/** The caches of one stand-in (kept beside its state, which this file does not change). */
-export function cacheStore(state: StandinState): CacheStore {
-  let store = stores.get(state);
-  if (!store) {
-    store = new CacheStore();
-    stores.set(state, store);
-  }
-  return store;
-}
-
-const owner = (ctx: RequestCtx): string => ctx.key?.label ?? ctx.keyLabel;
+/** The caches of one stand-in. */
+export const cacheStore = keptBeside(() => new CacheStore());
 
 /** "cachedContents/abc" or "abc" → "abc". */
 export function cacheIdOf(name: string): string {
@@ -159,7 +148,7 @@ export function createCache(state: StandinState, ctx: RequestCtx, body: unknown)
   if (prompt.image > 0) details.push({ modality: 'IMAGE', tokenCount: prompt.image });
   if (prompt.text > 0) details.push({ modality: 'TEXT', tokenCount: prompt.text });
   const record = store.add({
-    owner: owner(ctx),
+    owner: ownerOf(ctx),
     model,
     displayName: typeof body.displayName === 'string' ? body.displayName : undefined,
     contents: body.contents,
@@ -174,7 +163,7 @@ export function createCache(state: StandinState, ctx: RequestCtx, body: unknown)
 }
 
 function liveCache(state: StandinState, ctx: RequestCtx, id: string): CacheRecord {
-  const r = cacheStore(state).accessible(id, owner(ctx), Date.now());
+  const r = cacheStore(state).accessible(id, ownerOf(ctx), Date.now());
   if (!r) throw cachePermissionDenied(id);
   ctx.model = r.model;
   return r;
@@ -199,7 +188,7 @@ export function deleteCache(state: StandinState, ctx: RequestCtx, id: string): R
 }
 
 export function listCaches(state: StandinState, ctx: RequestCtx): Reply {
-  const { page, nextPageToken } = pageOf(ctx, cacheStore(state).listFor(owner(ctx), Date.now()), 100);
+  const { page, nextPageToken } = pageOf(ctx, cacheStore(state).listFor(ownerOf(ctx), Date.now()), 100);
   const body: Record<string, unknown> = {};
   if (page.length > 0) body.cachedContents = page.map(cacheJson);
   if (nextPageToken) body.nextPageToken = nextPageToken;
