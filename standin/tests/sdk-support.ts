@@ -1,6 +1,6 @@
 /** Shared by the stand-in's SDK tests: a real `@google/genai` client for a stand-in, and its errors. */
 import { rmSync } from 'node:fs';
-import { ApiError, GoogleGenAI } from '@google/genai';
+import { ApiError, GoogleGenAI, type File as GeminiFile } from '@google/genai';
 import type { GeminiStandin } from '..';
 
 /**
@@ -49,4 +49,20 @@ export function standinHooks(current: () => { standin: GeminiStandin; dir: strin
     await standin.close();
     rmSync(dir, { recursive: true, force: true });
   });
+}
+
+/** Uploads `path` as an MP4 and waits (polling every `pollMs`) until the stand-in has it ACTIVE. */
+export async function uploadActive(
+  ai: GoogleGenAI,
+  path: string,
+  displayName: string,
+  pollMs = 20,
+): Promise<GeminiFile> {
+  const file = await ai.files.upload({ file: path, config: { displayName, mimeType: 'video/mp4' } });
+  for (let i = 0; i < 100; i++) {
+    const got = await ai.files.get({ name: file.name as string });
+    if (got.state === 'ACTIVE') return got;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  throw new Error('file never became ACTIVE');
 }

@@ -7,10 +7,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GoogleGenAI, MediaResolution, type File as GeminiFile } from '@google/genai';
+import { type GoogleGenAI, MediaResolution } from '@google/genai';
 import { z } from 'zod';
 import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '..';
-import { apiErrorOf, sdkFor, standinHooks } from './sdk-support';
+import { apiErrorOf, sdkFor, standinHooks, uploadActive } from './sdk-support';
 import { sectionPlace } from './lesson-schema';
 
 const keyA = 'fake-test-key-value-for-project-a';
@@ -25,16 +25,6 @@ function videoFile(name: string, bytes: number): string {
   const path = join(dir, name);
   writeFileSync(path, randomBytes(bytes));
   return path;
-}
-
-async function uploadActive(ai: GoogleGenAI, path: string, displayName: string): Promise<GeminiFile> {
-  const file = await ai.files.upload({ file: path, config: { displayName, mimeType: 'video/mp4' } });
-  for (let i = 0; i < 100; i++) {
-    const got = await ai.files.get({ name: file.name as string });
-    if (got.state === 'ACTIVE') return got;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('file never became ACTIVE');
 }
 
 const lessonSchema = z.object({
