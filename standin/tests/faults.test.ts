@@ -118,23 +118,15 @@ test('a status alone picks the matching kind', async () => {
 
 test('faults on files.get, files.delete, upload.start and upload.chunk', async () => {
   const ai = sdk();
+  /** The HTTP status the SDK's upload of a small video fails with. */
+  const uploadStatus = async (file: string, displayName: string) =>
+    (await apiErrorOf(ai.files.upload({ file: videoPath(file, 1000), config: { displayName, mimeType: 'video/mp4' } })))
+      .status;
   standin.addFault({ route: 'upload.start', times: 1, action: { type: 'http', status: 503 } });
-  expect(
-    (
-      await apiErrorOf(
-        ai.files.upload({ file: videoPath('a.mp4', 1000), config: { displayName: 'A.mp4', mimeType: 'video/mp4' } }),
-      )
-    ).status,
-  ).toBe(503);
+  expect(await uploadStatus('a.mp4', 'A.mp4')).toBe(503);
 
   standin.addFault({ route: 'upload.chunk', times: 1, action: { type: 'http', status: 500 } });
-  expect(
-    (
-      await apiErrorOf(
-        ai.files.upload({ file: videoPath('b.mp4', 1000), config: { displayName: 'B.mp4', mimeType: 'video/mp4' } }),
-      )
-    ).status,
-  ).toBe(500);
+  expect(await uploadStatus('b.mp4', 'B.mp4')).toBe(500);
 
   const file = await ai.files.upload({
     file: videoPath('c.mp4', 1000),
