@@ -13,7 +13,7 @@ import type { BatchEnding, BatchOutcomeRule, BatchRequestBill, BatchSettings, Ba
 import { generateWithCache } from './caches';
 import { HttpError, internal } from './errors';
 import { parseGenerateRequest } from './generate-request';
-import { ResetSignal, type RequestCtx, type StandinState } from './state';
+import { keptBeside, ResetSignal, type RequestCtx, type StandinState } from './state';
 import { isRecord, randomId, rfc3339 } from './util';
 
 export interface BatchRequest {
@@ -96,18 +96,7 @@ export class BatchStore {
   }
 }
 
-const stores = new WeakMap<StandinState, BatchStore>();
-
-export function storeOf(state: StandinState): BatchStore {
-  let store = stores.get(state);
-  if (!store) {
-    store = new BatchStore();
-    stores.set(state, store);
-  }
-  return store;
-}
-
-export const owner = (ctx: RequestCtx): string => ctx.key?.label ?? ctx.keyLabel;
+export const storeOf = keptBeside(() => new BatchStore());
 export const isTerminal = (s: BatchStateName): boolean => s !== 'BATCH_STATE_PENDING' && s !== 'BATCH_STATE_RUNNING';
 
 /** Where the clock has taken a job (its requests may still have to run to make it so). */

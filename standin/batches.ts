@@ -11,7 +11,6 @@ import {
   type BatchStore,
   isTerminal,
   jobJson,
-  owner,
   phase,
   settle,
   storeOf,
@@ -19,7 +18,8 @@ import {
 import { apiError, type HttpError, invalidArgument, modelNotFound, typeUrl } from './errors';
 import { fileIdOf } from './files-store';
 import { parseGenerateRequest, promptTokens, resolveVideos } from './generate-request';
-import type { Reply, RequestCtx, StandinState } from './state';
+import { pageOf } from './pages';
+import { ownerOf, type Reply, type RequestCtx, type StandinState } from './state';
 import { isRecord } from './util';
 
 /** The API refuses inline input over 20 MB; larger batches go as a JSONL file. */
@@ -52,7 +52,7 @@ function readInput(
     };
   }
   const id = fileIdOf(fileName as string);
-  const file = id ? state.files.accessible(id, owner(ctx), Date.now()) : undefined;
+  const file = id ? state.files.accessible(id, ownerOf(ctx), Date.now()) : undefined;
   if (!id || !file)
     throw apiError(
       403,
@@ -157,7 +157,7 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
   const settings = structuredClone(store.settings);
   const now = Date.now();
   const mine = [...store.jobs.values()].filter(
-    (j) => j.owner === owner(ctx) && !j.deleted && !isTerminal(phase(j, now)),
+    (j) => j.owner === ownerOf(ctx) && !j.deleted && !isTerminal(phase(j, now)),
   );
   if (mine.length >= settings.maxConcurrentJobs)
     throw apiError(
@@ -171,11 +171,11 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
     const enqueued = mine.filter((j) => j.model === model).reduce((sum, j) => sum + j.enqueuedTokens, 0);
     if (enqueued + tokens > limit) throw enqueuedExceeded(model, limit, enqueued, tokens);
   }
-  const outcome = pickOutcome(store, { displayName, model, owner: owner(ctx) });
+  const outcome = pickOutcome(store, { displayName, model, owner: ownerOf(ctx) });
   const job: BatchJob = {
     id: store.newId(),
     seq: store.nextSeq(),
-    owner: owner(ctx),
+    owner: ownerOf(ctx),
     model,
     displayName,
     inputFile: file,
@@ -197,7 +197,7 @@ export async function createBatch(state: StandinState, ctx: RequestCtx, model: s
 
 function findJob(state: StandinState, ctx: RequestCtx, id: string): BatchJob {
   const job = storeOf(state).jobs.get(id);
-  if (!job || job.deleted || job.owner !== owner(ctx))
+  if (!job || job.deleted || job.owner !== ownerOf(ctx))
     throw apiError(404, 'NOT_FOUND', 'Requested entity was not found.');
   ctx.model = job.model;
   ctx.video = job.displayName;
@@ -211,28 +211,15 @@ export async function getBatch(state: StandinState, ctx: RequestCtx, id: string)
 }
 
 export async function listBatches(state: StandinState, ctx: RequestCtx): Promise<Reply> {
-  const size = Number(ctx.url.searchParams.get('pageSize') ?? '0');
-  const pageSize = Number.isInteger(size) && size > 0 ? Math.min(size, 1000) : 50;
-  const token = ctx.url.searchParams.get('pageToken');
-  let jobs = [...storeOf(state).jobs.values()]
-    .filter((j) => j.owner === owner(ctx) && !j.deleted)
+  const jobs = [...storeOf(state).jobs.values()]
+    .filter((j) => j.owner === ownerOf(ctx) && !j.deleted)
     .sort((a, b) => b.seq - a.seq);
-  if (token) {
-    const after = Number(
-      Buffer.from(token, 'base64url')
-        .toString('utf8')
-        .replace(/^after:/, ''),
-    );
-    if (!Number.isInteger(after)) throw invalidArgument('Invalid page token.');
-    jobs = jobs.filter((j) => j.seq < after);
-  }
-  const page = jobs.slice(0, pageSize);
+  const { page, nextPageToken } = pageOf(ctx, jobs, 50);
   for (const job of page) await settle(state, job);
   const now = Date.now();
   const body: Record<string, unknown> = {};
   if (page.length > 0) body.operations = page.map((j) => jobJson(j, now));
-  const last = page.at(-1);
-  if (jobs.length > pageSize && last) body.nextPageToken = Buffer.from(`after:${last.seq}`).toString('base64url');
+  if (nextPageToken) body.nextPageToken = nextPageToken;
   return { status: 200, body };
 }
 

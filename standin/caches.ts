@@ -8,9 +8,10 @@
  */
 import type { CacheSummary } from './batch-types';
 import { apiError, invalidArgument, modelNotFound } from './errors';
-import { generateContent } from './generate';
+import { generateContent, type GenerateCall } from './generate';
 import { parseGenerateRequest, promptTokens, resolveVideos } from './generate-request';
-import type { Reply, RequestCtx, StandinState } from './state';
+import { pageOf } from './pages';
+import { keptBeside, ownerOf, type Reply, type RequestCtx, type StandinState } from './state';
 import { isRecord, parseDuration, randomId, rfc3339 } from './util';
 
 export interface CacheRecord {
@@ -76,19 +77,8 @@ export class CacheStore {
   }
 }
 
-const stores = new WeakMap<StandinState, CacheStore>();
-
-/** The caches of one stand-in (kept beside its state, which this file does not change). */
-export function cacheStore(state: StandinState): CacheStore {
-  let store = stores.get(state);
-  if (!store) {
-    store = new CacheStore();
-    stores.set(state, store);
-  }
-  return store;
-}
-
-const owner = (ctx: RequestCtx): string => ctx.key?.label ?? ctx.keyLabel;
+/** The caches of one stand-in. */
+export const cacheStore = keptBeside(() => new CacheStore());
 
 /** "cachedContents/abc" or "abc" → "abc". */
 export function cacheIdOf(name: string): string {
@@ -158,7 +148,7 @@ export function createCache(state: StandinState, ctx: RequestCtx, body: unknown)
   if (prompt.image > 0) details.push({ modality: 'IMAGE', tokenCount: prompt.image });
   if (prompt.text > 0) details.push({ modality: 'TEXT', tokenCount: prompt.text });
   const record = store.add({
-    owner: owner(ctx),
+    owner: ownerOf(ctx),
     model,
     displayName: typeof body.displayName === 'string' ? body.displayName : undefined,
     contents: body.contents,
@@ -173,7 +163,7 @@ export function createCache(state: StandinState, ctx: RequestCtx, body: unknown)
 }
 
 function liveCache(state: StandinState, ctx: RequestCtx, id: string): CacheRecord {
-  const r = cacheStore(state).accessible(id, owner(ctx), Date.now());
+  const r = cacheStore(state).accessible(id, ownerOf(ctx), Date.now());
   if (!r) throw cachePermissionDenied(id);
   ctx.model = r.model;
   return r;
@@ -198,24 +188,10 @@ export function deleteCache(state: StandinState, ctx: RequestCtx, id: string): R
 }
 
 export function listCaches(state: StandinState, ctx: RequestCtx): Reply {
-  const size = Number(ctx.url.searchParams.get('pageSize') ?? '0');
-  const pageSize = Number.isInteger(size) && size > 0 ? Math.min(size, 1000) : 100;
-  const token = ctx.url.searchParams.get('pageToken');
-  let caches = cacheStore(state).listFor(owner(ctx), Date.now());
-  if (token) {
-    const after = Number(
-      Buffer.from(token, 'base64url')
-        .toString('utf8')
-        .replace(/^after:/, ''),
-    );
-    if (!Number.isInteger(after)) throw invalidArgument('Invalid page token.');
-    caches = caches.filter((c) => c.seq < after);
-  }
-  const page = caches.slice(0, pageSize);
+  const { page, nextPageToken } = pageOf(ctx, cacheStore(state).listFor(ownerOf(ctx), Date.now()), 100);
   const body: Record<string, unknown> = {};
   if (page.length > 0) body.cachedContents = page.map(cacheJson);
-  const last = page.at(-1);
-  if (caches.length > pageSize && last) body.nextPageToken = Buffer.from(`after:${last.seq}`).toString('base64url');
+  if (nextPageToken) body.nextPageToken = nextPageToken;
   return { status: 200, body };
 }
 
@@ -231,12 +207,8 @@ function markCached(usage: unknown, cache: CacheRecord): void {
  * name no cache go straight to `generateContent`. Exported for batch requests too.
  */
 export async function generateWithCache(
-  state: StandinState,
-  ctx: RequestCtx,
-  model: string,
-  body: unknown,
-  stream: boolean,
-): Promise<Reply> {
+  ...[state, ctx, model, body, stream]: Parameters<GenerateCall>
+): ReturnType<GenerateCall> {
   if (!isRecord(body) || body.cachedContent === undefined) return generateContent(state, ctx, model, body, stream);
   ctx.model = model;
   if (typeof body.cachedContent !== 'string') throw invalidArgument('cached_content must be a resource name.');

@@ -1,7 +1,7 @@
 /** files.get, files.list and files.delete. */
 import { filePermissionDenied, invalidArgument } from './errors';
 import { fileJson, type FileRecord } from './files-store';
-import type { Reply, RequestCtx, StandinState } from './state';
+import { ownerOf, type Reply, type RequestCtx, type StandinState } from './state';
 
 /**
  * Registered duration (by display name or label), else the length the file's container states,
@@ -18,14 +18,10 @@ export function renderFile(state: StandinState, r: FileRecord): Record<string, u
   return fileJson(r, state.url, fileDurationSeconds(state, r), Date.now());
 }
 
-function owner(ctx: RequestCtx): string {
-  return ctx.key?.label ?? ctx.keyLabel;
-}
-
 export async function getFile(state: StandinState, ctx: RequestCtx, id: string): Promise<Reply> {
   ctx.video = state.files.peek(id)?.label;
   await state.runFaults('files.get', ctx, () => false, { fileId: id });
-  const r = state.files.accessible(id, owner(ctx), Date.now());
+  const r = state.files.accessible(id, ownerOf(ctx), Date.now());
   if (!r) throw filePermissionDenied(id);
   return { status: 200, body: renderFile(state, r) };
 }
@@ -33,7 +29,7 @@ export async function getFile(state: StandinState, ctx: RequestCtx, id: string):
 export async function deleteFile(state: StandinState, ctx: RequestCtx, id: string): Promise<Reply> {
   ctx.video = state.files.peek(id)?.label;
   await state.runFaults('files.delete', ctx, () => false, { fileId: id });
-  const r = state.files.accessible(id, owner(ctx), Date.now());
+  const r = state.files.accessible(id, ownerOf(ctx), Date.now());
   if (!r) throw filePermissionDenied(id);
   r.deleted = true;
   return { status: 200, body: {} };
@@ -55,7 +51,7 @@ export function listFiles(state: StandinState, ctx: RequestCtx): Reply {
     pageSize = n === 0 ? 10 : Math.min(n, 100);
   }
   const token = ctx.url.searchParams.get('pageToken');
-  let files = state.files.listFor(owner(ctx), Date.now());
+  let files = state.files.listFor(ownerOf(ctx), Date.now());
   if (token) {
     const after = decodePageToken(token);
     files = files.filter((f) => f.seq < after);

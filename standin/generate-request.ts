@@ -6,7 +6,7 @@
 import { apiError, fileNotActive, filePermissionDenied, invalidArgument, typeUrl, type HttpError } from './errors';
 import { fileIdOf, fileState } from './files-store';
 import { fileDurationSeconds } from './files';
-import type { RequestCtx, StandinState } from './state';
+import { ownerOf, type RequestCtx, type StandinState } from './state';
 import { isRecord, parseDuration } from './util';
 import { youtubeVideoId } from './videos';
 
@@ -224,7 +224,7 @@ export function resolveVideos(
   videos: VideoRef[],
   requireActive: boolean,
 ): ResolvedVideo[] {
-  const owner = ctx.key?.label ?? ctx.keyLabel;
+  const owner = ownerOf(ctx);
   const now = Date.now();
   return videos.map((v) => {
     let duration: number;

@@ -184,13 +184,18 @@ function streamEvents(model: string, a: Answer, p: PromptTokens, responseId: str
   return events;
 }
 
-export async function generateContent(
+/** How the routes call a model: `stream` answers as streamGenerateContent does. */
+export type GenerateCall = (
   state: StandinState,
   ctx: RequestCtx,
   model: string,
   body: unknown,
   stream: boolean,
-): Promise<Reply> {
+) => Promise<Reply>;
+
+export async function generateContent(
+  ...[state, ctx, model, body, stream]: Parameters<GenerateCall>
+): ReturnType<GenerateCall> {
   ctx.model = model;
   // Parse first so even a refused call is counted against its video, but answer 404 before 400.
   let req: ParsedRequest;

@@ -187,3 +187,24 @@ export class StandinState {
     });
   }
 }
+
+/** Whose files, batches and caches a request may see: its key's label. */
+export function ownerOf(ctx: RequestCtx): string {
+  return ctx.key?.label ?? ctx.keyLabel;
+}
+
+/**
+ * Data a feature keeps beside a stand-in's state, so that StandinState need not know of it: one
+ * per state, made on first use.
+ */
+export function keptBeside<T>(make: () => T): (state: StandinState) => T {
+  const kept = new WeakMap<StandinState, T>();
+  return (state) => {
+    let value = kept.get(state);
+    if (value === undefined) {
+      value = make();
+      kept.set(state, value);
+    }
+    return value;
+  };
+}

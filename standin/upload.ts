@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { apiError, HttpError, invalidArgument } from './errors';
 import { keepsContent, MAX_KEPT_BYTES, type FileRecord } from './files-store';
 import { renderFile } from './files';
-import type { Reply, RequestCtx, StandinState } from './state';
+import { ownerOf, type Reply, type RequestCtx, type StandinState } from './state';
 import { ContainerDuration } from './media-duration';
 import { isRecord, randomToken } from './util';
 
@@ -86,7 +86,7 @@ export async function startUpload(state: StandinState, ctx: RequestCtx, body: un
   const file = isRecord(body) && isRecord(body.file) ? body.file : {};
   const displayName = typeof file.displayName === 'string' ? file.displayName : undefined;
   const fileNameHeader = header(ctx.req, 'x-goog-upload-file-name');
-  const owner = ctx.key?.label ?? ctx.keyLabel;
+  const owner = ownerOf(ctx);
   let requestedId: string | undefined;
   if (typeof file.name === 'string' && file.name !== '') {
     requestedId = file.name.replace(/^files\//, '');

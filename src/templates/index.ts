@@ -10,7 +10,7 @@ export { renderPrompt } from './prompt';
 export { parseModelOutput } from './output-parse';
 export { renderDocument } from './document';
 export { generationSettings } from './settings';
-export { toGeminiSchema, zodToGeminiSchema, SchemaConversionError } from './json-schema';
+export { toGeminiSchema, zodToGeminiSchema, SchemaConversionError, GEMINI_SCHEMA_KEYWORDS } from './json-schema';
 export { escapeMarkdownText } from './escape';
 export { clockLabel, timestampUrl, fileUri, youtubeIdOf } from './links';
 export type { Manifest, ParamSpec, ParamType } from './manifest';

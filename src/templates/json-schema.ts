@@ -13,7 +13,8 @@ export class SchemaConversionError extends Error {
 
 type Json = Record<string, unknown>;
 
-const KEPT = new Set([
+/** The JSON Schema keywords Gemini's `responseJsonSchema` understands: every converted schema uses only these. */
+export const GEMINI_SCHEMA_KEYWORDS: ReadonlySet<string> = new Set([
   'type',
   'properties',
   'required',
@@ -95,7 +96,7 @@ function convert(node: unknown, at: string, defs: Json, depth: number): Json {
   if (node.const !== undefined) out.enum = [node.const];
 
   for (const [key, value] of Object.entries(node)) {
-    if (!KEPT.has(key) || key === 'anyOf') continue;
+    if (!GEMINI_SCHEMA_KEYWORDS.has(key) || key === 'anyOf') continue;
     switch (key) {
       case 'type':
         Object.assign(out, convertType(value, node, at));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchJob, File as GeminiFile, GoogleGenAI, InlinedRequest } from '@google/genai';
 import { connectGeminiStandin, startGeminiStandin, type GeminiStandin } from '..';
-import { apiErrorOf, sdkFor } from './sdk-support';
+import { apiErrorOf, sdkFor, uploadActive } from './sdk-support';
 
 const keyA = 'fake-test-key-value-batches-project-a';
 const keyB = 'fake-test-key-value-batches-project-b';
@@ -29,13 +29,7 @@ async function upload(ai: GoogleGenAI, displayName: string, seconds: number): Pr
   standin.setVideoDuration(displayName, seconds);
   const path = join(dir, `${displayName}.mp4`);
   writeFileSync(path, randomBytes(2000));
-  const file = await ai.files.upload({ file: path, config: { displayName, mimeType: 'video/mp4' } });
-  for (let i = 0; i < 100; i++) {
-    const got = await ai.files.get({ name: file.name as string });
-    if (got.state === 'ACTIVE') return got;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('file never became ACTIVE');
+  return uploadActive(ai, path, displayName, 10);
 }
 
 function lessonRequest(file: GeminiFile, id: string): InlinedRequest {

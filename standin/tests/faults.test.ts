@@ -1,8 +1,8 @@
 /** Every fault kind, as the real SDK sees it. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import { ApiError, type GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { z } from 'zod';
 import {
   startGeminiStandin,
@@ -11,35 +11,14 @@ import {
   type HttpFaultKind,
   type HttpFaultStatus,
 } from '..';
+import { apiErrorOf, sdkFor, standinHooks } from './sdk-support';
 
 const key = 'AIzaSy-faults-test-key';
 const youtube = 'https://www.youtube.com/watch?v=aaaaaaaaaaa';
 let standin: GeminiStandin;
 let dir: string;
 
-function sdk(apiKey = key): GoogleGenAI {
-  return new GoogleGenAI({
-    apiKey,
-    apiVersion: 'v1beta',
-    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
-  });
-}
-
-interface ParsedError {
-  status: number;
-  body: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> };
-}
-
-async function apiErrorOf(p: Promise<unknown>): Promise<ParsedError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    const e = err as ApiError;
-    return { status: e.status, body: (JSON.parse(e.message) as { error: ParsedError['body'] }).error };
-  }
-  throw new Error('expected the SDK to throw');
-}
+const sdk = (apiKey = key): GoogleGenAI => sdkFor(standin.url, apiKey);
 
 const schema = z.object({
   title: z.string(),
@@ -73,15 +52,7 @@ beforeAll(async () => {
   standin = await startGeminiStandin({ processingMs: 20, keys: [{ name: 'main', value: key }] });
 });
 
-afterAll(async () => {
-  await standin.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  standin.clearFaults();
-  standin.resetStats();
-});
+standinHooks(() => ({ standin, dir }));
 
 const httpCases: Array<[HttpFaultKind, HttpFaultStatus, string]> = [
   ['quota-minute', 429, 'RESOURCE_EXHAUSTED'],
@@ -147,23 +118,15 @@ test('a status alone picks the matching kind', async () => {
 
 test('faults on files.get, files.delete, upload.start and upload.chunk', async () => {
   const ai = sdk();
+  /** The HTTP status the SDK's upload of a small video fails with. */
+  const uploadStatus = async (file: string, displayName: string) =>
+    (await apiErrorOf(ai.files.upload({ file: videoPath(file, 1000), config: { displayName, mimeType: 'video/mp4' } })))
+      .status;
   standin.addFault({ route: 'upload.start', times: 1, action: { type: 'http', status: 503 } });
-  expect(
-    (
-      await apiErrorOf(
-        ai.files.upload({ file: videoPath('a.mp4', 1000), config: { displayName: 'A.mp4', mimeType: 'video/mp4' } }),
-      )
-    ).status,
-  ).toBe(503);
+  expect(await uploadStatus('a.mp4', 'A.mp4')).toBe(503);
 
   standin.addFault({ route: 'upload.chunk', times: 1, action: { type: 'http', status: 500 } });
-  expect(
-    (
-      await apiErrorOf(
-        ai.files.upload({ file: videoPath('b.mp4', 1000), config: { displayName: 'B.mp4', mimeType: 'video/mp4' } }),
-      )
-    ).status,
-  ).toBe(500);
+  expect(await uploadStatus('b.mp4', 'B.mp4')).toBe(500);
 
   const file = await ai.files.upload({
     file: videoPath('c.mp4', 1000),

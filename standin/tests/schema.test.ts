@@ -1,6 +1,7 @@
 /** The structured-output fake: valid for the schema, deterministic, timestamps inside the video. */
 import { z } from 'zod';
 import { fakeFromSchema, mismatchFromSchema, validateAgainstSchema, type FakeContext } from '..';
+import { sectionPlace } from './lesson-schema';
 
 const ctx = (seed: string, range = { start: 0, end: 600 }): FakeContext => ({
   seed,
@@ -37,9 +38,7 @@ const kitchenSink = z.object({
   sections: z
     .array(
       z.object({
-        heading: z.string(),
-        startSeconds: z.number().min(0),
-        endSeconds: z.number().min(0),
+        ...sectionPlace,
         timestamp: z.string().regex(/^\d{2}:\d{2}$/),
         moments: z.array(z.object({ atSeconds: z.int().nonnegative(), text: z.string() })).optional(),
       }),

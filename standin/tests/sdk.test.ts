@@ -4,12 +4,14 @@
  * errors the SDK raises for the API's refusals.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, GoogleGenAI, MediaResolution, type File as GeminiFile } from '@google/genai';
+import { type GoogleGenAI, MediaResolution } from '@google/genai';
 import { z } from 'zod';
 import { startGeminiStandin, validateAgainstSchema, type GeminiStandin } from '..';
+import { apiErrorOf, sdkFor, standinHooks, uploadActive } from './sdk-support';
+import { sectionPlace } from './lesson-schema';
 
 const keyA = 'fake-test-key-value-for-project-a';
 const keyB = 'fake-test-key-value-for-project-b';
@@ -17,46 +19,12 @@ const keyB = 'fake-test-key-value-for-project-b';
 let standin: GeminiStandin;
 let dir: string;
 
-/**
- * Under Jest the SDK's default Node path fails ("Undici globalDispatcher is not available": the
- * dispatcher lives on the outer realm's globalThis), so hand it the global fetch explicitly.
- */
-function sdk(apiKey = keyA): GoogleGenAI {
-  return new GoogleGenAI({
-    apiKey,
-    apiVersion: 'v1beta',
-    httpOptions: { baseUrl: standin.url, fetch: (input, init) => fetch(input, init) },
-  });
-}
-
-async function apiErrorOf(p: Promise<unknown>): Promise<{
-  status: number;
-  body: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> };
-}> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    const e = err as ApiError;
-    return { status: e.status, body: (JSON.parse(e.message) as { error: never }).error };
-  }
-  throw new Error('expected the SDK to throw');
-}
+const sdk = (apiKey = keyA): GoogleGenAI => sdkFor(standin.url, apiKey);
 
 function videoFile(name: string, bytes: number): string {
   const path = join(dir, name);
   writeFileSync(path, randomBytes(bytes));
   return path;
-}
-
-async function uploadActive(ai: GoogleGenAI, path: string, displayName: string): Promise<GeminiFile> {
-  const file = await ai.files.upload({ file: path, config: { displayName, mimeType: 'video/mp4' } });
-  for (let i = 0; i < 100; i++) {
-    const got = await ai.files.get({ name: file.name as string });
-    if (got.state === 'ACTIVE') return got;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('file never became ACTIVE');
 }
 
 const lessonSchema = z.object({
@@ -65,9 +33,7 @@ const lessonSchema = z.object({
   sections: z
     .array(
       z.object({
-        heading: z.string(),
-        startSeconds: z.number().min(0),
-        endSeconds: z.number().min(0),
+        ...sectionPlace,
         notes: z.string().nullable(),
       }),
     )
@@ -87,15 +53,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await standin.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  standin.clearFaults();
-  standin.resetStats();
-});
+standinHooks(() => ({ standin, dir }));
 
 test('upload from a path, PROCESSING then ACTIVE, with the File fields of the real API', async () => {
   const ai = sdk();

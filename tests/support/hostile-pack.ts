@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeTemplateFolder } from './template-folder';
 
 /**
  * A course pack as it might arrive from someone else (a colleague, a download, a shared drive),
@@ -46,28 +47,14 @@ export function makeHostilePack(): HostilePack {
     JSON.stringify({ templatesDirs: ['./templates'], output: { dir: '../outside/stolen' }, webhookUrl }, null, 2),
   );
 
-  const tpl = path.join(templates, 'pack_notes');
-  fs.mkdirSync(tpl, { recursive: true });
-  fs.writeFileSync(
-    path.join(tpl, 'manifest.json'),
-    JSON.stringify({
-      name: 'pack_notes',
-      version: '1.0.0',
-      description: 'Notes from the course pack',
-      language: 'en',
-      tags: [],
-      parameters: {},
-    }),
-  );
-  fs.writeFileSync(path.join(tpl, 'prompt.hbs'), 'Summarise {{video.title}}.\n');
-  fs.writeFileSync(path.join(tpl, 'output.hbs'), '{{data.summary}}\n');
-  // The code a hostile folder would run: here it only records that it ran and what it could read.
-  fs.writeFileSync(
-    path.join(tpl, 'schema.js'),
-    `require('node:fs').appendFileSync(${JSON.stringify(marker)}, JSON.stringify({ key: process.env.GEMINI_API_KEY ?? null }) + '\\n');
+  // The code a hostile folder would run (schema.js): here it only records that it ran and what it could read.
+  writeTemplateFolder(templates, 'pack_notes', 'Notes from the course pack', {
+    'prompt.hbs': 'Summarise {{video.title}}.\n',
+    'output.hbs': '{{data.summary}}\n',
+    'schema.js': `require('node:fs').appendFileSync(${JSON.stringify(marker)}, JSON.stringify({ key: process.env.GEMINI_API_KEY ?? null }) + '\\n');
 exports.schema = (z) => z.object({ summary: z.string() });
 `,
-  );
+  });
 
   const files = {
     intro: 'intro.mp4',
@@ -109,4 +96,29 @@ export function templateCodeRuns(pack: HostilePack): Array<{ key: string | null 
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { key: string | null });
+}
+
+/**
+ * For a test file or describe block: a fresh pack before each test, run with NO_COLOR and an empty
+ * user config (so the machine's own config never leaks in); the environment is restored and the
+ * pack removed after. Returns the current test's pack.
+ */
+export function useHostilePack(): () => HostilePack {
+  let pack: HostilePack | undefined;
+  const savedEnv = { ...process.env };
+  beforeEach(() => {
+    pack = makeHostilePack();
+    process.env.NO_COLOR = '1';
+    process.env.LESSON_FORGE_CONFIG = path.join(pack.root, 'empty.json');
+    fs.writeFileSync(process.env.LESSON_FORGE_CONFIG, '{}');
+  });
+  afterEach(() => {
+    process.env = { ...savedEnv };
+    pack?.remove();
+    pack = undefined;
+  });
+  return () => {
+    if (!pack) throw new Error('the hostile pack exists only while a test runs');
+    return pack;
+  };
 }

@@ -94,23 +94,19 @@ describe('expected against actual, and the budget rules', () => {
     expectedOutputTokens: 200,
     expectedFromHistory: true,
   });
+  /** A video in flight carrying the estimate its plan made. */
+  const pendingPlanned = (key: string, expected: number, ceiling: number) => ({
+    key,
+    title: key,
+    source: key,
+    waiting: false,
+    ...pendingEstimate(planned(key, expected, ceiling)),
+  });
 
   test('a finished video adds its expected figures beside its bill; one found up to date adds neither', () => {
     const state = initialBatchState('2026-11-22T00:00:00Z');
-    state.pending['b/a'] = {
-      key: 'a',
-      title: 'a',
-      source: 'a',
-      waiting: false,
-      ...pendingEstimate(planned('a', 0.02, 0.3)),
-    };
-    state.pending['b/s'] = {
-      key: 's',
-      title: 's',
-      source: 's',
-      waiting: false,
-      ...pendingEstimate(planned('s', 0.02, 0.3)),
-    };
+    state.pending['b/a'] = pendingPlanned('a', 0.02, 0.3);
+    state.pending['b/s'] = pendingPlanned('s', 0.02, 0.3);
     recordOutcome(state, 'b/a', { ...outcome('a', 'succeeded'), repairs: 1 });
     recordOutcome(state, 'b/s', { ...outcome('s', 'skipped'), usage: { ...usage, totalTokens: 0 }, costUsd: 0 });
     expect(state.expected).toEqual({
@@ -129,13 +125,7 @@ describe('expected against actual, and the budget rules', () => {
   test('the expected total decides where the batch stops', () => {
     const state = initialBatchState('2026-11-22T00:00:00Z');
     state.costUsd = 0.5;
-    state.pending['b/a'] = {
-      key: 'a',
-      title: 'a',
-      source: 'a',
-      waiting: false,
-      ...pendingEstimate(planned('a', 0.2, 0.3)),
-    };
+    state.pending['b/a'] = pendingPlanned('a', 0.2, 0.3);
     // 0.5 spent + 0.2 expected in flight + 0.2 next = 0.9 ≤ 1; ceilings in flight 0.5 + 0.3 ≤ 1.
     expect(budgetStopReason(state, 1, planned('b', 0.2, 0.3))).toBeUndefined();
     // 0.5 + 0.2 + 0.4 = 1.1 > 1.
@@ -147,13 +137,7 @@ describe('expected against actual, and the budget rules', () => {
   test('what is spent plus the ceilings in flight must fit: never more than one ceiling over', () => {
     const state = initialBatchState('2026-11-22T00:00:00Z');
     state.costUsd = 0.5;
-    state.pending['b/a'] = {
-      key: 'a',
-      title: 'a',
-      source: 'a',
-      waiting: false,
-      ...pendingEstimate(planned('a', 0.05, 0.6)),
-    };
+    state.pending['b/a'] = pendingPlanned('a', 0.05, 0.6);
     // Expected 0.5 + 0.05 + 0.05 fits, but 0.5 spent + 0.6 ceiling in flight could already pass 1.
     expect(budgetStopReason(state, 1, planned('b', 0.05, 0.6))).toMatch(/at most in flight could pass the \$1 limit/);
   });

@@ -28,6 +28,9 @@ const at300 = {
   mediaTokens: { ...flash38.mediaTokens, tokensPerFrame: { default: 268, low: 68 } },
 };
 const flash25 = getModel(catalog, 'gemini-2.5-flash');
+/** Clips that meet end to end at the given bounds: `clipsAt(0, 5, 9)` is 0–5 and 5–9. */
+const clipsAt = (...bounds: number[]) =>
+  bounds.slice(1).map((endSeconds, i) => ({ startSeconds: bounds[i], endSeconds }));
 const pro25 = getModel(catalog, 'gemini-2.5-pro');
 const pro31 = getModel(catalog, 'gemini-3.1-pro-preview');
 const NOV_2026 = new Date('2026-11-22T12:00:00Z');
@@ -93,10 +96,7 @@ describe("each model's own documented rates (catalog/models.json)", () => {
     expect(planMediaStrategy(flash38, 9_133, { expectedOutputTokens: 8_192 })).toEqual({
       resolution: 'default',
       strategy: 'clips',
-      clips: [
-        { startSeconds: 0, endSeconds: 4_566 },
-        { startSeconds: 4_566, endSeconds: 9_133 },
-      ],
+      clips: clipsAt(0, 4_566, 9_133),
     });
     // Asked for, low is still sent (the user may want it for other reasons).
     expect(planMediaStrategy(flash38, 60, { expectedOutputTokens: 8_192, resolution: 'low' }).resolution).toBe('low');
@@ -207,10 +207,7 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
       {
         resolution: 'low',
         strategy: 'clips',
-        clips: [
-          { startSeconds: 0, endSeconds: 4_658 },
-          { startSeconds: 4_658, endSeconds: 9_316 },
-        ],
+        clips: clipsAt(0, 4_658, 9_316),
       },
     ],
     [
@@ -218,10 +215,7 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
       {
         resolution: 'low',
         strategy: 'clips',
-        clips: [
-          { startSeconds: 0, endSeconds: 7_200 },
-          { startSeconds: 7_200, endSeconds: 14_400 },
-        ],
+        clips: clipsAt(0, 7_200, 14_400),
       },
     ],
     [
@@ -229,12 +223,7 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
       {
         resolution: 'low',
         strategy: 'clips',
-        clips: [
-          { startSeconds: 0, endSeconds: 9_000 },
-          { startSeconds: 9_000, endSeconds: 18_000 },
-          { startSeconds: 18_000, endSeconds: 27_000 },
-          { startSeconds: 27_000, endSeconds: 36_000 },
-        ],
+        clips: clipsAt(0, 9_000, 18_000, 27_000, 36_000),
       },
     ],
   ])('%d s → %j', (seconds, plan) => {
@@ -242,10 +231,7 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
   });
 
   test('a fractional duration: the last clip ends at the next whole second', () => {
-    expect(planMediaStrategy(at300, 9_316.4, opts).clips).toEqual([
-      { startSeconds: 0, endSeconds: 4_658 },
-      { startSeconds: 4_658, endSeconds: 9_317 },
-    ]);
+    expect(planMediaStrategy(at300, 9_316.4, opts).clips).toEqual(clipsAt(0, 4_658, 9_317));
   });
 
   test('a larger expected output leaves less room', () => {
@@ -263,10 +249,7 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
     expect(planMediaStrategy(at300, 4_000, { ...opts, resolution: 'default' })).toEqual({
       resolution: 'default',
       strategy: 'clips',
-      clips: [
-        { startSeconds: 0, endSeconds: 2_000 },
-        { startSeconds: 2_000, endSeconds: 4_000 },
-      ],
+      clips: clipsAt(0, 2_000, 4_000),
     });
   });
 
@@ -300,12 +283,7 @@ describe('planMediaStrategy on a 1,048,576-token window', () => {
   });
 
   test('equalClips', () => {
-    expect(equalClips(10, 3)).toEqual([
-      { startSeconds: 0, endSeconds: 2 },
-      { startSeconds: 2, endSeconds: 5 },
-      { startSeconds: 5, endSeconds: 7 },
-      { startSeconds: 7, endSeconds: 10 },
-    ]);
+    expect(equalClips(10, 3)).toEqual(clipsAt(0, 2, 5, 7, 10));
     expect(equalClips(0.4, 100)).toEqual([{ startSeconds: 0, endSeconds: 1 }]);
   });
 });

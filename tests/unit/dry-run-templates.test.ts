@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliRun } from '../support/run-cli';
+import { writeTemplateFolder } from '../support/template-folder';
 import { ExitCode } from '../../src/cli/exit-codes';
 
 /**
@@ -24,25 +25,11 @@ beforeEach(() => {
   userTemplates = path.join(root, 'my-templates');
   fs.mkdirSync(videos);
   fs.copyFileSync(path.join(samples, 'color-theory-intro.mp4'), path.join(videos, 'color-theory-intro.mp4'));
-  const broken = path.join(userTemplates, 'broken_tpl');
-  fs.mkdirSync(broken, { recursive: true });
-  fs.writeFileSync(
-    path.join(broken, 'manifest.json'),
-    JSON.stringify({
-      name: 'broken_tpl',
-      version: '1.0.0',
-      description: 'Uses a parameter it does not declare',
-      language: 'en',
-      tags: [],
-      parameters: {},
-    }),
-  );
-  fs.writeFileSync(path.join(broken, 'prompt.hbs'), 'Describe the video for {{params.grade}}.\n');
-  fs.writeFileSync(
-    path.join(broken, 'schema.ts'),
-    'export const schema = (z: any) => z.object({ summary: z.string() });\n',
-  );
-  fs.writeFileSync(path.join(broken, 'output.hbs'), '{{data.summary}}\n');
+  writeTemplateFolder(userTemplates, 'broken_tpl', 'Uses a parameter it does not declare', {
+    'prompt.hbs': 'Describe the video for {{params.grade}}.\n',
+    'schema.ts': 'export const schema = (z: any) => z.object({ summary: z.string() });\n',
+    'output.hbs': '{{data.summary}}\n',
+  });
   useConfig({});
   process.env.NO_COLOR = '1';
   process.env.TEMPORAL_ADDRESS = '127.0.0.1:1'; // nothing listens there: a dry run must not need Temporal

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readContainerDuration } from '../../src/media/duration';
 import { flvDuration } from '../../src/media/duration/flv';
@@ -8,17 +7,9 @@ import { readMoov } from '../../src/media/duration/iso-media';
 import { transportStreamDuration } from '../../src/media/duration/mpeg-ts';
 import { readTimestamp } from '../../src/media/duration/pes';
 import { webmDuration } from '../../src/media/duration/webm';
+import { mediaFixtures as fixtures, samples, useScratchDir } from '../support/media-files';
 
-const samples = path.resolve(__dirname, '..', '..', 'samples');
-const fixtures = path.resolve(__dirname, 'fixtures', 'media');
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'lf-duration-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useScratchDir('lf-duration-');
 
 /** The 5-byte PES timestamp field for `pts` (prefix 0010: PTS only). */
 function ptsField(pts: number): Buffer {
@@ -117,7 +108,7 @@ describe('the built-in reader matches ffprobe on real files', () => {
   });
 
   test('what it does not cover says so', async () => {
-    const elementary = path.join(tmp, 'bare.m2v');
+    const elementary = scratch('bare.m2v');
     await writeFile(elementary, Buffer.concat([Buffer.from([0, 0, 1, 0xb3]), Buffer.alloc(500)]));
     expect(await readContainerDuration(elementary)).toEqual({
       ok: false,
@@ -127,7 +118,7 @@ describe('the built-in reader matches ffprobe on real files', () => {
       ok: false,
       reason: 'the built-in reader does not know this file (Matroska (MKV) video)',
     });
-    expect(await readContainerDuration(path.join(tmp, 'missing.ts'))).toEqual({
+    expect(await readContainerDuration(scratch('missing.ts'))).toEqual({
       ok: false,
       reason: 'the built-in reader could not read the file (ENOENT)',
     });
@@ -155,7 +146,7 @@ describe('the built-in reader matches ffprobe on real files', () => {
 describe('MPEG-TS', () => {
   test('a large file is read at both ends only, and a PTS wrap-around is undone', async () => {
     // 60 s at 25 fps, 20 packets a frame: 5.6 MB, more than the two 2 MiB windows.
-    const file = path.join(tmp, 'long.ts');
+    const file = scratch('long.ts');
     const stream = syntheticTs(60, 2 ** 33 - 90_000 * 10, 20);
     expect(stream.length).toBeGreaterThan(5 * 1024 * 1024);
     await writeFile(file, stream);
@@ -221,7 +212,7 @@ describe('ISO media', () => {
   };
 
   test('moov after a large mdat, with a 64-bit movie header', async () => {
-    const file = path.join(tmp, 'moov-last.mp4');
+    const file = scratch('moov-last.mp4');
     const ftyp = box('ftyp', Buffer.from('isom\0\0\0\0isommp41', 'latin1'));
     const mdat = box('mdat', Buffer.alloc(3 * 1024 * 1024));
     await writeFile(file, Buffer.concat([ftyp, mdat, box('moov', mvhdV1(600, 600 * 3600 * 2))]));
@@ -238,7 +229,7 @@ describe('ISO media', () => {
   });
 
   test('a file cut before its movie header', async () => {
-    const cut = path.join(tmp, 'cut.mp4');
+    const cut = scratch('cut.mp4');
     await writeFile(cut, readFileSync(path.join(samples, 'color-theory-intro.mp4')).subarray(0, 300));
     const result = await readContainerDuration(cut);
     expect(result).toMatchObject({ ok: false });

@@ -1,20 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import fsPromises, { chmod, copyFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import fsPromises, { chmod, copyFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_VIDEO_BYTES, VideoRejectedError, formatBytes, inspectLocalVideo } from '../../src/media/inspect';
+import { mediaFixtures as fixtures, samples, useScratchDir } from '../support/media-files';
 
-const samples = path.resolve(__dirname, '..', '..', 'samples');
-const fixtures = path.resolve(__dirname, 'fixtures', 'media');
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'lf-inspect-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useScratchDir('lf-inspect-');
 
 async function rejection(file: string, opts = {}): Promise<VideoRejectedError> {
   try {
@@ -58,7 +49,7 @@ test('hash progress reports the total size', async () => {
 });
 
 test('a video ffprobe cannot read is accepted without a duration, with the reason', async () => {
-  const cut = path.join(tmp, 'cut.mp4');
+  const cut = scratch('cut.mp4');
   await writeFile(cut, readFileSync(path.join(samples, 'color-theory-intro.mp4')).subarray(0, 300));
   const info = await inspectLocalVideo(cut);
   expect(info.durationSeconds).toBeUndefined();
@@ -67,7 +58,7 @@ test('a video ffprobe cannot read is accepted without a duration, with the reaso
 });
 
 test('a video whose ffprobe crashes keeps its duration, with a note saying how it was found', async () => {
-  const crasher = path.join(tmp, 'crashing-ffprobe');
+  const crasher = scratch('crashing-ffprobe');
   await writeFile(crasher, '#!/bin/sh\nkill -SEGV $$\n');
   await chmod(crasher, 0o755);
   const info = await inspectLocalVideo(path.join(fixtures, 'tiny.ts'), { probe: { ffprobePath: crasher } });
@@ -78,9 +69,9 @@ test('a video whose ffprobe crashes keeps its duration, with a note saying how i
 
 describe('refusals say what is wrong and what to do', () => {
   test('not-found', async () => {
-    const err = await rejection(path.join(tmp, 'gone.mp4'));
+    const err = await rejection(scratch('gone.mp4'));
     expect(err.code).toBe('not-found');
-    expect(err.path).toBe(path.join(tmp, 'gone.mp4'));
+    expect(err.path).toBe(scratch('gone.mp4'));
     expect(err.message).toMatch(/does not exist: it may have been moved/);
   });
 
@@ -91,7 +82,7 @@ describe('refusals say what is wrong and what to do', () => {
   });
 
   test('empty', async () => {
-    const empty = path.join(tmp, 'empty.mp4');
+    const empty = scratch('empty.mp4');
     await writeFile(empty, '');
     const err = await rejection(empty);
     expect(err.code).toBe('empty');
@@ -101,7 +92,7 @@ describe('refusals say what is wrong and what to do', () => {
   });
 
   test('too-large: over 2 GB, with the size and the limit', async () => {
-    const huge = path.join(tmp, 'huge.mp4');
+    const huge = scratch('huge.mp4');
     await copyFile(path.join(samples, 'color-theory-intro.mp4'), huge);
     await truncate(huge, MAX_VIDEO_BYTES + 1);
     const err = await rejection(huge);
@@ -119,7 +110,7 @@ describe('refusals say what is wrong and what to do', () => {
   });
 
   test('not-video: names what the file looks like', async () => {
-    const png = path.join(tmp, 'poster.mp4');
+    const png = scratch('poster.mp4');
     await writeFile(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
     const err = await rejection(png);
     expect(err.code).toBe('not-video');
@@ -135,7 +126,7 @@ describe('refusals say what is wrong and what to do', () => {
   });
 
   test('unreadable: refused with the reason and what to do', async () => {
-    const locked = path.join(tmp, 'locked.mp4');
+    const locked = scratch('locked.mp4');
     await copyFile(path.join(samples, 'color-theory-intro.mp4'), locked);
     await chmod(locked, 0o000);
     // Permission bits do not bind root (CI runs as root): there, refuse the read check the way
@@ -165,7 +156,7 @@ describe('refusals say what is wrong and what to do', () => {
   });
 
   test('the error is an Error with a stable name', async () => {
-    const err = await rejection(path.join(tmp, 'gone.mp4'));
+    const err = await rejection(scratch('gone.mp4'));
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe('VideoRejectedError');
   });

@@ -1,22 +1,13 @@
-import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ffprobeCandidates, findFfprobe, parseFfprobeJson, probeDuration, probeVideo } from '../../src/media/probe';
+import { mediaFixtures as fixtures, samples, useScratchDir } from '../support/media-files';
 
-const samples = path.resolve(__dirname, '..', '..', 'samples');
-const fixtures = path.resolve(__dirname, 'fixtures', 'media');
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'lf-probe-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useScratchDir('lf-probe-');
 
 /** A fake ffprobe (a shell script) in its own folder, to test lookup and time limits. */
 async function fakeFfprobe(name: string, script: string): Promise<string> {
-  const dir = path.join(tmp, name);
+  const dir = scratch(name);
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'ffprobe');
   await writeFile(file, `#!/bin/sh\n${script}\n`);
@@ -53,7 +44,7 @@ describe('real ffprobe on real videos', () => {
   );
 
   test('a file name full of shell and ffmpeg syntax is just a file name', async () => {
-    const odd = path.join(tmp, "-concat:a|b $(touch pwned) ; 'q' %20 ü.mp4");
+    const odd = scratch("-concat:a|b $(touch pwned) ; 'q' %20 ü.mp4");
     await copyFile(path.join(samples, 'color-theory-intro.mp4'), odd);
     expect(await probeDuration(odd)).toBe(12);
     const relative = path.relative(process.cwd(), odd);
@@ -69,7 +60,7 @@ describe('real ffprobe on real videos', () => {
 
 describe('files ffprobe cannot read give undefined and a reason, never an exception', () => {
   test('text pretending to be a video', async () => {
-    const fake = path.join(tmp, 'fake.mp4');
+    const fake = scratch('fake.mp4');
     await writeFile(fake, 'this is not a video\n');
     expect(await probeDuration(fake)).toBeUndefined();
     const result = await probeVideo(fake);
@@ -78,14 +69,14 @@ describe('files ffprobe cannot read give undefined and a reason, never an except
   });
 
   test('a truncated MP4 (header only)', async () => {
-    const cut = path.join(tmp, 'cut.mp4');
+    const cut = scratch('cut.mp4');
     const full = await import('node:fs').then((fs) => fs.readFileSync(path.join(samples, 'color-theory-intro.mp4')));
     await writeFile(cut, full.subarray(0, 200));
     expect(await probeDuration(cut)).toBeUndefined();
   });
 
   test('a missing file', async () => {
-    const result = await probeVideo(path.join(tmp, 'missing.mp4'));
+    const result = await probeVideo(scratch('missing.mp4'));
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/No such file/) });
   });
 });
@@ -97,13 +88,13 @@ describe('choosing ffprobe', () => {
 
   test('then the first ffprobe on PATH', async () => {
     const fake = await fakeFfprobe('on-path', 'exit 1');
-    expect(
-      findFfprobe({ PATH: [path.join(tmp, 'empty-dir'), path.dirname(fake), '/usr/bin'].join(path.delimiter) }),
-    ).toBe(fake);
+    expect(findFfprobe({ PATH: [scratch('empty-dir'), path.dirname(fake), '/usr/bin'].join(path.delimiter) })).toBe(
+      fake,
+    );
   });
 
   test('a non-executable file on PATH is passed over', async () => {
-    const dir = path.join(tmp, 'not-exec');
+    const dir = scratch('not-exec');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'ffprobe'), 'nothing');
     const found = findFfprobe({ PATH: dir });
@@ -112,7 +103,7 @@ describe('choosing ffprobe', () => {
 
   test('probeVideo uses FFPROBE_PATH from the given environment, and says when it could not run', async () => {
     const result = await probeVideo(path.join(samples, 'color-theory-intro.mp4'), {
-      env: { FFPROBE_PATH: path.join(tmp, 'no-such-ffprobe'), PATH: '' },
+      env: { FFPROBE_PATH: scratch('no-such-ffprobe'), PATH: '' },
     });
     // The npm ffprobe answered instead; the note keeps the broken setting visible.
     expect(result).toMatchObject({
@@ -214,7 +205,7 @@ describe('an ffprobe that crashes does not cost the duration', () => {
   });
 
   test('an ffprobe that crashed on a kind of file is not run on that kind again', async () => {
-    const count = path.join(tmp, 'crash-count');
+    const count = scratch('crash-count');
     const crasher = await fakeFfprobe('crash-counted', `echo x >> '${count}'\nkill -SEGV $$`);
     const runs = async (): Promise<number> => (await readFile(count, 'utf8')).split('\n').filter(Boolean).length;
     await probeVideo(path.join(fixtures, 'tiny.ts'), { ffprobePath: crasher });

@@ -1,19 +1,10 @@
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sniffBytes, sniffVideoFile } from '../../src/media/sniff';
 import { GEMINI_VIDEO_MIME_TYPES, extensionOf, isVideoFileName } from '../../src/media/formats';
+import { mediaFixtures as fixtures, samples, useScratchDir } from '../support/media-files';
 
-const samples = path.resolve(__dirname, '..', '..', 'samples');
-const fixtures = path.resolve(__dirname, 'fixtures', 'media');
-
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'lf-sniff-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useScratchDir('lf-sniff-');
 
 const bytes = (...parts: Array<string | number[]>): Buffer =>
   Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));
@@ -54,13 +45,13 @@ describe('real files (generated with ffmpeg, and the samples)', () => {
   });
 
   test('the content decides, not the name: a WebM named .mp4 is WebM', async () => {
-    const renamed = path.join(tmp, 'actually-webm.mp4');
+    const renamed = scratch('actually-webm.mp4');
     await writeFile(renamed, (await import('node:fs')).readFileSync(path.join(samples, 'perspective-drawing.webm')));
     expect(await sniffVideoFile(renamed)).toMatchObject({ ok: true, mimeType: 'video/webm' });
   });
 
   test('reads only the start: a 3 GB sparse file is sniffed at once', async () => {
-    const big = path.join(tmp, 'big.mp4');
+    const big = scratch('big.mp4');
     await writeFile(big, ftyp('isom', 'isom', 'mp41'));
     await truncate(big, 3 * 1024 ** 3);
     const started = Date.now();
@@ -69,7 +60,7 @@ describe('real files (generated with ffmpeg, and the samples)', () => {
   });
 
   test('a missing file rejects with ENOENT', async () => {
-    await expect(sniffVideoFile(path.join(tmp, 'nope.mp4'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(sniffVideoFile(scratch('nope.mp4'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
@@ -223,7 +214,7 @@ describe('files that are not videos say what they look like', () => {
   });
 
   test('sniffVideoFile on a real text file', async () => {
-    const notes = path.join(tmp, 'notes.mp4');
+    const notes = scratch('notes.mp4');
     await writeFile(notes, 'not really a video\n');
     expect(await sniffVideoFile(notes)).toEqual({ ok: false, detected: 'text' });
   });

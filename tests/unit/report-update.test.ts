@@ -89,20 +89,23 @@ describe('report activities', () => {
     const { runId: _runId, ...rest } = video(key, status, 'x');
     return rest;
   };
+  type Activities = ReturnType<typeof activities>;
+  /** The videos report, in this order, to batch `b` writing into `outputDir`. */
+  async function record(a: Activities, outputDir: string, ...reports: Array<[string, VideoOutcome['status']]>) {
+    for (const [key, status] of reports)
+      await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome(key, status) });
+  }
+  /** The batch finishes, with the summary it had counted: report.md's path. */
+  const finish = (a: Activities, outputDir: string) =>
+    a.writeBatchReport({ batchId: 'b', label: 'videos', outputDir, summary: finishedReport().summary });
 
   test('a video that reports after its batch has finished updates report.json and report.md', async () => {
     const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-report-'));
     const a = activities();
-    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('one', 'succeeded') });
-    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'failed') });
-    const reportMd = await a.writeBatchReport({
-      batchId: 'b',
-      label: 'videos',
-      outputDir,
-      summary: finishedReport().summary,
-    });
+    await record(a, outputDir, ['one', 'succeeded'], ['two', 'failed']);
+    const reportMd = await finish(a, outputDir);
     expect(fs.readFileSync(reportMd, 'utf8')).toContain('2 videos: 1 succeeded, 1 failed');
-    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'succeeded') });
+    await record(a, outputDir, ['two', 'succeeded']);
     const report = JSON.parse(
       fs.readFileSync(path.join(path.dirname(reportMd), 'report.json'), 'utf8'),
     ) as StoredReport;
@@ -114,15 +117,8 @@ describe('report activities', () => {
   test('a success that reached the record but not the batch summary is counted in the report', async () => {
     const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-report-'));
     const a = activities();
-    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('one', 'succeeded') });
-    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'failed') });
-    await a.recordOutcome({ batchId: 'b', outputDir, outcome: outcome('two', 'succeeded') });
-    const reportMd = await a.writeBatchReport({
-      batchId: 'b',
-      label: 'videos',
-      outputDir,
-      summary: finishedReport().summary,
-    });
+    await record(a, outputDir, ['one', 'succeeded'], ['two', 'failed'], ['two', 'succeeded']);
+    const reportMd = await finish(a, outputDir);
     expect(fs.readFileSync(reportMd, 'utf8')).toContain('2 videos: 2 succeeded, 0 failed');
     fs.rmSync(outputDir, { recursive: true, force: true });
   });

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { ActivityContext } from '../../src/activities/context';
@@ -16,6 +15,7 @@ import { manifestPath } from '../../src/output/manifest';
 import type { ProcessingOptions, VideoFacts, VideoItem } from '../../src/types';
 import { makeFifo, makeHostilePack, type HostilePack } from '../support/hostile-pack';
 import { processingOptions } from '../support/processing-options';
+import { failureOf } from '../support/application-failure';
 import { runCli } from '../support/run-cli';
 
 /**
@@ -59,15 +59,6 @@ async function writeRequest(rel: string, text: string, over: Partial<ProcessingO
   const draftPath = path.join(drafts, `draft-${n++}.md`);
   fs.writeFileSync(draftPath, text);
   return { item, facts, draftPath, options: options(over), model: 'gemini-3.5-flash' };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 /** Fails the test instead of hanging it forever (a FIFO opened for reading waits for a writer). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { childEnvironment, projectRoot, resolveApiKeys } from '../../src/config';
 import { freePort } from '../../src/temporal/port';
-import { makeHostilePack, type HostilePack } from '../support/hostile-pack';
+import { useHostilePack } from '../support/hostile-pack';
 import { runCli } from '../support/run-cli';
 
 /**
@@ -12,18 +12,7 @@ import { runCli } from '../support/run-cli';
  * failed on the code this started from.
  */
 
-let pack: HostilePack;
-const savedEnv = { ...process.env };
-beforeEach(() => {
-  pack = makeHostilePack();
-  process.env.NO_COLOR = '1';
-  process.env.LESSON_FORGE_CONFIG = path.join(pack.root, 'empty.json');
-  fs.writeFileSync(process.env.LESSON_FORGE_CONFIG, '{}');
-});
-afterEach(() => {
-  process.env = { ...savedEnv };
-  pack.remove();
-});
+const pack = useHostilePack();
 
 interface Plan {
   videos: Array<{ title: string; source: string }>;
@@ -37,7 +26,7 @@ const plan = async (...args: string[]): Promise<Plan> => {
 };
 
 test('control characters in a file name never reach the terminal (its title is printable)', async () => {
-  const { code, stdout, stderr } = await runCli('start-batch', pack.videos, '--dry-run');
+  const { code, stdout, stderr } = await runCli('start-batch', pack().videos, '--dry-run');
   expect(code).toBe(ExitCode.ok);
   // eslint-disable-next-line no-control-regex
   const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -47,24 +36,24 @@ test('control characters in a file name never reach the terminal (its title is p
 });
 
 test('a file linked twice into a folder (a hard link) is one video', async () => {
-  const { videos } = await plan(pack.videos);
+  const { videos } = await plan(pack().videos);
   const names = videos.map((v) => path.basename(v.source));
-  expect(names.filter((n) => n === pack.files.intro || n === pack.files.hardLink)).toHaveLength(1);
+  expect(names.filter((n) => n === pack().files.intro || n === pack().files.hardLink)).toHaveLength(1);
 });
 
 test('--no-follow-symlinks keeps the scan inside its folder: a link to a video outside is skipped, with the reason', async () => {
-  expect((await plan(pack.videos)).videos.map((v) => path.basename(v.source))).toContain(pack.files.linkOut);
-  const { videos, skipped } = await plan(pack.videos, '--no-follow-symlinks');
-  expect(videos.map((v) => path.basename(v.source))).not.toContain(pack.files.linkOut);
-  expect(videos.every((v) => v.source.startsWith(pack.videos))).toBe(true);
+  expect((await plan(pack().videos)).videos.map((v) => path.basename(v.source))).toContain(pack().files.linkOut);
+  const { videos, skipped } = await plan(pack().videos, '--no-follow-symlinks');
+  expect(videos.map((v) => path.basename(v.source))).not.toContain(pack().files.linkOut);
+  expect(videos.every((v) => v.source.startsWith(pack().videos))).toBe(true);
   expect(skipped).toContainEqual({
-    entry: path.join(pack.videos, pack.files.linkOut),
+    entry: path.join(pack().videos, pack().files.linkOut),
     reason: 'symbolic link, not followed (--no-follow-symlinks)',
   });
 });
 
 test('file:///… on the command line is read as the path it names', async () => {
-  const file = path.join(pack.videos, pack.files.introAgain);
+  const file = path.join(pack().videos, pack().files.introAgain);
   const { videos } = await plan(`file://${file.split('/').map(encodeURIComponent).join('/')}`);
   expect(videos.map((v) => v.source)).toEqual([file]);
 });
@@ -78,8 +67,8 @@ describe('child processes get an environment without the Gemini keys', () => {
   let dump: string;
   let fake: string;
   beforeEach(() => {
-    dump = path.join(path.dirname(pack.root), 'child-env.txt');
-    fake = path.join(path.dirname(pack.root), 'fake-child.sh');
+    dump = path.join(path.dirname(pack().root), 'child-env.txt');
+    fake = path.join(path.dirname(pack().root), 'fake-child.sh');
     // Stands for ffprobe or the temporal CLI: records its environment, then fails.
     fs.writeFileSync(fake, `#!/bin/sh\nenv > ${JSON.stringify(dump)}\nexit 1\n`, { mode: 0o755 });
   });
@@ -109,7 +98,7 @@ ${code}`,
   };
 
   test('ffprobe', () => {
-    const video = path.join(pack.videos, pack.files.intro);
+    const video = path.join(pack().videos, pack().files.intro);
     inChild(
       `require(${JSON.stringify(path.join(projectRoot, 'src', 'media', 'probe'))}).probeDuration(${JSON.stringify(video)});`,
       { FFPROBE_PATH: fake },
@@ -150,7 +139,7 @@ describe('schedule create validates before connecting to (or starting) Temporal'
     [['nightly', '--cron', '0 2 * * *', '--timezone', 'Mars/Olympus'], '--timezone must be an IANA time zone'],
   ])('schedule create %j: exit 2 with "%s"', async (args, message) => {
     const [name, ...rest] = args;
-    const { code, stderr } = await runCli('schedule', 'create', name, pack.videos, ...rest);
+    const { code, stderr } = await runCli('schedule', 'create', name, pack().videos, ...rest);
     expect(stderr).toContain(message);
     expect(stderr).not.toMatch(/connect|reach/i);
     expect(code).toBe(ExitCode.usage);

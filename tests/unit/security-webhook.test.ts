@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { ActivityContext } from '../../src/activities/context';
 import { reportActivities } from '../../src/activities/report';
@@ -12,7 +10,8 @@ import { FailureType } from '../../src/failures';
 import type { ModelCatalog } from '../../src/gemini/catalog';
 import type { GeminiGateway } from '../../src/gemini/gateway';
 import type { BatchSummary } from '../../src/types';
-import { makeHostilePack, type HostilePack } from '../support/hostile-pack';
+import { useHostilePack } from '../support/hostile-pack';
+import { failureOf } from '../support/application-failure';
 import { runCli } from '../support/run-cli';
 
 /**
@@ -68,15 +67,6 @@ const notify = (url: string) =>
     url,
     summary,
   });
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('the webhook activity', () => {
   const secret = 'tok-9f8e7d6c5b4a';
@@ -145,25 +135,14 @@ describe('the webhook activity', () => {
 });
 
 describe('--webhook and "webhookUrl" are checked before anything runs', () => {
-  let pack: HostilePack;
-  const savedEnv = { ...process.env };
-  beforeEach(() => {
-    pack = makeHostilePack();
-    process.env.NO_COLOR = '1';
-    process.env.LESSON_FORGE_CONFIG = path.join(pack.root, 'empty.json');
-    fs.writeFileSync(process.env.LESSON_FORGE_CONFIG, '{}');
-  });
-  afterEach(() => {
-    process.env = { ...savedEnv };
-    pack.remove();
-  });
+  const pack = useHostilePack();
 
   test.each([
     ['not a url', 'the webhook is not a URL'],
     ['file:///etc/passwd', 'the webhook must be an http:// or https:// address, not file:'],
     ['data:text/plain,hello', 'the webhook must be an http:// or https:// address, not data:'],
   ])('--webhook %j: exit 2, "%s"', async (url, message) => {
-    const { code, stderr } = await runCli('start-batch', pack.videos, '--dry-run', '--webhook', url);
+    const { code, stderr } = await runCli('start-batch', pack().videos, '--dry-run', '--webhook', url);
     expect(code).toBe(ExitCode.usage);
     expect(stderr).toContain(`--webhook: ${message}`);
   });
@@ -173,7 +152,7 @@ describe('--webhook and "webhookUrl" are checked before anything runs', () => {
       process.env.LESSON_FORGE_CONFIG as string,
       JSON.stringify({ webhookUrl: 'file:///home/me/secret-token' }),
     );
-    const { code, stderr } = await runCli('start-batch', pack.videos, '--dry-run');
+    const { code, stderr } = await runCli('start-batch', pack().videos, '--dry-run');
     expect(code).toBe(ExitCode.configuration);
     expect(stderr).toContain('webhookUrl: the webhook must be an http:// or https:// address, not file:');
     expect(stderr).not.toContain('secret-token');

@@ -38,6 +38,17 @@ const VALID: Record<string, string> = {
     '# {{video.title}}\n\n{{data.summary}}\n\n{{#each data.moments}}\n- {{timestamp seconds}} {{oneline text}}\n{{/each}}\n',
 };
 
+/** VALID's `moments` in JSON Schema: what its zod form converts to, and what the schema.json form is written as. */
+const MOMENTS_JSON_SCHEMA = {
+  type: 'array',
+  minItems: 1,
+  items: {
+    type: 'object',
+    properties: { seconds: { type: 'integer', minimum: 0 }, text: { type: 'string' } },
+    required: ['seconds', 'text'],
+  },
+};
+
 let root: string;
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'lf-templates-'));
@@ -79,15 +90,7 @@ test('the valid template has no problems and renders', () => {
     type: 'object',
     properties: {
       summary: { type: 'string' },
-      moments: {
-        type: 'array',
-        minItems: 1,
-        items: {
-          type: 'object',
-          properties: { seconds: { type: 'integer', minimum: 0 }, text: { type: 'string' } },
-          required: ['seconds', 'text'],
-        },
-      },
+      moments: MOMENTS_JSON_SCHEMA,
     },
     required: ['summary', 'moments'],
   });
@@ -328,15 +331,7 @@ describe('user templates in other schema formats', () => {
       additionalProperties: false,
       properties: {
         summary: { type: 'string', pattern: '^[A-Z]' },
-        moments: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            properties: { seconds: { type: 'integer', minimum: 0 }, text: { type: 'string' } },
-            required: ['seconds', 'text'],
-          },
-        },
+        moments: MOMENTS_JSON_SCHEMA,
       },
       required: ['summary', 'moments'],
     };

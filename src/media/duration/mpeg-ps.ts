@@ -33,13 +33,5 @@ export function programStreamDuration(head: Buffer, tail: Buffer): ContainerRead
   const span = new TimestampSpan();
   collect(head, 'head', span);
   collect(tail, 'tail', span);
-  const durationSeconds = span.seconds();
-  if (durationSeconds === undefined) return { ok: false, reason: 'no timestamps in the MPEG program stream' };
-  return {
-    ok: true,
-    durationSeconds,
-    formatName: 'mpeg',
-    hasVideo: span.kinds.has('video'),
-    hasAudio: span.kinds.has('audio'),
-  };
+  return span.reading('mpeg', span.seconds(), 'no timestamps in the MPEG program stream');
 }

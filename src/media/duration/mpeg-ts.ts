@@ -85,13 +85,5 @@ export function transportStreamDuration(head: Buffer, tail: Buffer): ContainerRe
   const lastPcr = tailPcrs.at(-1);
   const fromPcr =
     firstPcr !== undefined && lastPcr !== undefined && lastPcr > firstPcr ? (lastPcr - firstPcr) / PTS_HZ : undefined;
-  const durationSeconds = fromPts ?? fromPcr;
-  if (durationSeconds === undefined) return { ok: false, reason: 'no timestamps in the MPEG-TS packets' };
-  return {
-    ok: true,
-    durationSeconds,
-    formatName: 'mpegts',
-    hasVideo: span.kinds.has('video'),
-    hasAudio: span.kinds.has('audio'),
-  };
+  return span.reading('mpegts', fromPts ?? fromPcr, 'no timestamps in the MPEG-TS packets');
 }

@@ -2,6 +2,7 @@
  * MPEG presentation timestamps (PTS), shared by the transport-stream and program-stream readers:
  * where a PES header keeps its PTS, and how a stream's first and last timestamps become a duration.
  */
+import type { ContainerReading } from './reading';
 
 /** PTS tick rate. */
 export const PTS_HZ = 90_000;
@@ -88,6 +89,18 @@ export class TimestampSpan {
     }
     if (end === undefined || end <= start) return undefined;
     return (end - start) / PTS_HZ;
+  }
+
+  /** What a reader of `formatName` reports: the duration it settled on and the kinds of stream seen, or `noTimestamps`. */
+  reading(formatName: string, durationSeconds: number | undefined, noTimestamps: string): ContainerReading {
+    if (durationSeconds === undefined) return { ok: false, reason: noTimestamps };
+    return {
+      ok: true,
+      durationSeconds,
+      formatName,
+      hasVideo: this.kinds.has('video'),
+      hasAudio: this.kinds.has('audio'),
+    };
   }
 }
 
