@@ -31,6 +31,8 @@ export async function startLocalStack(options: {
   workerOptions?: Partial<WorkerOptions>;
   /** False: a server with Temporal's defaults (four partitions per task queue, no search attributes). */
   projectServerSettings?: boolean;
+  /** How often uploads ask whether a file is ACTIVE (default 50 ms). */
+  filePollMs?: number;
 }): Promise<LocalStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lf-bench-${options.name}-`));
@@ -38,7 +40,12 @@ export async function startLocalStack(options: {
   const stack = await startStack({
     server: { dbFile: path.join(dir, 'temporal.db'), projectSettings: options.projectServerSettings },
     standin: options.standin,
-    worker: { taskQueue, keys: options.keys, workerOptions: options.workerOptions, filePollMs: 50 },
+    worker: {
+      taskQueue,
+      keys: options.keys,
+      workerOptions: options.workerOptions,
+      filePollMs: options.filePollMs ?? 50,
+    },
   });
   const stop = async (stopOptions: { keepDir?: boolean } = {}): Promise<void> => {
     await stack.stop();
