@@ -242,6 +242,9 @@ export interface BatchTuning {
   reconcileEverySeconds?: number;
 }
 
+/** A webhook by name: `{env: NAME}` reads the URL from the worker's environment; `{config: true}` from its config file. */
+export type WebhookRef = { env: string } | { config: true };
+
 export interface BatchInput {
   batchId: string;
   /** Human label shown in summaries (folder name or schedule name). */
@@ -253,6 +256,12 @@ export interface BatchInput {
   /** Names of the Gemini keys the workers hold (never the values). */
   keyAliases: string[];
   maxCostUsd?: number;
+  /**
+   * Which webhook hears when the batch ends, by name (its URL is often a secret, so it never rides
+   * in an input or a history): an environment variable of the workers, or the workers' config.
+   */
+  webhook?: WebhookRef;
+  /** Batches started before webhooks were named carried the URL itself; kept so they still replay. */
   webhookUrl?: string;
   /** Warn in the summary when a key has used this share of a daily limit (default 90). */
   quotaWarningPercent?: number;

@@ -108,6 +108,7 @@ export async function createWorker(
     temporal: client,
     keys,
     policy: setup.policy ?? policyFromSettings(setup.settings),
+    webhookUrl: setup.settings.file.webhookUrl,
     ...setup.deps,
   };
   const activities = createActivities(deps);

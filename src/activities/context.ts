@@ -17,6 +17,8 @@ export interface ActivityDeps {
   now?: () => Date;
   /** How often to poll Gemini for an uploaded file to become ACTIVE. */
   filePollMs?: number;
+  /** The webhook URL of the worker's own config file (`webhookUrl`), for batches that name it. */
+  webhookUrl?: string;
   /** fetch for webhooks (tests may inject). */
   fetch?: typeof fetch;
   /** What workflow inputs may name (folders, webhooks); every activity checks its input against it. */

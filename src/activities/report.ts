@@ -6,7 +6,7 @@ import { webhookUrlProblem } from '../config/webhook-url';
 import { FailureType } from '../failures';
 import { writeFileAtomic } from '../output/atomic';
 import { expectedVsActual } from '../gemini/estimate-report';
-import type { BatchSummary, VideoOutcome } from '../types';
+import type { BatchSummary, VideoOutcome, WebhookRef } from '../types';
 import { batchDir } from './batch';
 import type { ActivityContext } from './context';
 import { reportAfter, summaryAfter, withReportLock, type ReportedVideo, type StoredReport } from './report-update';
@@ -77,13 +77,14 @@ export function reportActivities(ctx: ActivityContext) {
      * query), so no message, log line or failure says it: it is "the webhook". A redirect is not
      * followed: the receiver named is the only one that gets the summary.
      */
-    async notifyWebhook(input: { url: string; summary: BatchSummary }): Promise<void> {
+    async notifyWebhook(input: { url?: string; webhook?: WebhookRef; summary: BatchSummary }): Promise<void> {
       const doFetch = ctx.deps.fetch ?? fetch;
-      const problem = webhookUrlProblem(input.url);
+      const url = input.url ?? webhookUrlOf(input.webhook, ctx.deps.webhookUrl);
+      const problem = webhookUrlProblem(url);
       if (problem) throw webhookFailure(`${problem}; nothing was sent`, true);
       let response: Response;
       try {
-        response = await doFetch(input.url, {
+        response = await doFetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'lesson-forge' },
           body: JSON.stringify({ event: 'batch.finished', ...input.summary }),
@@ -108,6 +109,17 @@ export function reportActivities(ctx: ActivityContext) {
       }
     },
   };
+}
+
+/** The URL a named webhook stands for on this worker; a name this worker does not know fails for good, saying what to set. */
+function webhookUrlOf(webhook: WebhookRef | undefined, configUrl: string | undefined): string {
+  const url = webhook && 'env' in webhook ? process.env[webhook.env] : configUrl;
+  if (url) return url;
+  const where =
+    webhook && 'env' in webhook
+      ? `the environment variable ${webhook.env} is not set on this worker`
+      : 'this worker\'s config file has no "webhookUrl"';
+  throw webhookFailure(`the webhook is unknown here: ${where}; nothing was sent`, true);
 }
 
 function webhookFailure(message: string, nonRetryable: boolean): ApplicationFailure {

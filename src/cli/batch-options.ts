@@ -38,6 +38,13 @@ export function addBatchOptions(cmd: Command): Command {
       'when a step fails for good, wait this long (e.g. 30m, 12h) for `retry`/`skip` before recording it failed',
     )
     .option('--no-wait-on-failure', 'record failed videos at once (same as --failure-grace 0)')
-    .option('--webhook <url>', 'POST a JSON summary here when the batch ends')
+    .option(
+      '--webhook <url>',
+      'POST a JSON summary here when the batch ends (only with a worker in this process: the URL never leaves it)',
+    )
+    .option(
+      '--webhook-env <name>',
+      'POST the summary to the URL in this environment variable of the workers (the URL stays out of Temporal)',
+    )
     .option('--batch-id <id>', 'use this batch id instead of one derived from the inputs and the date');
 }

@@ -7,7 +7,7 @@ import { checkOutputPattern } from '../output/naming';
 import { modelChain, type ModelCatalog } from '../gemini/catalog';
 import { discoverVideos, SourceError } from '../sources/discover';
 import { TemplateRegistry, resolveParams } from '../templates';
-import type { BatchInput, BatchSources, MediaResolution, SkippedEntry, VideoItem } from '../types';
+import type { BatchInput, BatchSources, MediaResolution, SkippedEntry, VideoItem, WebhookRef } from '../types';
 import { CliError, ExitCode } from './exit-codes';
 import { rateLimitedModelsFor } from './keys';
 
@@ -31,6 +31,7 @@ export interface BatchCliOptions {
   failureGrace?: string;
   waitOnFailure?: boolean;
   webhook?: string;
+  webhookEnv?: string;
   batchId?: string;
   /** `--no-follow-symlinks` sets this to false: a scan stays inside its folder. */
   followSymlinks?: boolean;
@@ -120,6 +121,12 @@ export async function buildBatchRequest(
     const problem = webhookUrlProblem(opts.webhook);
     if (problem) throw new CliError(`--webhook: ${problem}.`, ExitCode.usage);
   }
+  if (opts.webhookEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.webhookEnv)) {
+    throw new CliError(
+      `--webhook-env takes the name of an environment variable, got "${opts.webhookEnv}".`,
+      ExitCode.usage,
+    );
+  }
   const templateDirs = [...(settings.file.templatesDirs ?? []), ...opts.templatesDir.map((d) => path.resolve(d))];
   let registry: TemplateRegistry;
   try {
@@ -199,7 +206,7 @@ export async function buildBatchRequest(
     concurrency: positiveInt(opts.concurrency, '--concurrency', settings.file.concurrency ?? defaults.concurrency, 64),
     keyAliases,
     maxCostUsd,
-    webhookUrl: opts.webhook ?? settings.file.webhookUrl,
+    webhook: webhookRefOf(opts, settings),
     quotaWarningPercent: settings.file.quotaWarningPercent,
   };
   if (!/^[\p{L}\p{N}._-]{1,100}$/u.test(input.batchId)) {
@@ -247,6 +254,26 @@ function labelFor(inputs: string[], lists: string[]): string {
   if (!first) return 'batch';
   if (/^https?:\/\//i.test(first)) return inputs.length > 1 ? 'youtube-links' : 'youtube';
   return path.basename(inputPath(first)).replace(/\.[^.]+$/, '') || 'batch';
+}
+
+/**
+ * The environment variable through which this process's own worker reads a `--webhook <url>`:
+ * the URL stays in this process, and the batch's input only names the variable.
+ */
+export const localWebhookVariable = 'LESSON_FORGE_WEBHOOK_URL';
+
+/** What to do instead of a webhook URL that would have to travel through Temporal. */
+export const webhookAdvice =
+  'A webhook URL is often a secret and never goes into Temporal: set "webhookUrl" in the workers\' config file, or put the URL in an environment variable of the workers and pass --webhook-env <name>.';
+
+/** How the batch names its webhook; a URL given on the command line is handed to this process's worker only. */
+function webhookRefOf(opts: BatchCliOptions, settings: Settings): WebhookRef | undefined {
+  if (opts.webhookEnv) return { env: opts.webhookEnv };
+  if (opts.webhook) {
+    process.env[localWebhookVariable] = opts.webhook;
+    return { env: localWebhookVariable };
+  }
+  return settings.file.webhookUrl ? { config: true } : undefined;
 }
 
 export function requireKeysOrThrow(fn: () => unknown): void {

@@ -104,7 +104,7 @@ export function toScheduleView(d: ScheduleDescription, runs: RunState[], nextRun
     outputDir: input?.options.outputDir ?? '',
     template: input?.options.template ?? '',
     model: input?.options.models[0] ?? '',
-    webhook: Boolean(input?.webhookUrl),
+    webhook: Boolean(input?.webhook || input?.webhookUrl),
     actionsTaken: d.info.numActionsTaken,
     skippedForOverlap: d.info.numActionsSkippedOverlap,
     recentRuns: [...runs].sort((a, b) => b.scheduledAt.getTime() - a.scheduledAt.getTime()).map(runView),

@@ -158,3 +158,59 @@ describe('--webhook and "webhookUrl" are checked before anything runs', () => {
     expect(stderr).not.toContain('secret-token');
   });
 });
+
+describe('the webhook is named in a batch, never its URL (it often carries a token)', () => {
+  const pack = useHostilePack();
+  const secretUrl = 'https://hooks.example.org/collect?token=s3cr3t';
+
+  test('--webhook <url>: the dry run plans a batch that names a variable of this process, not the URL', async () => {
+    const { code, stdout } = await runCli('start-batch', pack().videos, '--dry-run', '--json', '--webhook', secretUrl);
+    expect(code).toBe(ExitCode.ok);
+    expect(stdout).not.toContain('s3cr3t');
+  });
+
+  test('--webhook <url> with no worker in this process, or on a schedule, is refused with what to do instead', async () => {
+    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
+    try {
+      const client = await runCli('start-batch', pack().videos, '--no-wait', '--webhook', secretUrl);
+      expect(client.code).toBe(ExitCode.usage);
+      expect(client.stderr).toContain('--webhook <url> needs a worker in this process');
+      expect(client.stderr).toContain('--webhook-env <name>');
+    } finally {
+      delete process.env.TEMPORAL_ADDRESS;
+    }
+    const schedule = await runCli(
+      'schedule',
+      'create',
+      'nightly',
+      pack().videos,
+      '--every',
+      '1h',
+      '--webhook',
+      secretUrl,
+    );
+    expect(schedule.code).toBe(ExitCode.usage);
+    expect(schedule.stderr).toContain('--webhook <url> does not apply to a schedule');
+    expect(`${schedule.stderr}${schedule.stdout}`).not.toContain('s3cr3t');
+  });
+
+  test('the worker reads a named webhook from its environment or its own config; an unknown name fails for good', async () => {
+    const hits: string[] = [];
+    const fetchStub = (async (url: string | URL | Request) => {
+      hits.push(String(url));
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch;
+    const activities = (webhookUrl?: string) =>
+      reportActivities(
+        new ActivityContext({ gemini: {} as GeminiGateway, catalog: {} as ModelCatalog, fetch: fetchStub, webhookUrl }),
+      );
+    process.env.LF_UNIT_HOOK = 'http://127.0.0.1:9/from-env';
+    await activities().notifyWebhook({ webhook: { env: 'LF_UNIT_HOOK' }, summary });
+    await activities('http://127.0.0.1:9/from-config').notifyWebhook({ webhook: { config: true }, summary });
+    expect(hits).toEqual(['http://127.0.0.1:9/from-env', 'http://127.0.0.1:9/from-config']);
+    const failure = await failureOf(activities().notifyWebhook({ webhook: { env: 'LF_UNSET_HOOK' }, summary }));
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('the environment variable LF_UNSET_HOOK is not set on this worker');
+    delete process.env.LF_UNIT_HOOK;
+  });
+});

@@ -16,7 +16,7 @@ import {
 import { buildScheduleSpec, overlapChoices, overlapPolicyOf, ScheduleSpecError } from '../../schedules/spec';
 import { formatRunTime, outcomeLine, type ScheduleView } from '../../schedules/view';
 import { addBatchOptions } from '../batch-options';
-import { buildBatchRequest, type BatchCliOptions, type BatchRequest } from '../batch-request';
+import { buildBatchRequest, webhookAdvice, type BatchCliOptions, type BatchRequest } from '../batch-request';
 import { CliError, ExitCode } from '../exit-codes';
 import { keyAliasesFor } from '../keys';
 import { bold, dim, green, red, table, truncate, yellow } from '../output';
@@ -71,6 +71,8 @@ export async function prepareSchedule(
       `A schedule name may use letters, digits, ".", "_" and "-" (at most 60), got "${name}"`,
       ExitCode.usage,
     );
+  if (opts.webhook)
+    throw new CliError(`--webhook <url> does not apply to a schedule. ${webhookAdvice}`, ExitCode.usage);
   if (opts.batchId)
     throw new CliError(
       `--batch-id does not apply to a schedule: each run's batch id is "${name}-<time of the run>".`,
@@ -171,7 +173,7 @@ export function registerSchedule(program: Command): void {
     `
 Examples:
   $ lesson-forge schedule create nightly-art ./videos --cron "0 2 * * *" --timezone Europe/Paris
-  $ lesson-forge schedule create inbox ./inbox --every 6h --template summary_report --max-cost 2 --webhook https://example.org/hook
+  $ lesson-forge schedule create inbox ./inbox --every 6h --template summary_report --max-cost 2 --webhook-env LESSONS_HOOK_URL
 
 Runs need a Temporal server and a worker running (\`lesson-forge server\`, \`lesson-forge worker\`).
 A video whose output is up to date (same content, template and model) is skipped, so a run over an unchanged folder spends nothing and reports "nothing new".`,

@@ -6,10 +6,10 @@ import { BatchIdAttr, TemplateAttr } from '../../search-attributes';
 import { FailureType } from '../../failures';
 import type { BatchSummary } from '../../types';
 import { BatchWorkflow } from '../../workflows';
-import { buildBatchRequest, requireKeysOrThrow, type BatchCliOptions } from '../batch-request';
+import { buildBatchRequest, requireKeysOrThrow, webhookAdvice, type BatchCliOptions } from '../batch-request';
 import { addBatchOptions } from '../batch-options';
 import { printDryRun } from '../dry-run';
-import { ExitCode, exitCodeHelp } from '../exit-codes';
+import { CliError, ExitCode, exitCodeHelp } from '../exit-codes';
 import { bold, cyan, dim, printable, yellow } from '../output';
 import { renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
@@ -76,6 +76,8 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
   const keyAliases = keyAliasesFor(settings);
   // Key values are needed only where a worker runs, but a missing one fails before anything starts.
   if (runWorker && !opts.dryRun) requireKeysOrThrow(() => resolveApiKeys(settings.file));
+  if (opts.webhook && !runWorker)
+    throw new CliError(`--webhook <url> needs a worker in this process (--worker). ${webhookAdvice}`, ExitCode.usage);
   const request = await buildBatchRequest(inputs, opts, settings, catalog, keyAliases);
   for (const w of request.warnings) log(yellow(`warning: ${w}`));
   if (opts.dryRun) return printDryRun(request, catalog, Boolean(opts.json));

@@ -38,10 +38,10 @@ export async function finishBatch(input: BatchInput, batchId: string, state: Bat
     } catch (err) {
       log.warn('could not write the batch report', { error: String(err) });
     }
-    if (input.webhookUrl) {
+    if (input.webhook || input.webhookUrl) {
       try {
         await housekeeping.notifyWebhook.executeWithOptions({ summary: 'notify the webhook' }, [
-          { url: input.webhookUrl, summary },
+          { webhook: input.webhook, url: input.webhookUrl, summary },
         ]);
       } catch (err) {
         // A webhook that is down never fails the batch.
