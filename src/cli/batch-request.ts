@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaults, ConfigurationError, webhookUrlProblem, type Settings } from '../config';
+import { noteKeyVariables } from '../config/child-env';
 import { checkOutputPattern } from '../output/naming';
 import { modelChain, type ModelCatalog } from '../gemini/catalog';
 import { discoverVideos, SourceError } from '../sources/discover';
@@ -268,9 +269,14 @@ export const webhookAdvice =
 
 /** How the batch names its webhook; a URL given on the command line is handed to this process's worker only. */
 function webhookRefOf(opts: BatchCliOptions, settings: Settings): WebhookRef | undefined {
-  if (opts.webhookEnv) return { env: opts.webhookEnv };
+  // A webhook URL is a secret like a key: the programs this process starts do not get it either.
+  if (opts.webhookEnv) {
+    noteKeyVariables([opts.webhookEnv]);
+    return { env: opts.webhookEnv };
+  }
   if (opts.webhook) {
     process.env[localWebhookVariable] = opts.webhook;
+    noteKeyVariables([localWebhookVariable]);
     return { env: localWebhookVariable };
   }
   return settings.file.webhookUrl ? { config: true } : undefined;
