@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, type ApplicationFailure } from '@temporalio/common';
@@ -22,7 +23,7 @@ describe('a worker refuses inputs its own settings do not allow', () => {
   afterEach(() => pack.remove());
 
   test('an output folder outside its output roots: the batch fails with InputNotAllowed, nothing is written', async () => {
-    const notAllowed = path.join(projectRoot, '.lf-not-an-output-root', uniqueId('out'));
+    const notAllowed = path.join(outsideTheOutputRoots(), '.lf-not-an-output-root', uniqueId('out'));
     const err = await rig
       .runBatch(batchInput(uniqueId('sec-out'), [path.join(pack.videos, pack.files.intro)], notAllowed))
       .then(
@@ -58,3 +59,18 @@ describe('a worker refuses inputs its own settings do not allow', () => {
     expect(rig.standin.stats().totals['upload.start'] ?? 0).toBe(0);
   });
 });
+
+/**
+ * A folder outside the test workers' output roots (the temp folder): the project's folder, unless
+ * this clone itself lies in the temp folder (as a CI clone may), then the home folder or /var/tmp.
+ */
+function outsideTheOutputRoots(): string {
+  const tmp = fs.realpathSync(os.tmpdir());
+  const outside = (dir: string) => {
+    const real = fs.existsSync(dir) ? fs.realpathSync(dir) : dir;
+    return real !== tmp && !real.startsWith(tmp + path.sep);
+  };
+  const found = [projectRoot, os.homedir(), '/var/tmp'].find(outside);
+  if (!found) throw new Error(`No folder outside ${tmp} to try a refused output folder in.`);
+  return found;
+}
