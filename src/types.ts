@@ -49,6 +49,26 @@ export interface ProcessingOptions {
   quotaRecheckSeconds?: number;
   /** Keys (by name) with per-minute limits, and the models those limits cover ('*' for all). Names only. */
   rateLimitedModels?: Record<string, string[]>;
+  /** Economy mode: analyses go through Gemini's Batch API at its price (half), answered within 24 h. */
+  economy?: boolean;
+  /** Economy mode's timings and limits; the defaults suit real jobs (tests shorten them). */
+  economyTuning?: EconomyTuning;
+}
+
+/** How economy mode gathers requests into Batch API jobs and waits for them. */
+export interface EconomyTuning {
+  /** Requests are gathered this long after the first one arrives, then sent as jobs (default 60 s). */
+  gatherSeconds?: number;
+  /** First check of a job after it is created (default 30 s); each next wait is twice as long... */
+  firstPollSeconds?: number;
+  /** ...up to this (default 600 s). */
+  maxPollSeconds?: number;
+  /** Jobs a request may go into (a job that failed, expired or was cancelled, a retryable error) before it is sent interactively (default 3). */
+  maxJobsPerRequest?: number;
+  /** A file uploaded longer ago than this is uploaded again before its request goes into a job (default 20 h: files expire after 48 h, a job may take 24 h). */
+  fileMaxAgeHours?: number;
+  /** Requests go inline up to this many bytes per job; above it, as a JSONL file (default 10 MB; the API's limit is 20 MB). */
+  inlineLimitBytes?: number;
 }
 
 export interface TokenUsage {

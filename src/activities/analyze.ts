@@ -4,10 +4,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
-import { getModel, type Modality, type ModelInfo } from '../gemini/catalog';
+import { getModel, type Modality, type ModelCatalog, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
-import { costOfUsage, planMediaStrategy } from '../gemini/cost';
-import type { GenerateResult } from '../gemini/gateway';
+import { costOfUsage, planMediaStrategy, type Clip } from '../gemini/cost';
+import type { GenerateRequest, GenerateResult } from '../gemini/gateway';
 import {
   completeToSchema,
   completionPrompt,
@@ -19,11 +19,12 @@ import {
 } from '../gemini/json-repair';
 import { outputLimit } from '../gemini/estimate';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
-import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
+import { parseModelOutput, renderPrompt, resolveParams, type TemplateRegistry } from '../templates';
 import {
   addUsage,
   emptyUsage,
   type AnalysisResult,
+  type MediaResolution,
   type ProcessingOptions,
   type TokenUsage,
   type UploadedFile,
@@ -50,17 +51,28 @@ export interface AnalyzeInput {
 export const workDirOf = (outputDir: string, workflowId: string): string =>
   path.join(stateDirOf(outputDir), 'work', safeIdFolder(workflowId));
 
+/** Everything an analysis decides before it calls Gemini: the template, limits, media plan and where the answer goes. */
+export interface PlannedAnalysis {
+  template: ReturnType<TemplateRegistry['get']>;
+  info: ModelInfo | undefined;
+  limit: number;
+  resolution: MediaResolution;
+  plan: { clips?: Clip[] };
+  clips: Array<Clip | undefined>;
+  video: { fileUri: string; mimeType?: string };
+  workDir: string;
+  analysisPath: string;
+  promptFor: (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) => {
+    prompt: string;
+    systemInstruction?: string;
+  };
+}
+
+/** How the calls about the video are answered: interactively, or from a Batch API job's answers. */
+export type ClipCall = (index: number, request: GenerateRequest) => Promise<GenerateResult>;
+
 export function analyzeActivities(ctx: ActivityContext) {
-  const { gemini, catalog } = ctx.deps;
-
-  function modelInfo(id: string): ModelInfo | undefined {
-    try {
-      return getModel(catalog, id);
-    } catch {
-      return undefined; // a model the catalog does not know can still be tried; its cost is unknown
-    }
-  }
-
+  const { gemini } = ctx.deps;
   return {
     /**
      * Asks Gemini for the template's structured answer about the video, validates it, and stores
@@ -68,186 +80,243 @@ export function analyzeActivities(ctx: ActivityContext) {
      * videos go at low media resolution, or in clips that are merged.
      */
     async analyzeVideo(input: AnalyzeInput): Promise<AnalysisResult> {
-      const { item, facts, options, model, keyAlias } = input;
-      const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
-      const params = templateFailure(() => resolveParams(template, options.templateParams));
-      const promptFor = (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) =>
-        templateFailure(() =>
-          renderPrompt(template, {
-            video: {
-              title: facts.title,
-              source: facts.source,
-              sourceKind: item.source.kind,
-              durationSeconds: facts.durationSeconds,
-            },
-            params,
-            clip,
-          }),
-        );
-      const info = modelInfo(model);
-      const limit = Math.min(
-        input.maxOutputTokens ?? outputLimit(info, template),
-        info?.maxOutputTokens ?? Number.MAX_SAFE_INTEGER,
-      );
-      const forced = options.mediaResolution ?? template.manifest.model?.mediaResolution;
-      const plan = info
-        ? planMediaStrategy(info, facts.durationSeconds, { expectedOutputTokens: limit, resolution: forced })
-        : { resolution: forced ?? 'default', strategy: 'whole' as const, clips: undefined };
-      const resolution = plan.resolution;
-      const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
-      const video = input.file ? { fileUri: input.file.uri, mimeType: input.file.mimeType } : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
-
+      const planned = planAnalysis(ctx, input);
       // A stored answer for this exact request means an earlier attempt was paid for and then
       // lost (the worker died before Temporal heard back): use it instead of paying again.
-      const workDir = workDirOf(options.outputDir, input.workflowId);
-      const analysisPath = path.join(workDir, `analysis-${safeIdFolder(model)}-${limit}-${resolution}.json`);
-      const stored = await readStoredAnalysis(analysisPath);
+      const stored = await readStoredAnalysis(planned.analysisPath);
       if (stored) return stored;
-
-      let usage: TokenUsage = emptyUsage();
-      /** Prompt tokens by modality over every call, for models that price sound apart. */
-      const byModality: Partial<Record<Modality, number>> = {};
-      const addModalities = (r: GenerateResult) => {
-        for (const [m, n] of Object.entries(r.promptTokensByModality ?? {}) as Array<[Modality, number]>)
-          byModality[m] = (byModality[m] ?? 0) + n;
-      };
-      const priced = () => (info ? costOfUsage(info, usage, ctx.now(), { promptTokensByModality: byModality }) : 0);
-      const parts: unknown[] = [];
-      let finishReason = 'STOP';
-      let truncated = false;
-      let repairs = 0;
-
-      /**
-       * Asks for a corrected answer without the video: the answer already paid for, what is wrong
-       * with it, and the schema. Returns the validated answer, or undefined when the repair did not
-       * give one (the caller then does what it did before: keep what it can, or analyse again).
-       */
-      const repairWithoutVideo = async (prompt: string, maxOutputTokens: number): Promise<unknown> => {
-        let result: GenerateResult;
-        try {
-          result = await withHeartbeat((signal) =>
-            gemini.generate(keyAlias, {
-              model,
-              prompt,
-              systemInstruction: repairSystemInstruction,
-              temperature: 0,
-              maxOutputTokens,
-              mediaResolution: resolution,
-              responseJsonSchema: template.responseJsonSchema,
-              abortSignal: signal,
-            }),
-          );
-        } catch (err) {
-          // A failed repair costs nothing more than before: the usual path (analyse again) still applies.
-          if (inActivity()) Context.current().log.warn('text-only repair failed', { error: String(err) });
-          return undefined;
-        }
-        usage = addUsage(usage, result.usage);
-        addModalities(result);
-        if (result.finishReason !== 'STOP' || result.blockReason) return undefined;
-        const repaired = parseModelOutput(template, result.text ?? '');
-        if (!repaired.ok) return undefined;
-        repairs++;
-        return repaired.data;
-      };
-      for (const [index, clip] of clips.entries()) {
-        const { prompt, systemInstruction } = promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
-        let result: GenerateResult;
-        try {
-          result = await withHeartbeat(
-            (signal) =>
-              gemini.generate(keyAlias, {
-                model,
-                video: { ...video, clip },
-                prompt,
-                systemInstruction,
-                temperature: template.manifest.model?.temperature,
-                maxOutputTokens: limit,
-                mediaResolution: resolution,
-                responseJsonSchema: template.responseJsonSchema,
-                abortSignal: signal,
-              }),
-            () => ({ clip: index, of: clips.length }),
-          );
-        } catch (err) {
-          throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
-        }
-        usage = addUsage(usage, result.usage);
-        addModalities(result);
-        const cost = priced;
-
-        const refusal = classifyRefusal(result, { usage, costUsd: cost() });
-        if (refusal) throw refusal;
-        const text = result.text ?? '';
-        if (result.finishReason === 'MAX_TOKENS') {
-          // First finish the cut answer from its own text, which costs no video tokens.
-          const completed = await repairWithoutVideo(
-            completionPrompt(text, limit),
-            Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
-          );
-          if (completed !== undefined) {
-            parts.push(completed);
-            continue;
-          }
-          truncated = true;
-          finishReason = 'MAX_TOKENS';
-          const repaired = repairTruncatedJson(text);
-          // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
-          const kept =
-            repaired === undefined
-              ? undefined
-              : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
-          if (!kept?.ok) {
-            throw ApplicationFailure.create({
-              type: FailureType.InvalidModelOutput,
-              nonRetryable: true,
-              message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
-              details: [{ usage, costUsd: cost() }],
-            });
-          }
-          parts.push(kept.data);
-          continue;
-        }
-        const parsed = parseModelOutput(template, text);
-        if (!parsed.ok) {
-          const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
-          if (fixed !== undefined) {
-            parts.push(fixed);
-            continue;
-          }
-          throw ApplicationFailure.create({
-            type: FailureType.InvalidModelOutput,
-            nonRetryable: true,
-            message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
-            details: [{ usage, costUsd: cost() }],
-          });
-        }
-        parts.push(parsed.data);
-      }
-
-      const data = clips.length > 1 ? fitListsToSchema(mergeClipOutputs(parts), template.responseJsonSchema) : parts[0];
-      const result: AnalysisResult = {
-        analysisPath,
-        model,
-        keyAlias,
-        usage,
-        costUsd: priced(),
-        finishReason,
-        truncated,
-        mediaResolution: resolution,
-        strategy: clips.length > 1 ? 'clips' : 'whole',
-        maxOutputTokens: limit,
-        atModelLimit: info?.maxOutputTokens !== undefined && limit >= info.maxOutputTokens,
-        ...(repairs > 0 ? { repairs } : {}),
-      };
-      await fs.mkdir(workDir, { recursive: true });
-      await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));
-      return result;
+      return completeAnalysis(ctx, input, planned, (_index, request) => gemini.generate(input.keyAlias, request));
     },
   };
 }
 
-async function readStoredAnalysis(file: string): Promise<AnalysisResult | undefined> {
+function modelInfo(catalog: ModelCatalog, id: string): ModelInfo | undefined {
+  try {
+    return getModel(catalog, id);
+  } catch {
+    return undefined; // a model the catalog does not know can still be tried; its cost is unknown
+  }
+}
+
+export function planAnalysis(ctx: ActivityContext, input: AnalyzeInput): PlannedAnalysis {
+  const { item, facts, options, model } = input;
+  const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
+  const params = templateFailure(() => resolveParams(template, options.templateParams));
+  const promptFor = (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) =>
+    templateFailure(() =>
+      renderPrompt(template, {
+        video: {
+          title: facts.title,
+          source: facts.source,
+          sourceKind: item.source.kind,
+          durationSeconds: facts.durationSeconds,
+        },
+        params,
+        clip,
+      }),
+    );
+  const info = modelInfo(ctx.deps.catalog, model);
+  const limit = Math.min(
+    input.maxOutputTokens ?? outputLimit(info, template),
+    info?.maxOutputTokens ?? Number.MAX_SAFE_INTEGER,
+  );
+  const forced = options.mediaResolution ?? template.manifest.model?.mediaResolution;
+  const plan = info
+    ? planMediaStrategy(info, facts.durationSeconds, { expectedOutputTokens: limit, resolution: forced })
+    : { resolution: forced ?? 'default', strategy: 'whole' as const, clips: undefined };
+  const resolution = plan.resolution;
+  const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
+  const video = input.file ? { fileUri: input.file.uri, mimeType: input.file.mimeType } : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
+  const workDir = workDirOf(options.outputDir, input.workflowId);
+  const analysisPath = path.join(workDir, `analysis-${safeIdFolder(model)}-${limit}-${resolution}.json`);
+  return { template, info, limit, resolution, plan, clips, video, workDir, analysisPath, promptFor };
+}
+
+/** The call about the video for each clip (one for a whole video), exactly as the analysis sends it. */
+export function clipRequests(input: AnalyzeInput, planned: PlannedAnalysis): GenerateRequest[] {
+  const { clips, video, limit, resolution, template } = planned;
+  return clips.map((clip, index) => {
+    const { prompt, systemInstruction } = planned.promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
+    return {
+      model: input.model,
+      video: { ...video, clip },
+      prompt,
+      systemInstruction,
+      temperature: template.manifest.model?.temperature,
+      maxOutputTokens: limit,
+      mediaResolution: resolution,
+      responseJsonSchema: template.responseJsonSchema,
+    };
+  });
+}
+
+/**
+ * Gets each clip's answer through `callClip`, validates, repairs or classifies it, merges clips,
+ * and stores the answer in the work folder. `batch`: the answers about the video came from a Batch
+ * API job and cost its price; text-only repairs are always interactive calls.
+ */
+export async function completeAnalysis(
+  ctx: ActivityContext,
+  input: AnalyzeInput,
+  planned: PlannedAnalysis,
+  callClip: ClipCall,
+  opts: { batch?: boolean } = {},
+): Promise<AnalysisResult> {
+  const { gemini } = ctx.deps;
+  const { model, keyAlias } = input;
+  const { template, info, limit, resolution, plan, clips, workDir, analysisPath } = planned;
+  const requests = clipRequests(input, planned);
+
+  let usage: TokenUsage = emptyUsage();
+  /** Usage of the text-only repairs: interactive calls, at the interactive price even in economy mode. */
+  let repairUsage: TokenUsage = emptyUsage();
+  /** Prompt tokens by modality over every call, for models that price sound apart. */
+  const byModality: Partial<Record<Modality, number>> = {};
+  const addModalities = (r: GenerateResult) => {
+    for (const [m, n] of Object.entries(r.promptTokensByModality ?? {}) as Array<[Modality, number]>)
+      byModality[m] = (byModality[m] ?? 0) + n;
+  };
+  const priced = () => {
+    if (!info) return 0;
+    if (!opts.batch) return costOfUsage(info, usage, ctx.now(), { promptTokensByModality: byModality });
+    const videoUsage = subtractUsage(usage, repairUsage);
+    return (
+      costOfUsage(info, videoUsage, ctx.now(), { promptTokensByModality: byModality, batch: true }) +
+      costOfUsage(info, repairUsage, ctx.now())
+    );
+  };
+  const parts: unknown[] = [];
+  let finishReason = 'STOP';
+  let truncated = false;
+  let repairs = 0;
+
+  /**
+   * Asks for a corrected answer without the video: the answer already paid for, what is wrong
+   * with it, and the schema. Returns the validated answer, or undefined when the repair did not
+   * give one (the caller then does what it did before: keep what it can, or analyse again).
+   */
+  const repairWithoutVideo = async (prompt: string, maxOutputTokens: number): Promise<unknown> => {
+    let result: GenerateResult;
+    try {
+      result = await withHeartbeat((signal) =>
+        gemini.generate(keyAlias, {
+          model,
+          prompt,
+          systemInstruction: repairSystemInstruction,
+          temperature: 0,
+          maxOutputTokens,
+          mediaResolution: resolution,
+          responseJsonSchema: template.responseJsonSchema,
+          abortSignal: signal,
+        }),
+      );
+    } catch (err) {
+      // A failed repair costs nothing more than before: the usual path (analyse again) still applies.
+      if (inActivity()) Context.current().log.warn('text-only repair failed', { error: String(err) });
+      return undefined;
+    }
+    usage = addUsage(usage, result.usage);
+    repairUsage = addUsage(repairUsage, result.usage);
+    if (!opts.batch) addModalities(result);
+    if (result.finishReason !== 'STOP' || result.blockReason) return undefined;
+    const repaired = parseModelOutput(template, result.text ?? '');
+    if (!repaired.ok) return undefined;
+    repairs++;
+    return repaired.data;
+  };
+  for (const [index] of clips.entries()) {
+    let result: GenerateResult;
+    try {
+      result = await withHeartbeat(
+        (signal) => callClip(index, { ...(requests[index] as GenerateRequest), abortSignal: signal }),
+        () => ({ clip: index, of: clips.length }),
+      );
+    } catch (err) {
+      throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
+    }
+    usage = addUsage(usage, result.usage);
+    addModalities(result);
+    const cost = priced;
+
+    const refusal = classifyRefusal(result, { usage, costUsd: cost() });
+    if (refusal) throw refusal;
+    const text = result.text ?? '';
+    if (result.finishReason === 'MAX_TOKENS') {
+      // First finish the cut answer from its own text, which costs no video tokens.
+      const completed = await repairWithoutVideo(
+        completionPrompt(text, limit),
+        Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
+      );
+      if (completed !== undefined) {
+        parts.push(completed);
+        continue;
+      }
+      truncated = true;
+      finishReason = 'MAX_TOKENS';
+      const repaired = repairTruncatedJson(text);
+      // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
+      const kept =
+        repaired === undefined
+          ? undefined
+          : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
+      if (!kept?.ok) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidModelOutput,
+          nonRetryable: true,
+          message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
+          details: [{ usage, costUsd: cost() }],
+        });
+      }
+      parts.push(kept.data);
+      continue;
+    }
+    const parsed = parseModelOutput(template, text);
+    if (!parsed.ok) {
+      const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
+      if (fixed !== undefined) {
+        parts.push(fixed);
+        continue;
+      }
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidModelOutput,
+        nonRetryable: true,
+        message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
+        details: [{ usage, costUsd: cost() }],
+      });
+    }
+    parts.push(parsed.data);
+  }
+
+  const data = clips.length > 1 ? fitListsToSchema(mergeClipOutputs(parts), template.responseJsonSchema) : parts[0];
+  const result: AnalysisResult = {
+    analysisPath,
+    model,
+    keyAlias,
+    usage,
+    costUsd: priced(),
+    finishReason,
+    truncated,
+    mediaResolution: resolution,
+    strategy: clips.length > 1 ? 'clips' : 'whole',
+    maxOutputTokens: limit,
+    atModelLimit: info?.maxOutputTokens !== undefined && limit >= info.maxOutputTokens,
+    ...(repairs > 0 ? { repairs } : {}),
+  };
+  await fs.mkdir(workDir, { recursive: true });
+  await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));
+  return result;
+}
+
+function subtractUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    promptTokens: a.promptTokens - b.promptTokens,
+    outputTokens: a.outputTokens - b.outputTokens,
+    thoughtsTokens: a.thoughtsTokens - b.thoughtsTokens,
+    totalTokens: a.totalTokens - b.totalTokens,
+  };
+}
+
+export async function readStoredAnalysis(file: string): Promise<AnalysisResult | undefined> {
   try {
     const stored = JSON.parse(await fs.readFile(file, 'utf8')) as { result?: AnalysisResult; data?: unknown };
     return stored.result && stored.data !== undefined ? stored.result : undefined;

@@ -1,5 +1,6 @@
 import { analyzeActivities } from './analyze';
 import { batchActivities } from './batch';
+import { batchJobActivities } from './batch-jobs';
 import { ActivityContext, type ActivityDeps } from './context';
 import { formatActivities } from './format';
 import { guardActivities } from './input-policy';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reportActivities(ctx),
     ...keyActivities(ctx),
     ...reconcileActivities(ctx),
+    ...batchJobActivities(ctx),
   };
   // A worker checks every input against its own settings: whoever starts a workflow chooses the inputs.
   return deps.policy ? guardActivities(activities, deps.policy) : activities;

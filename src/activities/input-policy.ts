@@ -66,7 +66,7 @@ function refuse(message: string): ApplicationFailure {
 }
 
 /** Input fields that name a file the tool itself made in an output folder's `.lesson-forge`. */
-const workFileFields = new Set(['draftPath', 'analysisPath', 'listPath']);
+const workFileFields = new Set(['draftPath', 'analysisPath', 'listPath', 'requestPath']);
 
 export class InputGuard {
   private readonly roots: string[];

@@ -46,5 +46,13 @@ export function addBatchOptions(cmd: Command): Command {
       '--webhook-env <name>',
       'POST the summary to the URL in this environment variable of the workers (the URL stays out of Temporal)',
     )
-    .option('--batch-id <id>', 'use this batch id instead of one derived from the inputs and the date');
+    .option('--batch-id <id>', 'use this batch id instead of one derived from the inputs and the date')
+    .option(
+      '--economy',
+      "economy mode: analyses go through Gemini's Batch API at half price, answered within 24 h (usually sooner)",
+    )
+    .option(
+      '--economy-poll <duration>',
+      'economy mode: gather requests this long, and first look at a job after it (default 60s / 30s); later looks wait twice as long, up to 10m',
+    );
 }

@@ -38,6 +38,9 @@ export interface BatchCliOptions {
   followSymlinks?: boolean;
   /** A dry run checks the template from its manifest and runs none of its code. */
   dryRun?: boolean;
+  /** Economy mode: the Batch API, at its price. */
+  economy?: boolean;
+  economyPoll?: string;
 }
 
 export interface BatchRequest {
@@ -196,6 +199,8 @@ export async function buildBatchRequest(
         : opts.failureGrace
           ? parseDurationSeconds(opts.failureGrace, '--failure-grace')
           : defaults.failureGraceSeconds,
+    // Only when asked, so batch ids of existing commands stay the same.
+    ...economyOptionsOf(opts),
   };
   const label = labelFor(inputs, opts.list);
   const fingerprint = { sources, options, maxCostUsd };
@@ -217,6 +222,17 @@ export async function buildBatchRequest(
     );
   }
   return { input, items: found.items, skipped: found.skipped, warnings };
+}
+
+/** `--economy` and its poll interval; `--economy-poll` alone is a mistake worth saying. */
+function economyOptionsOf(opts: BatchCliOptions): Partial<BatchInput['options']> {
+  if (opts.economyPoll !== undefined && !opts.economy)
+    throw new CliError('--economy-poll applies to economy mode only: add --economy.', ExitCode.usage);
+  if (!opts.economy) return {};
+  if (opts.economyPoll === undefined) return { economy: true };
+  const seconds = parseDurationSeconds(opts.economyPoll, '--economy-poll');
+  if (seconds < 1) throw new CliError('--economy-poll must be at least 1s.', ExitCode.usage);
+  return { economy: true, economyTuning: { gatherSeconds: seconds, firstPollSeconds: seconds } };
 }
 
 /** The folder, or the nearest existing folder above it, must be writable; nothing is created here. */

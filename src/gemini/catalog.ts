@@ -60,6 +60,18 @@ const mediaTokensSchema = z.strictObject({
   note: z.string().optional(),
 });
 
+/** What economy mode needs to know about a model's Batch API: its price and its enqueued-token quota. */
+const batchApiSchema = z.strictObject({
+  /** Prompt tokens of a project's unfinished jobs for this model, at most (the usage tier named). */
+  enqueuedTokens: z.number().int().positive(),
+  tier: z.string(),
+  /** Where the limit is published, and where the batch price (batchPriceFactor) is. */
+  limitSource: z.url(),
+  priceSource: z.url(),
+  checked: isoDate,
+  note: z.string().optional(),
+});
+
 /** Output a template's answer usually takes before an output folder has history of its own. */
 const typicalOutputSchema = z.strictObject({
   about: z.string().optional(),
@@ -81,6 +93,8 @@ const modelSchema = z.strictObject({
   mediaTokens: mediaTokensSchema,
   /** Batch mode price as a fraction of the interactive one. */
   batchPriceFactor: z.number().positive().max(1),
+  /** The Batch API's facts for this model (economy mode), with where they come from. */
+  batchApi: batchApiSchema.optional(),
   prices: z.array(pricePeriodSchema).min(1),
   notes: z.string().optional(),
 });

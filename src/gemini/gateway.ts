@@ -1,4 +1,9 @@
-import { GoogleGenAI, MediaResolution as SdkMediaResolution, type GenerateContentResponse } from '@google/genai';
+import {
+  GoogleGenAI,
+  MediaResolution as SdkMediaResolution,
+  type GenerateContentConfig,
+  type GenerateContentResponse,
+} from '@google/genai';
 import type { ApiKey } from '../config';
 import type { MediaResolution, TokenUsage } from '../types';
 import type { Modality } from './catalog';
@@ -153,30 +158,51 @@ export class GeminiGateway {
   }
 
   generate(alias: string, req: GenerateRequest): Promise<GenerateResult> {
-    return this.call('generate', alias, req.model, async (c) => {
-      const video = req.video;
-      const clip = video?.clip;
-      const videoPart = video && {
-        fileData: { fileUri: video.fileUri, ...(video.mimeType ? { mimeType: video.mimeType } : {}) },
-        ...(clip ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } } : {}),
-      };
-      const response = await c.models.generateContent({
-        model: req.model,
-        contents: [{ role: 'user', parts: [...(videoPart ? [videoPart] : []), { text: req.prompt }] }],
-        config: {
-          systemInstruction: req.systemInstruction,
-          temperature: req.temperature,
-          maxOutputTokens: req.maxOutputTokens,
-          mediaResolution: req.mediaResolution === 'low' ? SdkMediaResolution.MEDIA_RESOLUTION_LOW : undefined,
-          ...(req.responseJsonSchema
-            ? { responseMimeType: 'application/json', responseJsonSchema: req.responseJsonSchema }
-            : {}),
-          abortSignal: req.abortSignal,
-        },
-      });
-      return toGenerateResult(response);
-    });
+    const params = generateContentParameters(req);
+    return this.call('generate', alias, req.model, async (c) =>
+      toGenerateResult(
+        await c.models.generateContent({ ...params, config: { ...params.config, abortSignal: req.abortSignal } }),
+      ),
+    );
   }
+
+  /**
+   * Any other SDK call (the Batch API, see batch-api.ts) with this gateway's client for the key,
+   * its errors classified and key values redacted like every other call.
+   */
+  withSdk<T>(operation: GeminiOperation, alias: string, model: string | undefined, fn: (c: GoogleGenAI) => Promise<T>) {
+    return this.call(operation, alias, model, fn);
+  }
+}
+
+/**
+ * The SDK's request for a generate call, without the abort signal: an interactive call sends it,
+ * and an economy (Batch API) request carries the very same contents and config.
+ */
+export function generateContentParameters(req: GenerateRequest): {
+  model: string;
+  contents: Array<{ role: string; parts: Array<Record<string, unknown>> }>;
+  config: Omit<GenerateContentConfig, 'abortSignal'>;
+} {
+  const video = req.video;
+  const clip = video?.clip;
+  const videoPart = video && {
+    fileData: { fileUri: video.fileUri, ...(video.mimeType ? { mimeType: video.mimeType } : {}) },
+    ...(clip ? { videoMetadata: { startOffset: `${clip.startSeconds}s`, endOffset: `${clip.endSeconds}s` } } : {}),
+  };
+  return {
+    model: req.model,
+    contents: [{ role: 'user', parts: [...(videoPart ? [videoPart] : []), { text: req.prompt }] }],
+    config: {
+      systemInstruction: req.systemInstruction,
+      temperature: req.temperature,
+      maxOutputTokens: req.maxOutputTokens,
+      mediaResolution: req.mediaResolution === 'low' ? SdkMediaResolution.MEDIA_RESOLUTION_LOW : undefined,
+      ...(req.responseJsonSchema
+        ? { responseMimeType: 'application/json', responseJsonSchema: req.responseJsonSchema }
+        : {}),
+    },
+  };
 }
 
 function toRemoteFile(file: {
@@ -197,7 +223,7 @@ function toRemoteFile(file: {
   };
 }
 
-function toGenerateResult(response: GenerateContentResponse): GenerateResult {
+export function toGenerateResult(response: GenerateContentResponse): GenerateResult {
   const usage = response.usageMetadata;
   const candidate = response.candidates?.[0];
   const promptTokens = usage?.promptTokenCount ?? 0;
@@ -211,7 +237,8 @@ function toGenerateResult(response: GenerateContentResponse): GenerateResult {
   }
   return {
     ...(Object.keys(byModality).length > 0 ? { promptTokensByModality: byModality } : {}),
-    text: candidate ? response.text : undefined,
+    // A Batch API answer is a plain object, without the SDK's `text` getter: read its parts.
+    text: candidate ? (response.text ?? partsText(candidate)) : undefined,
     finishReason: candidate?.finishReason,
     blockReason: response.promptFeedback?.blockReason,
     usage: {
@@ -222,4 +249,11 @@ function toGenerateResult(response: GenerateContentResponse): GenerateResult {
     },
     modelVersion: response.modelVersion,
   };
+}
+
+function partsText(candidate: {
+  content?: { parts?: Array<{ text?: string; thought?: boolean }> };
+}): string | undefined {
+  const texts = (candidate.content?.parts ?? []).filter((p) => typeof p.text === 'string' && !p.thought);
+  return texts.length > 0 ? texts.map((p) => p.text).join('') : undefined;
 }

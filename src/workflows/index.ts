@@ -2,3 +2,4 @@
 export { BatchWorkflow } from './batch-workflow';
 export { VideoWorkflow } from './video-workflow';
 export { KeyPoolWorkflow } from './key-pool-workflow';
+export { EconomyCollectorWorkflow } from './economy/collector-workflow';

@@ -9,6 +9,7 @@ import {
   type VideoInput,
 } from '../../types';
 import { analysis } from '../activity-proxies';
+import { EconomyCall } from '../economy/economy-call';
 import { failureDetailsOf, failureMessageOf, failureTypeOf } from '../failure-info';
 import { clockText, summary, videoName } from '../labels';
 import type { KeyLease } from './key-lease';
@@ -36,6 +37,7 @@ export class Analysis {
   private invalidOutputs = 0;
   private maxOutputTokens: number | undefined;
   private askedLonger = false;
+  private economy: EconomyCall | undefined;
 
   constructor(
     private readonly input: VideoInput,
@@ -92,10 +94,17 @@ export class Analysis {
     // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
     const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';
     const label = summary(`analyze ${videoName(item)} with ${model}, key ${alias}${limit}`);
-    const result = await analysis.analyzeVideo.executeWithOptions(
-      queue ? { taskQueue: queue, summary: label } : { summary: label },
-      [args],
-    );
+    // Economy mode: through the Batch API at its price; the same result or classified failure comes back.
+    const economy = options.economy
+      ? await (this.economy ??= new EconomyCall(this.input, this.progress)).analyze(args)
+      : 'interactive';
+    const result =
+      economy !== 'interactive'
+        ? economy
+        : await analysis.analyzeVideo.executeWithOptions(
+            queue ? { taskQueue: queue, summary: label } : { summary: label },
+            [args],
+          );
     this.spend.add(result.usage, result.costUsd);
     return result;
   }

@@ -53,6 +53,12 @@ export class VideoProgress {
     this.state.status = 'running';
   }
 
+  /** Economy mode: the analysis waits for a Batch API job; the note names it and its state. */
+  waitingForBatchJob(note: string): void {
+    this.state.note = note;
+    this.show();
+  }
+
   markRunning(): void {
     upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.running }]);
   }
