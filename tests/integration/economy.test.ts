@@ -1,7 +1,16 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { BatchInput } from '../../src/types';
 import { economyCollectorId, economyStatusQuery } from '../../src/workflows/economy/definitions';
-import { batchInput, makeVideoFolder, tempDir, timelineLabels, uniqueId, useWorkerRig } from '../support/harness';
+import {
+  batchInput,
+  makeVideoFolder,
+  tempDir,
+  timelineLabels,
+  uniqueId,
+  useWorkerRig,
+  waitFor,
+} from '../support/harness';
 
 /** Economy mode end to end: real server, real worker, the real SDK's Batch API against the stand-in. */
 describe('economy mode (Gemini Batch API)', () => {
@@ -44,4 +53,77 @@ describe('economy mode (Gemini Batch API)', () => {
     const labels = await timelineLabels(rig.client, economyCollectorId(batchId));
     expect(labels.some((l) => l.startsWith('create Batch API job'))).toBe(true);
   });
+
+  /** This batch's jobs at the stand-in, oldest first, with their bills. */
+  async function jobsOf(batchId: string) {
+    return (await rig.standin.batches.jobs()).filter((j) => j.displayName?.includes(batchId));
+  }
+  test('some requests fail: a retryable one goes into a later job, a refused one fails its video as interactively; answered ones are never sent again', async () => {
+    const { batchId, input } = economyBatch(3);
+    rig.standin.addFault({
+      route: 'batch.request',
+      match: { video: 'lesson-02' },
+      times: 1,
+      action: { type: 'http', kind: 'internal' },
+    });
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'lesson-03' },
+      action: { type: 'finish', reason: 'SAFETY' },
+    });
+    const summary = await rig.runBatch(input);
+    expect(summary).toMatchObject({ succeeded: 2, failed: 1 });
+    expect(summary.failures[0]).toMatchObject({ errorType: 'GeminiContentBlocked' });
+    expect(summary.failures[0]?.reason).toMatch(/refused this video.*Batch API job batches\//);
+    const jobs = await jobsOf(batchId);
+    expect(jobs.map((j) => j.requestCount)).toEqual([3, 1]);
+    expect(jobs[0]?.bills.map((b) => [b.ok, b.errorCode])).toContainEqual([false, 13]);
+    // Answered once each (lesson-03's refusal is an answer too): the second job re-sent only lesson-02.
+    expect(jobs.flatMap((j) => j.bills).filter((b) => b.ok)).toHaveLength(3);
+    expect(summary.outputs.join()).toContain('lesson-02');
+  });
+
+  test('a job that expires: its requests go into a new job, and nothing is billed twice', async () => {
+    const { batchId, input } = economyBatch(2);
+    rig.standin.batches.addOutcome({ match: { displayName: batchId }, times: 1, state: 'EXPIRED' });
+    const summary = await rig.runBatch(input);
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+    const jobs = await jobsOf(batchId);
+    expect(jobs.map((j) => [j.state, j.requestCount, j.bills.length])).toEqual([
+      ['BATCH_STATE_EXPIRED', 2, 0],
+      ['BATCH_STATE_SUCCEEDED', 2, 2],
+    ]);
+    // The half price is what the videos record.
+    const billedTokens = jobs[1]!.bills.reduce((n, b) => n + b.promptTokens + b.candidatesTokens + b.thoughtsTokens, 0);
+    expect(summary.usage.totalTokens).toBe(billedTokens);
+  });
+
+  test('an upload that expired before its request ran is uploaded again and sent in a new job', async () => {
+    rig.standin.batches.configure({ pendingMs: 600_000 });
+    const { batchId, input, output } = economyBatch(1);
+    const run = rig.runBatch(input);
+    await waitFor(async () => (await jobsOf(batchId)).length === 1, 60_000, 'the first job');
+    const prepared = findFiles(output, /^economy-.*[^r]\.json$/).filter((f) => !f.includes('.answer.'));
+    const fileName = (JSON.parse(fs.readFileSync(prepared[0]!, 'utf8')) as { analyzeInput: { file: { name: string } } })
+      .analyzeInput.file.name;
+    rig.standin.expireFile(fileName);
+    rig.standin.batches.configure({ pendingMs: 100 });
+    rig.standin.batches.advance((await jobsOf(batchId))[0]!.name, 'SUCCEEDED');
+    const summary = await run;
+    expect(summary).toMatchObject({ succeeded: 1, failed: 0 });
+    const jobs = await jobsOf(batchId);
+    expect(jobs.map((j) => j.bills.map((b) => b.errorCode ?? 'ok'))).toEqual([[7], ['ok']]);
+    const uploads = Object.entries(rig.standin.stats().byVideo).filter(([name]) => name.startsWith('lesson-01'));
+    expect(uploads.map(([, v]) => v.uploadsCompleted)).toEqual([2]);
+  });
 });
+
+function findFiles(dir: string, pattern: RegExp): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findFiles(full, pattern));
+    else if (pattern.test(entry.name)) out.push(full);
+  }
+  return out;
+}
