@@ -29,6 +29,10 @@ export interface QueuedRequest {
   jobs: number;
   queuedAtMs: number;
   lastProblem?: string;
+  /** No room under the model's enqueued-token limit: not due again until one of its jobs ends. */
+  waitsForRoom?: boolean;
+  /** Times the API refused to create a job holding it (enqueued-token quota). */
+  refusals?: number;
 }
 
 export interface JobRecord {
@@ -63,6 +67,8 @@ export interface CollectorSnapshot {
   answered: string[];
   interactive: number;
   holdUntilMs?: number;
+  /** Enqueued-token limits learned from refusals, per "key\u0000model", below the catalog's. */
+  learnedLimits?: Record<string, number>;
 }
 
 const endedStates = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED']);
@@ -79,6 +85,7 @@ export class EconomyCollectorState {
   private interactive: number;
   /** After the API refused a job (enqueued-token quota), nothing new is created before this. */
   private holdUntilMs: number | undefined;
+  private readonly learnedLimits: Record<string, number>;
 
   constructor(
     /** Display names are `<prefix> #<n>`: the prefix names the batch and this collector's first run. */
@@ -94,6 +101,7 @@ export class EconomyCollectorState {
     this.answered = new Set(snapshot?.answered ?? []);
     this.interactive = snapshot?.interactive ?? 0;
     this.holdUntilMs = snapshot?.holdUntilMs;
+    this.learnedLimits = snapshot?.learnedLimits ?? {};
   }
 
   snapshot(): CollectorSnapshot {
@@ -105,6 +113,7 @@ export class EconomyCollectorState {
       answered: [...this.answered],
       interactive: this.interactive,
       holdUntilMs: this.holdUntilMs,
+      learnedLimits: this.learnedLimits,
     };
   }
 
@@ -130,8 +139,9 @@ export class EconomyCollectorState {
   }
 
   private gatheredAtMs(): number | undefined {
-    if (this.queue.length === 0) return undefined;
-    return Math.min(...this.queue.map((q) => q.queuedAtMs)) + this.tuning.gatherSeconds * 1000;
+    const ready = this.queue.filter((q) => !q.waitsForRoom);
+    if (ready.length === 0) return undefined;
+    return Math.min(...ready.map((q) => q.queuedAtMs)) + this.tuning.gatherSeconds * 1000;
   }
 
   /** The queue has gathered long enough (and no refusal holds it back): time to create jobs. */
@@ -164,13 +174,16 @@ export class EconomyCollectorState {
     }
     const groups = new Map<string, QueuedRequest[]>();
     for (const q of fresh) {
-      const key = `${q.request.keyAlias}\u0000${q.request.model}`;
+      const key = groupKey(q.request.keyAlias, q.request.model);
       groups.set(key, [...(groups.get(key) ?? []), q]);
     }
     const jobs: PlannedJob[] = [];
     const waiting: QueuedRequest[] = [];
     for (const group of groups.values()) {
-      const { keyAlias, model, enqueuedTokenLimit } = group[0]!.request;
+      const { keyAlias, model } = group[0]!.request;
+      const limits = [group[0]!.request.enqueuedTokenLimit, this.learnedLimits[groupKey(keyAlias, model)]];
+      const known = limits.filter((l): l is number => l !== undefined);
+      const enqueuedTokenLimit = known.length ? Math.min(...known) : undefined;
       const inFlight = this.jobs
         .filter((j) => j.keyAlias === keyAlias && j.model === model)
         .reduce((sum, j) => sum + j.tokens, 0);
@@ -198,7 +211,7 @@ export class EconomyCollectorState {
           current.push(q);
           tokens += t;
           if (alone) close();
-        } else waiting.push(q);
+        } else waiting.push({ ...q, waitsForRoom: true });
       }
       close();
     }
@@ -236,13 +249,39 @@ export class EconomyCollectorState {
     job.nextPollAtMs = nowMs + job.pollMs;
   }
 
-  /** The API refused to create the job (its enqueued-token quota): its requests wait, and creating waits a poll interval. */
-  refused(displayName: string, reason: string, nowMs: number): void {
+  /**
+   * The API refused to create the job (the model's enqueued-token quota, shared with anything else
+   * the key's project runs). Its requests wait: for a job of theirs to end if one is in flight;
+   * else a poll interval, in smaller jobs (the limit learned is half the refused job). A request
+   * refused alone again and again is asked interactively. Returns what to tell those videos.
+   */
+  refused(displayName: string, reason: string, nowMs: number): EconomyAnswer[] {
     const job = this.job(displayName);
-    if (!job) return;
+    if (!job) return [];
     this.jobs = this.jobs.filter((j) => j !== job);
-    this.queue.unshift(...job.requests.map((q) => ({ ...q, lastProblem: reason })));
-    this.holdUntilMs = nowMs + this.tuning.firstPollSeconds * 1000;
+    const key = groupKey(job.keyAlias, job.model);
+    if (job.requests.length > 1) this.learnedLimits[key] = Math.max(1, Math.floor(job.tokens / 2));
+    const othersInFlight = this.jobs.some((j) => groupKey(j.keyAlias, j.model) === key);
+    const answers: EconomyAnswer[] = [];
+    const back: QueuedRequest[] = [];
+    for (const q of job.requests) {
+      const refusals = (q.refusals ?? 0) + (job.requests.length === 1 && !othersInFlight ? 1 : 0);
+      if (refusals >= this.tuning.maxJobsPerRequest) {
+        this.answered.add(q.request.requestId);
+        this.interactive++;
+        answers.push({
+          requestId: q.request.requestId,
+          kind: 'interactive',
+          reason: `The Batch API refused a job with this request ${refusals} times (${reason}); asking interactively.`,
+        });
+      } else back.push({ ...q, refusals, lastProblem: reason, waitsForRoom: othersInFlight });
+    }
+    this.queue.unshift(...back);
+    if (!othersInFlight) {
+      this.holdUntilMs = nowMs + this.tuning.firstPollSeconds * 1000;
+      for (const q of this.queue) delete q.waitsForRoom;
+    }
+    return answers;
   }
 
   /** What the last look at the job found. Returns true when its state changed. */
@@ -308,6 +347,8 @@ export class EconomyCollectorState {
     }
     this.jobs = this.jobs.filter((j) => j !== job);
     this.ended = [viewOf(job), ...this.ended].slice(0, endedShown);
+    // Its tokens no longer count against the limit: requests waiting for room are due again.
+    for (const q of this.queue) delete q.waitsForRoom;
     return answers;
   }
 
@@ -326,6 +367,8 @@ export class EconomyCollectorState {
     return endedStates.has(state);
   }
 }
+
+const groupKey = (keyAlias: string, model: string): string => `${keyAlias}\u0000${model}`;
 
 function viewOf(job: JobRecord): EconomyJobView {
   return {

@@ -5,6 +5,7 @@ import {
   log,
   setCurrentDetails,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { clockText, summary } from '../labels';
@@ -48,8 +49,10 @@ export async function EconomyCollectorWorkflow(input: EconomyCollectorInput): Pr
 
   for (;;) {
     show();
-    if (state.submitDue(Date.now())) await submitQueued(state);
-    for (const job of state.dueJobs(Date.now())) await lookAt(state, job);
+    const submitting = state.submitDue(Date.now());
+    if (submitting) await submitQueued(state);
+    const due = state.dueJobs(Date.now());
+    for (const job of due) await lookAt(state, job);
     show();
     if (state.idle()) {
       const seen = arrivals;
@@ -64,11 +67,20 @@ export async function EconomyCollectorWorkflow(input: EconomyCollectorInput): Pr
     }
     if (workflowInfo().historyLength > maxHistoryEvents || workflowInfo().continueAsNewSuggested)
       await continueAsNew<typeof EconomyCollectorWorkflow>({ ...input, carried: state.snapshot() });
-    const due = state.nextDueMs();
-    if (due === undefined || due <= Date.now()) continue;
+    const next = state.nextDueMs();
+    if (next === undefined) {
+      // Only requests waiting for room: a job of theirs ends first, and is polled meanwhile.
+      await condition(() => state.nextDueMs() !== undefined);
+      continue;
+    }
+    if (next <= Date.now()) {
+      // Due again at once after doing nothing would spin without yielding: never.
+      if (!submitting && due.length === 0) await sleep(1000);
+      continue;
+    }
     // Woken early when a request makes something due sooner (the first of a new gathering).
-    await condition(() => (state.nextDueMs() ?? due) < due, due - Date.now(), {
-      summary: summary(nextWakeText(state, due)),
+    await condition(() => (state.nextDueMs() ?? next) < next, next - Date.now(), {
+      summary: summary(nextWakeText(state, next)),
     });
   }
 }
@@ -99,7 +111,7 @@ async function submit(state: EconomyCollectorState, planned: PlannedJob): Promis
   );
   if ('refused' in created) {
     log.warn('Batch API job refused; its requests wait', { job: planned.displayName, reason: created.refused });
-    state.refused(planned.displayName, created.refused, Date.now());
+    await tellVideos(state.refused(planned.displayName, created.refused, Date.now()));
     return;
   }
   // Every clip was answered by earlier jobs: collect at once.
