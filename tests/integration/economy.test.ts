@@ -54,6 +54,30 @@ describe('economy mode (Gemini Batch API)', () => {
     expect(labels.some((l) => l.startsWith('create Batch API job'))).toBe(true);
   });
 
+  test('above the inline limit, the requests go as a JSONL file and the answers come back as a results file', async () => {
+    const videos = makeVideoFolder(2);
+    const batchId = uniqueId('econ-file');
+    const input = batchInput(
+      batchId,
+      [videos],
+      tempDir('econ-out'),
+      {},
+      {
+        economy: true,
+        economyTuning: { ...tuning, inlineLimitBytes: 1 },
+      },
+    );
+    const summary = await rig.runBatch(input);
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+    const jobs = await jobsOf(batchId);
+    expect(jobs).toHaveLength(1);
+    // File input: the bills carry the JSONL keys, which name each video's request.
+    expect(jobs[0]!.bills.map((b) => b.key.replace(/-[a-z0-9]+#1~0$/, '')).sort()).toEqual([
+      `${batchId}/lesson-01`,
+      `${batchId}/lesson-02`,
+    ]);
+  });
+
   /** This batch's jobs at the stand-in, oldest first, with their bills. */
   async function jobsOf(batchId: string) {
     return (await rig.standin.batches.jobs()).filter((j) => j.displayName?.includes(batchId));
