@@ -6,6 +6,7 @@ import { readOutputHistory } from '../gemini/output-history';
 import { TemplateRegistry } from '../templates';
 import { sourceText } from '../sources/source-text';
 import type { BatchRequest } from './batch-request';
+import { bothPrices, bothPricesLine } from './dry-run-prices';
 import { ExitCode } from './exit-codes';
 import { bold, dim, formatDuration, formatTokens, formatUsd, printable, table } from './output';
 
@@ -111,6 +112,12 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
     fromHistory.length > 0
       ? `expected output: mean of ${fromHistory[0]?.historyVideos} earlier ${fromHistory[0]?.historyVideos === 1 ? 'video' : 'videos'} of this template and model in ${input.options.outputDir}`
       : 'expected output: typical size for the template, no history yet';
+  const prices = bothPrices(
+    catalog,
+    input.options.models[0]!,
+    { expectedUsd: expected.usd, ceilingUsd: ceiling.usd },
+    Boolean(input.options.economy),
+  );
   if (json) {
     process.stdout.write(
       `${JSON.stringify(
@@ -121,6 +128,7 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
           videos: plans,
           skipped: request.skipped,
           total: { expected, ceiling, basis },
+          prices,
           ...(coverage && input.maxCostUsd !== undefined
             ? {
                 budget: {
@@ -156,6 +164,7 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
   process.stdout.write(
     `${bold('Ceiling')}:  ${formatUsd(ceiling.usd)} if every answer used its ${formatTokens(plans[0] ? ceiling.outputTokens / Math.max(1, plans.length) : 0)}-token output limit\n`,
   );
+  process.stdout.write(`${bothPricesLine(prices)}\n`);
   process.stdout.write(
     dim(`Based on: ${plans[0] ? plans[0].basis.replace(/; output:.*$/, '') : 'no videos'}; ${basis}.\n`),
   );

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { progressQuery } from '../workflows/definitions';
+import { economyCollectorId, economyStatusQuery, type EconomyStatus } from '../workflows/economy/definitions';
 import type { BatchProgress, BatchSummary } from '../types';
 import { isNothingNew } from '../schedules/view';
 import { deviation, expectedVsActual } from '../gemini/estimate-report';
@@ -14,7 +15,7 @@ export interface WatchOptions {
 
 const barWidth = 24;
 
-export function progressLine(p: BatchProgress, etaSeconds?: number): string {
+export function progressLine(p: BatchProgress, etaSeconds?: number, economy?: EconomyStatus): string {
   const done = p.succeeded + p.failed + p.skipped;
   const filled = p.total > 0 ? Math.round((done / p.total) * barWidth) : 0;
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
@@ -37,8 +38,27 @@ export function progressLine(p: BatchProgress, etaSeconds?: number): string {
     parts.push(
       dim(`running: expected ${formatUsd(p.inFlight.expectedUsd)}, ceiling ${formatUsd(p.inFlight.ceilingUsd)}`),
     );
+  const jobs = economy ? economyLine(economy) : undefined;
+  if (jobs) parts.push(cyan(jobs));
   if (p.state === 'discovering') return dim('discovering videos ...');
   return parts.join(' · ');
+}
+
+/** Economy mode: the Batch API jobs in flight (name, state, answered of total) and requests still gathering. */
+export function economyLine(s: EconomyStatus): string | undefined {
+  const active = s.jobs.filter((j) => !['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED'].includes(j.state));
+  const parts = active.map((j) => `${j.name ?? j.displayName} ${j.state} ${j.answered}/${j.requests}`);
+  if (s.queued) parts.push(`${s.queued} gathering`);
+  return parts.length ? `Batch API: ${parts.join(', ')}` : undefined;
+}
+
+/** The batch's economy collector, if it runs one (economy mode); undefined otherwise. */
+export async function economyStatusOf(client: Client, batchId: string): Promise<EconomyStatus | undefined> {
+  try {
+    return await client.workflow.getHandle(economyCollectorId(batchId)).query(economyStatusQuery);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Estimated seconds left from the pace since the batch (or this watch) started. */
@@ -73,7 +93,12 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
         const p = await handle.query(progressQuery);
         const done = p.succeeded + p.failed + p.skipped;
         firstSeen ??= { atMs: Date.now(), done };
-        const line = progressLine(p, estimateEta(p, Date.now(), done > firstSeen.done ? firstSeen : undefined));
+        const economy = p.running > 0 ? await economyStatusOf(client, batchId) : undefined;
+        const line = progressLine(
+          p,
+          estimateEta(p, Date.now(), done > firstSeen.done ? firstSeen : undefined),
+          economy,
+        );
         if (interactive) stream.write(`\r\u001b[K${line}`);
         else if (line !== lastPrinted && Date.now() - lastPrintAt > 2000) {
           stream.write(`${line}\n`);

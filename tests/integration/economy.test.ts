@@ -1,11 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BatchInput } from '../../src/types';
+import { createSchedule } from '../../src/cli/commands/schedule';
+import { loadCatalog } from '../../src/gemini/catalog';
+import { deleteSchedule, triggerSchedule } from '../../src/schedules/manage';
+import type { BatchInput, BatchSummary } from '../../src/types';
+import { runCli } from '../support/run-cli';
 import { economyCollectorId, economyStatusQuery } from '../../src/workflows/economy/definitions';
 import {
   batchInput,
   makeVideoFolder,
+  temporalAddress,
   tempDir,
+  testSettings,
   timelineLabels,
   uniqueId,
   useWorkerRig,
@@ -76,6 +82,115 @@ describe('economy mode (Gemini Batch API)', () => {
       `${batchId}/lesson-01`,
       `${batchId}/lesson-02`,
     ]);
+  });
+
+  describe('from the command line', () => {
+    const saved = { ...process.env };
+    beforeAll(() => {
+      // The CLI as a client of the test server; the rig's worker (same task queue) runs the batch.
+      process.env.TEMPORAL_ADDRESS = temporalAddress();
+      process.env.TEMPORAL_TASK_QUEUE = rig.taskQueue;
+      process.env.NO_COLOR = '1';
+    });
+    afterAll(() => {
+      for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'NO_COLOR'])
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+    });
+
+    test('--dry-run shows both prices; start-batch --economy runs a nightly batch through the Batch API; status shows its job', async () => {
+      const videos = makeVideoFolder(3);
+      const output = tempDir('econ-cli-out');
+      const plain = await runCli('start-batch', videos, '-o', output, '--dry-run');
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toMatch(/Prices: interactive \$[\d.]+ .*← this batch; economy \$[\d.]+ .*with --economy/);
+      const dry = await runCli('start-batch', videos, '-o', output, '--dry-run', '--economy', '--json');
+      const plan = JSON.parse(dry.stdout) as {
+        prices: { mode: string; interactive: { expectedUsd: number }; economy: { expectedUsd: number } };
+      };
+      expect(plan.prices.mode).toBe('economy');
+      expect(plan.prices.economy.expectedUsd).toBeCloseTo(plan.prices.interactive.expectedUsd * 0.5, 9);
+
+      const batchId = uniqueId('econ-cli');
+      const run = await runCli(
+        'start-batch',
+        videos,
+        '-o',
+        output,
+        '--economy',
+        '--economy-poll',
+        '1s',
+        '--batch-id',
+        batchId,
+        '--json',
+      );
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout) as BatchSummary;
+      expect(summary).toMatchObject({ batchId, succeeded: 3, failed: 0 });
+      const jobs = await jobsOf(batchId);
+      expect(jobs.map((j) => [j.state, j.requestCount])).toEqual([['BATCH_STATE_SUCCEEDED', 3]]);
+      // Each video's cost is at the batch price: half of what the same tokens cost interactively.
+      const model = loadCatalog().models.find((m) => m.id === 'gemini-3.8-flash')!;
+      const price = model.prices[0]!;
+      const billed = jobs[0]!.bills;
+      const atFullPrice =
+        billed.reduce(
+          (usd, b) =>
+            usd +
+            b.promptTokens * price.inputPerMillion.default +
+            (b.candidatesTokens + b.thoughtsTokens) * price.outputPerMillion,
+          0,
+        ) / 1e6;
+      expect(summary.costUsd).toBeCloseTo(atFullPrice * 0.5, 6);
+
+      const status = await runCli('status', batchId, '--json');
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        economy: { answered: 3, jobs: [{ name: jobs[0]!.name, state: 'SUCCEEDED', requests: 3, answered: 3 }] },
+      });
+      // The video's history names the job it waited for; the collector's, what it did.
+      const labels = await timelineLabels(rig.client, economyCollectorId(batchId));
+      expect(labels).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^create Batch API job ".*#1": 3 requests, gemini-3.8-flash, key default/),
+          expect.stringMatching(/^look at Batch API job batches\/\w+ \((PENDING|RUNNING)/),
+          expect.stringMatching(/^collect the answers of Batch API job batches\/\w+ \(3 requests\)/),
+        ]),
+      );
+    });
+
+    test('a schedule created with --economy, triggered once, runs its batch through the Batch API', async () => {
+      const name = uniqueId('econ-sched');
+      const output = tempDir('econ-sched-out');
+      const { outcome } = await createSchedule(
+        rig.client,
+        testSettings(rig.taskQueue, rig.standin.url),
+        loadCatalog(),
+        name,
+        [makeVideoFolder(2)],
+        {
+          include: [],
+          exclude: [],
+          list: [],
+          param: [],
+          templatesDir: [],
+          model: 'gemini-3.8-flash',
+          output,
+          waitOnFailure: false,
+          every: '24h',
+          economy: true,
+          economyPoll: '1s',
+        },
+      );
+      try {
+        expect(outcome).toBe('created');
+        const batchId = await triggerSchedule(rig.client, name);
+        const summary = (await rig.client.workflow.getHandle(batchId!).result()) as BatchSummary;
+        expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+        expect((await jobsOf(batchId!)).map((j) => j.requestCount)).toEqual([2]);
+      } finally {
+        await deleteSchedule(rig.client, name);
+      }
+    });
   });
 
   /** This batch's jobs at the stand-in, oldest first, with their bills. */

@@ -7,7 +7,7 @@ import { BatchWorkflow } from '../../workflows';
 import type { BatchProgress, BatchSummary } from '../../types';
 import { CliError, ExitCode } from '../exit-codes';
 import { bold, dim, formatTokens, formatUsd, green, red, table, truncate, yellow } from '../output';
-import { progressLine, renderSummary, watchBatch } from '../progress';
+import { economyStatusOf, progressLine, renderSummary, watchBatch } from '../progress';
 import { openTemporal } from '../temporal-session';
 import { exitCodeFor } from './start-batch';
 import { decide, describeRetry, retryFailedVideos, videosNeedingAttention } from './retry-failed';
@@ -47,9 +47,10 @@ export function registerBatchControl(program: Command): void {
         let progress: BatchProgress | undefined;
         if (status === 'COMPLETED') summary = (await handle.result()) as BatchSummary;
         else if (status === 'RUNNING') progress = await handle.query(progressQuery).catch(() => undefined);
+        const economy = await economyStatusOf(client, batchId);
         if (opts.json) {
           process.stdout.write(
-            `${JSON.stringify({ batchId, status, startTime: description.startTime, closeTime: description.closeTime, progress, summary }, null, 2)}\n`,
+            `${JSON.stringify({ batchId, status, startTime: description.startTime, closeTime: description.closeTime, progress, summary, ...(economy ? { economy } : {}) }, null, 2)}\n`,
           );
           return;
         }
@@ -69,6 +70,11 @@ export function registerBatchControl(program: Command): void {
           if (progress) rows.push(['Running', String(progress.running)], ['Need attention', String(progress.waiting)]);
           rows.push(['Tokens', formatTokens(counts.usage.totalTokens)], ['Cost', formatUsd(counts.costUsd)]);
         }
+        for (const job of economy?.jobs ?? [])
+          rows.push([
+            'Batch API job',
+            `${job.name ?? job.displayName} · ${job.state} · ${job.answered}/${job.requests} answered`,
+          ]);
         process.stdout.write(`${bold(batchId)}\n${table(['', ''], rows)}\n`);
         if (summary) process.stdout.write(`\n${renderSummary(summary)}\n`);
         if (!counts && status === 'RUNNING')
