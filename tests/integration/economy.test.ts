@@ -4,6 +4,8 @@ import { createSchedule } from '../../src/cli/commands/schedule';
 import { loadCatalog } from '../../src/gemini/catalog';
 import { deleteSchedule, triggerSchedule } from '../../src/schedules/manage';
 import type { BatchInput, BatchSummary } from '../../src/types';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { videoStatusQuery } from '../../src/workflows/definitions';
 import { runCli } from '../support/run-cli';
 import { economyCollectorId, economyStatusQuery } from '../../src/workflows/economy/definitions';
 import {
@@ -242,6 +244,19 @@ describe('economy mode (Gemini Batch API)', () => {
     const { batchId, input, output } = economyBatch(1);
     const run = rig.runBatch(input);
     await waitFor(async () => (await jobsOf(batchId)).length === 1, 60_000, 'the first job');
+    // The video says which job it waits for (its status query, and its details in the Web UI).
+    const [job] = await jobsOf(batchId);
+    let video: WorkflowExecutionInfo | undefined;
+    for await (const wf of rig.client.workflow.list({ query: `WorkflowId STARTS_WITH "${batchId}/"` })) video = wf;
+    const videoHandle = rig.client.workflow.getHandle(video!.workflowId);
+    await waitFor(
+      async () => (await videoHandle.query(videoStatusQuery)).note?.includes(job!.name) ?? false,
+      30_000,
+      'the video naming its job',
+    );
+    expect((await videoHandle.query(videoStatusQuery)).note).toMatch(
+      new RegExp(`^waiting for Batch API job ${job!.name} \\((PENDING|RUNNING), 0/1\\)$`),
+    );
     const prepared = findFiles(output, /^economy-.*[^r]\.json$/).filter((f) => !f.includes('.answer.'));
     const fileName = (JSON.parse(fs.readFileSync(prepared[0]!, 'utf8')) as { analyzeInput: { file: { name: string } } })
       .analyzeInput.file.name;
