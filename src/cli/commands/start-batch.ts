@@ -54,6 +54,7 @@ Examples:
   $ lesson-forge start-batch https://youtu.be/dQw4w9WgXcQ --model gemini-3.5-flash-lite
   $ lesson-forge start-batch --list lessons.txt --dry-run
   $ lesson-forge start-batch ./videos --max-cost 5 --concurrency 2
+  $ lesson-forge start-batch ./videos --economy          # Batch API: half price, within 24 h
 
 With no TEMPORAL_ADDRESS set, a local Temporal server is used (started if needed) and a worker runs in this process until the batch ends; the Web UI is at http://localhost:8233.
 Interrupt at any time: running the same command again continues the same batch, and finished videos are not redone.
