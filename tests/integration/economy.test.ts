@@ -80,7 +80,7 @@ describe('economy mode (Gemini Batch API)', () => {
     const jobs = await jobsOf(batchId);
     expect(jobs).toHaveLength(1);
     // File input: the bills carry the JSONL keys, which name each video's request.
-    expect(jobs[0]!.bills.map((b) => b.key.replace(/-[a-z0-9]+#1~0$/, '')).sort()).toEqual([
+    expect(jobs[0]!.bills.map((b) => b.key.replace(/-[a-z0-9]+#[0-9a-f]{8}-1~0$/, '')).sort()).toEqual([
       `${batchId}/lesson-01`,
       `${batchId}/lesson-02`,
     ]);
@@ -222,6 +222,35 @@ describe('economy mode (Gemini Batch API)', () => {
     // Answered once each (lesson-03's refusal is an answer too): the second job re-sent only lesson-02.
     expect(jobs.flatMap((j) => j.bills).filter((b) => b.ok)).toHaveLength(3);
     expect(summary.outputs.join()).toContain('lesson-02');
+  });
+
+  test('a request no job answered, as many times as allowed, is asked interactively', async () => {
+    const videos = makeVideoFolder(2);
+    const batchId = uniqueId('econ-fallback');
+    rig.standin.addFault({
+      route: 'batch.request',
+      match: { video: 'lesson-01' },
+      times: 1,
+      action: { type: 'http', kind: 'unavailable' },
+    });
+    const summary = await rig.runBatch(
+      batchInput(
+        batchId,
+        [videos],
+        tempDir('econ-out'),
+        {},
+        {
+          economy: true,
+          economyTuning: { ...tuning, maxJobsPerRequest: 1 },
+        },
+      ),
+    );
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+    expect((await jobsOf(batchId)).map((j) => j.requestCount)).toEqual([2]);
+    // One interactive generate call, for lesson-01 only.
+    const interactive = Object.entries(rig.standin.stats().byVideo).filter(([, v]) => v.generateCalls > 0);
+    expect(interactive.map(([name]) => name.slice(0, 9))).toEqual(['lesson-01']);
+    expect(rig.standin.stats().tokensByModel['gemini-3.8-flash']).toBeDefined();
   });
 
   test('a job that expires: its requests go into a new job, and nothing is billed twice', async () => {

@@ -159,6 +159,19 @@ describe('the economy collector state', () => {
     }
   });
 
+  test('a job that cannot be created or collected: each of its videos hears the failure instead of waiting forever', () => {
+    const s = new EconomyCollectorState('lf b', tuning);
+    for (const v of ['a', 'b']) s.add(request(v), t0);
+    const [job] = s.planJobs(t0 + 60_000).jobs;
+    const answers = s.abandon(job!.displayName, { failureType: 'GeminiBadRequest', message: 'request too large' });
+    expect(answers.map((a) => [a.requestId, a.kind])).toEqual([
+      ['batch/a#1', 'failure'],
+      ['batch/b#1', 'failure'],
+    ]);
+    expect(s.idle()).toBe(true);
+    expect(s.status('b').jobs).toEqual([expect.objectContaining({ state: 'NOT CREATED', requests: 2 })]);
+  });
+
   test('a snapshot carries everything over continue-as-new', () => {
     const s = new EconomyCollectorState('lf b', tuning);
     s.add(request('a'), t0);

@@ -352,6 +352,24 @@ export class EconomyCollectorState {
     return answers;
   }
 
+  /**
+   * A job the collector could not create or collect (a failure retries did not fix): each of its
+   * requests is answered with that failure, so each video fails (or recovers) as it would have
+   * interactively instead of waiting forever.
+   */
+  abandon(displayName: string, failure: { failureType: string; message: string }): EconomyAnswer[] {
+    const job = this.job(displayName);
+    if (!job) return [];
+    this.jobs = this.jobs.filter((j) => j !== job);
+    job.state = job.name ? job.state : 'NOT CREATED';
+    this.ended = [viewOf(job), ...this.ended].slice(0, endedShown);
+    for (const q of this.queue) delete q.waitsForRoom;
+    return job.requests.map((q) => {
+      this.answered.add(q.request.requestId);
+      return { requestId: q.request.requestId, kind: 'failure' as const, ...failure, jobName: job.name };
+    });
+  }
+
   status(label: string): EconomyStatus {
     return {
       label,

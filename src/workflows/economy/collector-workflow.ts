@@ -8,8 +8,16 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { FailureType } from '../../failures';
+import { failureMessageOf, failureTypeOf } from '../failure-info';
 import { clockText, summary } from '../labels';
-import { EconomyCollectorState, type CollectorSnapshot, type JobRecord, type PlannedJob } from './collector-state';
+import {
+  EconomyCollectorState,
+  type CollectorSnapshot,
+  type JobRecord,
+  type PlannedJob,
+  type RequestOutcome,
+} from './collector-state';
 import {
   economyAnswerSignal,
   economyDescriptions,
@@ -93,7 +101,32 @@ async function submitQueued(state: EconomyCollectorState): Promise<void> {
 }
 
 async function submit(state: EconomyCollectorState, planned: PlannedJob): Promise<void> {
-  const created = await batchJobs.submitEconomyJob.executeWithOptions(
+  let created: Awaited<ReturnType<typeof batchJobs.submitEconomyJob>>;
+  try {
+    created = await createJob(state, planned);
+  } catch (err) {
+    // Refused for good (a bad request, a revoked key): each video hears it as its own failure.
+    await tellVideos(state.abandon(planned.displayName, failureOf(err)));
+    return;
+  }
+  if ('refused' in created) {
+    log.warn('Batch API job refused; its requests wait', { job: planned.displayName, reason: created.refused });
+    await tellVideos(state.refused(planned.displayName, created.refused, Date.now()));
+    return;
+  }
+  state.created(planned.displayName, created.name || planned.displayName, Date.now());
+  const job = state.job(planned.displayName)!;
+  if (!created.name) {
+    // Every clip was answered by earlier jobs (a job collected before a crash): collect at once.
+    state.polled(planned.displayName, 'SUCCEEDED', Date.now());
+    await collect(state, job, '');
+    return;
+  }
+  await tellJob(job);
+}
+
+function createJob(state: EconomyCollectorState, planned: PlannedJob) {
+  return batchJobs.submitEconomyJob.executeWithOptions(
     {
       summary: summary(
         `create Batch API job "${planned.displayName}": ${planned.requests.length} ${planned.requests.length === 1 ? 'request' : 'requests'}, ${planned.model}, key ${planned.keyAlias}, ~${planned.tokens} tokens enqueued`,
@@ -109,29 +142,22 @@ async function submit(state: EconomyCollectorState, planned: PlannedJob): Promis
       },
     ],
   );
-  if ('refused' in created) {
-    log.warn('Batch API job refused; its requests wait', { job: planned.displayName, reason: created.refused });
-    await tellVideos(state.refused(planned.displayName, created.refused, Date.now()));
-    return;
-  }
-  // Every clip was answered by earlier jobs: collect at once.
-  state.created(planned.displayName, created.name || planned.displayName, Date.now());
-  const job = state.job(planned.displayName)!;
-  if (!created.name) {
-    state.polled(planned.displayName, 'SUCCEEDED', Date.now());
-    await collect(state, job, '');
-    return;
-  }
-  await tellJob(job);
 }
 
 /** Looks at a job; when it has ended, collects its answers and tells the videos. */
 async function lookAt(state: EconomyCollectorState, job: JobRecord): Promise<void> {
   const name = job.name!;
-  const { state: jobState } = await batchJobs.checkEconomyJob.executeWithOptions(
-    { summary: summary(`look at Batch API job ${name} (${job.state}, ${job.requests.length} requests)`) },
-    [{ keyAlias: job.keyAlias, name }],
-  );
+  let jobState: string;
+  try {
+    ({ state: jobState } = await batchJobs.checkEconomyJob.executeWithOptions(
+      { summary: summary(`look at Batch API job ${name} (${job.state}, ${job.requests.length} requests)`) },
+      [{ keyAlias: job.keyAlias, name }],
+    ));
+  } catch (err) {
+    // The job cannot be read (deleted, gone): as a job that failed, its requests go again.
+    log.warn('Batch API job unreadable; its requests go again', { job: name, error: failureMessageOf(err) });
+    jobState = 'FAILED';
+  }
   const changed = state.polled(job.displayName, jobState, Date.now());
   if (EconomyCollectorState.isEnded(jobState)) {
     await collect(state, job, jobState === 'SUCCEEDED' ? name : undefined);
@@ -142,28 +168,40 @@ async function lookAt(state: EconomyCollectorState, job: JobRecord): Promise<voi
 
 /** `name` undefined: the job ended without answers (failed, expired, cancelled): everything goes again. */
 async function collect(state: EconomyCollectorState, job: JobRecord, name: string | undefined): Promise<void> {
-  const outcomes =
-    name === undefined
-      ? []
-      : await batchJobs.collectEconomyJob.executeWithOptions(
+  let outcomes: RequestOutcome[] = [];
+  if (name !== undefined) {
+    try {
+      outcomes = await batchJobs.collectEconomyJob.executeWithOptions(
+        {
+          summary: summary(
+            `collect the answers of Batch API job ${name || job.displayName} (${job.requests.length} requests)`,
+          ),
+        },
+        [
           {
-            summary: summary(
-              `collect the answers of Batch API job ${name || job.displayName} (${job.requests.length} requests)`,
-            ),
+            keyAlias: job.keyAlias,
+            name,
+            requests: job.requests.map((q) => ({
+              requestId: q.request.requestId,
+              requestPath: q.request.requestPath,
+            })),
           },
-          [
-            {
-              keyAlias: job.keyAlias,
-              name,
-              requests: job.requests.map((q) => ({
-                requestId: q.request.requestId,
-                requestPath: q.request.requestPath,
-              })),
-            },
-          ],
-        );
+        ],
+      );
+    } catch (err) {
+      await tellVideos(state.abandon(job.displayName, failureOf(err)));
+      return;
+    }
+  }
   const answers = state.finish(job.displayName, outcomes, Date.now());
   await tellVideos(answers);
+}
+
+function failureOf(err: unknown): { failureType: string; message: string } {
+  return {
+    failureType: failureTypeOf(err) ?? FailureType.Unclassified,
+    message: `Economy mode could not use the Batch API: ${failureMessageOf(err)}`,
+  };
 }
 
 /** Each video of the job hears the job's name and state (its progress note in the Web UI and `watch`). */

@@ -7,7 +7,7 @@ import type { AnalysisResult, EconomyTuning } from '../../types';
 
 /** One analysis a video asks the Batch API for: where its prepared calls are, and what they need. */
 export interface EconomyRequest {
-  /** Unique per analysis attempt: `<video workflow id>#<n>`. */
+  /** Unique per analysis attempt: `<video workflow id>#<run>-<n>`. */
   requestId: string;
   videoWorkflowId: string;
   /** The video's name, for labels. */

@@ -47,7 +47,8 @@ export class EconomyCall {
   async analyze(args: AnalyzeInput): Promise<AnalysisResult | 'interactive'> {
     const { item } = this.input;
     const workflowId = workflowInfo().workflowId;
-    const requestId = `${workflowId}#${++this.requests}`;
+    // The run is part of the id: a video reset to before its analysis asks anew, not "already answered".
+    const requestId = `${workflowId}#${workflowInfo().runId.slice(0, 8)}-${++this.requests}`;
     if (args.file && args.file.name !== this.seenFile?.name)
       this.seenFile = { name: args.file.name, uploadedAtMs: Date.now() };
     const prepared = await economyRequests.prepareEconomyRequest.executeWithOptions(
