@@ -1,4 +1,13 @@
-import { classifyRequestError, inlinedRequest, jobStateOf, jsonlLine } from '../../src/gemini/batch-api';
+import { startGeminiStandin, type GeminiStandin } from '../../standin';
+import {
+  classifyRequestError,
+  findOrCreateJob,
+  getJob,
+  inlinedRequest,
+  jobStateOf,
+  jsonlLine,
+} from '../../src/gemini/batch-api';
+import { GeminiGateway } from '../../src/gemini/gateway';
 import { FailureType } from '../../src/failures';
 
 const ctx = { keyAlias: 'default', model: 'gemini-3.8-flash' };
@@ -62,5 +71,40 @@ describe('Batch API answers, as economy mode reads them', () => {
       },
     });
     expect(JSON.stringify(inline.contents)).toContain('"videoMetadata":{"startOffset":"0s","endOffset":"60s"}');
+  });
+});
+
+describe('creating a job is idempotent (real SDK, stand-in)', () => {
+  let standin: GeminiStandin;
+  const key = 'fake-key-value-batch-api-unit-0123';
+  beforeAll(async () => {
+    standin = await startGeminiStandin({ keys: [{ name: 'default', value: key }] });
+    standin.batches.configure({ pendingMs: 60_000 });
+  });
+  afterAll(() => standin.close());
+
+  test('a create retried after the first one reached Gemini finds that job instead of making a second', async () => {
+    const gemini = new GeminiGateway(
+      [{ alias: 'default', envVar: 'GEMINI_API_KEY', value: key, limits: {} }],
+      standin.url,
+    );
+    const src = [
+      inlinedRequest({
+        key: 'k',
+        request: { model: 'gemini-3.8-flash', prompt: 'Hello.', mediaResolution: 'default' },
+      }),
+    ];
+    const job = { model: 'gemini-3.8-flash', displayName: 'lesson-forge nightly 1a2b3c4d #1', src };
+    const first = await findOrCreateJob(gemini, 'default', job);
+    const again = await findOrCreateJob(gemini, 'default', job);
+    expect(first).toMatchObject({ created: true, job: { state: 'PENDING' } });
+    expect(again).toEqual({ created: false, job: expect.objectContaining({ name: first.job.name }) });
+    const other = await findOrCreateJob(gemini, 'default', { ...job, displayName: 'lesson-forge nightly 1a2b3c4d #2' });
+    expect(other.created).toBe(true);
+    expect((await standin.batches.jobs()).map((j) => j.displayName)).toEqual([job.displayName, other.job.displayName]);
+    standin.batches.advance(first.job.name, 'SUCCEEDED');
+    const done = await getJob(gemini, 'default', first.job.name);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.answers).toEqual([{ key: 'k', response: expect.objectContaining({ candidates: expect.any(Array) }) }]);
   });
 });
