@@ -20,37 +20,22 @@ import { economyRequests } from './proxies';
  * answer after several tries.
  */
 export class EconomyCall {
-  private readonly answers = new Map<string, EconomyAnswer>();
-  private requests = 0;
-  /** The upload the video last saw, and when (workflow time): the collector refuses files too old to outlive a job. */
-  private seenFile: { name: string; uploadedAtMs: number } | undefined;
+  private readonly inbox: EconomyInbox;
 
   constructor(
     private readonly input: VideoInput,
     private readonly progress: VideoProgress,
   ) {
-    setHandler(economyAnswerSignal, (answer) => void this.answers.set(answer.requestId, answer), {
-      description: economyDescriptions.answer,
-    });
-    setHandler(
-      economyJobSignal,
-      (note) => {
-        if (!this.answers.has(note.requestId))
-          this.progress.waitingForBatchJob(
-            `waiting for Batch API job ${note.jobName} (${note.state}, ${note.answered}/${note.total})`,
-          );
-      },
-      { description: economyDescriptions.job },
-    );
+    this.inbox = inboxFor(progress);
   }
 
   async analyze(args: AnalyzeInput): Promise<AnalysisResult | 'interactive'> {
     const { item } = this.input;
     const workflowId = workflowInfo().workflowId;
     // The run is part of the id: a video reset to before its analysis asks anew, not "already answered".
-    const requestId = `${workflowId}#${workflowInfo().runId.slice(0, 8)}-${++this.requests}`;
-    if (args.file && args.file.name !== this.seenFile?.name)
-      this.seenFile = { name: args.file.name, uploadedAtMs: Date.now() };
+    const requestId = `${workflowId}#${workflowInfo().runId.slice(0, 8)}-${++this.inbox.requests}`;
+    if (args.file && args.file.name !== this.inbox.seenFile?.name)
+      this.inbox.seenFile = { name: args.file.name, uploadedAtMs: Date.now() };
     const prepared = await economyRequests.prepareEconomyRequest.executeWithOptions(
       { summary: summary(`prepare the Batch API request for ${videoName(item)} with ${args.model}`) },
       [{ ...args, requestId }],
@@ -74,7 +59,7 @@ export class EconomyCall {
             clipCount: prepared.clipCount,
             estimatedTokens: prepared.estimatedTokens,
             ...(prepared.enqueuedTokenLimit ? { enqueuedTokenLimit: prepared.enqueuedTokenLimit } : {}),
-            ...(this.seenFile && args.file ? { file: this.seenFile } : {}),
+            ...(this.inbox.seenFile && args.file ? { file: this.inbox.seenFile } : {}),
           },
         },
       ],
@@ -82,9 +67,9 @@ export class EconomyCall {
     this.progress.waitingForBatchJob(
       `waiting for a Batch API job (economy mode, ${args.model}): requests are gathered`,
     );
-    await condition(() => this.answers.has(requestId));
+    await condition(() => this.inbox.answers.has(requestId));
     this.progress.running();
-    const answer = this.answers.get(requestId)!;
+    const answer = this.inbox.answers.get(requestId)!;
     if (answer.kind === 'result') return answer.result;
     if (answer.kind === 'interactive') {
       this.progress.note(answer.reason);
@@ -97,4 +82,38 @@ export class EconomyCall {
       details: answer.details ? [answer.details] : undefined,
     });
   }
+}
+
+/**
+ * The video's one mailbox for the collector's signals, shared by every analysis of the video (one
+ * per template): a signal has one handler per workflow, and request ids are unique across them.
+ */
+interface EconomyInbox {
+  answers: Map<string, EconomyAnswer>;
+  requests: number;
+  /** The upload the video last saw, and when (workflow time): the collector refuses files too old to outlive a job. */
+  seenFile?: { name: string; uploadedAtMs: number };
+}
+
+const inboxes = new WeakMap<VideoProgress, EconomyInbox>();
+
+function inboxFor(progress: VideoProgress): EconomyInbox {
+  let inbox = inboxes.get(progress);
+  if (inbox) return inbox;
+  const created: EconomyInbox = { answers: new Map(), requests: 0 };
+  inboxes.set(progress, (inbox = created));
+  setHandler(economyAnswerSignal, (answer) => void created.answers.set(answer.requestId, answer), {
+    description: economyDescriptions.answer,
+  });
+  setHandler(
+    economyJobSignal,
+    (note) => {
+      if (!created.answers.has(note.requestId))
+        progress.waitingForBatchJob(
+          `waiting for Batch API job ${note.jobName} (${note.state}, ${note.answered}/${note.total})`,
+        );
+    },
+    { description: economyDescriptions.job },
+  );
+  return inbox;
 }
