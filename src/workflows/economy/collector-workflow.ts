@@ -206,27 +206,28 @@ function failureOf(err: unknown): { failureType: string; message: string } {
 
 /** Each video of the job hears the job's name and state (its progress note in the Web UI and `watch`). */
 async function tellJob(job: JobRecord): Promise<void> {
-  await Promise.all(
-    job.requests.map((q) =>
-      signalVideo(q.request.videoWorkflowId, (h) =>
-        h.signal(economyJobSignal, {
-          requestId: q.request.requestId,
-          jobName: job.name ?? job.displayName,
-          state: job.state,
-          answered: job.answered,
-          total: job.requests.length,
-        }),
-      ),
+  await inGroups(job.requests, (q) =>
+    signalVideo(q.request.videoWorkflowId, (h) =>
+      h.signal(economyJobSignal, {
+        requestId: q.request.requestId,
+        jobName: job.name ?? job.displayName,
+        state: job.state,
+        answered: job.answered,
+        total: job.requests.length,
+      }),
     ),
   );
 }
 
 async function tellVideos(answers: EconomyAnswer[]): Promise<void> {
-  await Promise.all(
-    answers.map((a) =>
-      signalVideo(a.requestId.slice(0, a.requestId.lastIndexOf('#')), (h) => h.signal(economyAnswerSignal, a)),
-    ),
+  await inGroups(answers, (a) =>
+    signalVideo(a.requestId.slice(0, a.requestId.lastIndexOf('#')), (h) => h.signal(economyAnswerSignal, a)),
   );
+}
+
+/** The server allows a workflow only so many signals in flight (2000 by default): send them in groups. */
+async function inGroups<T>(items: T[], send: (item: T) => Promise<void>, size = 500): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(send));
 }
 
 /** A video that has ended meanwhile (cancelled, reset) no longer listens: that is fine. */
