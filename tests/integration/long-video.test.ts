@@ -54,6 +54,37 @@ describe('a video longer than the context allows', () => {
     else process.env.LESSON_FORGE_MODELS = previousCatalog;
   });
 
+  test('in economy mode, its clips go as requests of one Batch API job, merged the same way', async () => {
+    const output = tempDir('out');
+    const video = path.join(samplesDir, 'color-theory-intro.mp4'); // 12 s
+    standin.setVideoDuration('color-theory-economy', 12);
+    standin.batches.configure({ pendingMs: 50, runningMs: 50 });
+    const workflowId = uniqueId('long-video-economy');
+    const outcome: VideoOutcome = await client.workflow.execute(VideoWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [
+        {
+          item: { key: 'color-theory-economy', title: 'Color theory intro', source: { kind: 'file', path: video } },
+          options: processingOptions(output, {
+            template: 'summary_report',
+            models: [model],
+            economy: true,
+            economyTuning: { gatherSeconds: 1, firstPollSeconds: 1 },
+          }),
+          keyAliases: ['default'],
+        },
+      ],
+    });
+    expect(outcome).toMatchObject({ status: 'succeeded', model });
+    const jobs = (await standin.batches.jobs()).filter((j) => j.displayName?.includes(workflowId));
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.requestCount).toBeGreaterThanOrEqual(4); // one request per clip
+    const text = fs.readFileSync(outcome.outputPath as string, 'utf8');
+    const fm = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(text)?.[1] ?? '') as Record<string, unknown>;
+    expect(fm).toMatchObject({ media_resolution: 'low', analysed_in: 'clips', model });
+  });
+
   test('is analysed at low resolution in clips, merged into one document that says so', async () => {
     const output = tempDir('out');
     const video = path.join(samplesDir, 'color-theory-intro.mp4'); // 12 s
