@@ -380,7 +380,7 @@ export class EconomyCollectorState {
     };
   }
 
-  /** Requests a job holds, for its label. */
+  /** A job in one of these states will not change again. */
   static isEnded(state: string): boolean {
     return endedStates.has(state);
   }
