@@ -12,6 +12,7 @@ import type { GenerateContentResponse } from '@google/genai';
 import { FailureType } from '../failures';
 import {
   answersOf,
+  cancelJob,
   classifyRequestError,
   findOrCreateJob,
   getJob,
@@ -169,6 +170,10 @@ export function batchJobActivities(ctx: ActivityContext) {
           return { refused: err.message };
         throw err;
       }
+    },
+
+    async cancelEconomyJob(input: { keyAlias: string; name: string }): Promise<void> {
+      await cancelJob(gemini, input.keyAlias, input.name);
     },
 
     async checkEconomyJob(input: { keyAlias: string; name: string }): Promise<{ state: string }> {

@@ -114,6 +114,11 @@ export async function getJob(gemini: GeminiGateway, alias: string, name: string)
   return viewOf(await gemini.withSdk('batches', alias, undefined, (c) => c.batches.get({ name })));
 }
 
+/** Asks Gemini to cancel a job; a job that has ended already is left as it is. */
+export async function cancelJob(gemini: GeminiGateway, alias: string, name: string): Promise<void> {
+  await gemini.withSdk('batches', alias, undefined, (c) => c.batches.cancel({ name }));
+}
+
 /** Answers of an ended job: inline ones by their metadata key, or the results file downloaded to `downloadPath`. */
 export async function answersOf(
   gemini: GeminiGateway,

@@ -86,6 +86,24 @@ describe('economy mode (Gemini Batch API)', () => {
     ]);
   });
 
+  test('videos cancelled while they wait withdraw their requests, and the job nobody waits for is cancelled', async () => {
+    rig.standin.batches.configure({ pendingMs: 600_000 });
+    const { batchId, input } = economyBatch(2);
+    const run = rig.runBatch(input);
+    await waitFor(async () => (await jobsOf(batchId)).length === 1, 60_000, 'the job');
+    for await (const wf of rig.client.workflow.list({ query: `WorkflowId STARTS_WITH "${batchId}/"` }))
+      await rig.client.workflow.getHandle(wf.workflowId).cancel();
+    const summary = await run;
+    expect(summary).toMatchObject({ succeeded: 0, failed: 2 });
+    expect(summary.failures.map((f) => f.errorType)).toEqual(['Cancelled', 'Cancelled']);
+    await waitFor(
+      async () => (await jobsOf(batchId))[0]?.state === 'BATCH_STATE_CANCELLED',
+      30_000,
+      'the job cancelled',
+    );
+    expect((await jobsOf(batchId)).map((j) => [j.requestCount, j.bills.length])).toEqual([[2, 0]]);
+  });
+
   describe('from the command line', () => {
     const saved = { ...process.env };
     beforeAll(() => {

@@ -172,6 +172,24 @@ describe('the economy collector state', () => {
     expect(s.status('b').jobs).toEqual([expect.objectContaining({ state: 'NOT CREATED', requests: 2 })]);
   });
 
+  test('a cancelled video withdraws its request: dropped from the queue, never sent again, and a job nobody waits for is named for cancelling', () => {
+    const s = new EconomyCollectorState('lf b', tuning);
+    for (const v of ['a', 'b', 'c']) s.add(request(v), t0);
+    const [job] = s.planJobs(t0 + 60_000).jobs;
+    s.created(job!.displayName, 'batches/1', t0 + 60_000);
+    s.add(request('d'), t0 + 61_000);
+    expect(s.withdraw('batch/d#1')).toEqual([]);
+    expect(s.status('b').queued).toBe(0);
+    expect(s.withdraw('batch/a#1')).toEqual([]);
+    expect(s.withdraw('batch/b#1')).toEqual([]);
+    expect(s.withdraw('batch/c#1')).toEqual([job!.displayName]);
+    s.polled(job!.displayName, 'CANCELLED', t0 + 90_000);
+    // Nothing to tell and nothing to send again.
+    expect(s.finish(job!.displayName, [], t0 + 90_000)).toEqual([]);
+    expect(s.idle()).toBe(true);
+    expect(s.add(request('a'), t0 + 91_000)).toBe(false);
+  });
+
   test('a snapshot carries everything over continue-as-new', () => {
     const s = new EconomyCollectorState('lf b', tuning);
     s.add(request('a'), t0);

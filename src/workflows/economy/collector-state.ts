@@ -33,6 +33,8 @@ export interface QueuedRequest {
   waitsForRoom?: boolean;
   /** Times the API refused to create a job holding it (enqueued-token quota). */
   refusals?: number;
+  /** Its video was cancelled: no answer is wanted, and it is never sent again. */
+  withdrawn?: boolean;
 }
 
 export interface JobRecord {
@@ -314,6 +316,7 @@ export class EconomyCollectorState {
     const jobName = job.name ?? displayName;
     for (const q of job.requests) {
       const id = q.request.requestId;
+      if (q.withdrawn) continue; // its video is gone: nothing to tell, nothing to send again
       const outcome = byId.get(id) ?? {
         requestId: id,
         kind: 'retry' as const,
@@ -378,6 +381,24 @@ export class EconomyCollectorState {
       sentInteractively: this.interactive,
       jobs: [...this.jobs.map(viewOf), ...this.ended],
     };
+  }
+
+  /**
+   * A video cancelled while it waits withdraws its request: a queued one is dropped; one in a job
+   * is not sent again. Returns the jobs (by display name) nobody waits for any more: worth
+   * cancelling, so what no one will read is not paid for.
+   */
+  withdraw(requestId: string): string[] {
+    this.answered.add(requestId);
+    this.queue = this.queue.filter((q) => q.request.requestId !== requestId);
+    const orphaned: string[] = [];
+    for (const job of this.jobs) {
+      const q = job.requests.find((r) => r.request.requestId === requestId);
+      if (!q) continue;
+      q.withdrawn = true;
+      if (job.name && job.requests.every((r) => r.withdrawn)) orphaned.push(job.displayName);
+    }
+    return orphaned;
   }
 
   /** A job in one of these states will not change again. */

@@ -24,6 +24,7 @@ import {
   economyJobSignal,
   economyRequestSignal,
   economyStatusQuery,
+  economyWithdrawSignal,
   type EconomyAnswer,
   type EconomyCollectorInput,
   type EconomyStatus,
@@ -53,12 +54,21 @@ export async function EconomyCollectorWorkflow(input: EconomyCollectorInput): Pr
     { description: economyDescriptions.request },
   );
   setHandler(economyStatusQuery, () => state.status(input.label), { description: economyDescriptions.status });
+  const toCancel: string[] = [];
+  setHandler(
+    economyWithdrawSignal,
+    ({ requestId }) => {
+      toCancel.push(...state.withdraw(requestId));
+    },
+    { description: economyDescriptions.withdraw },
+  );
   const show = () => setCurrentDetails(detailsText(state.status(input.label)));
 
   for (;;) {
     show();
     const submitting = state.submitDue(Date.now());
     if (submitting) await submitQueued(state);
+    for (const displayName of toCancel.splice(0)) await cancelJob(state, displayName);
     const due = state.dueJobs(Date.now());
     for (const job of due) await lookAt(state, job);
     show();
@@ -78,7 +88,7 @@ export async function EconomyCollectorWorkflow(input: EconomyCollectorInput): Pr
     const next = state.nextDueMs();
     if (next === undefined) {
       // Only requests waiting for room: a job of theirs ends first, and is polled meanwhile.
-      await condition(() => state.nextDueMs() !== undefined);
+      await condition(() => state.nextDueMs() !== undefined || toCancel.length > 0);
       continue;
     }
     if (next <= Date.now()) {
@@ -86,8 +96,8 @@ export async function EconomyCollectorWorkflow(input: EconomyCollectorInput): Pr
       if (!submitting && due.length === 0) await sleep(1000);
       continue;
     }
-    // Woken early when a request makes something due sooner (the first of a new gathering).
-    await condition(() => (state.nextDueMs() ?? next) < next, next - Date.now(), {
+    // Woken early when a request makes something due sooner (the first of a new gathering), or a job is orphaned.
+    await condition(() => (state.nextDueMs() ?? next) < next || toCancel.length > 0, next - Date.now(), {
       summary: summary(nextWakeText(state, next)),
     });
   }
@@ -142,6 +152,22 @@ function createJob(state: EconomyCollectorState, planned: PlannedJob) {
       },
     ],
   );
+}
+
+/** Every video of the job was cancelled: cancel the job too (what it already answered is billed; the rest is not run). */
+async function cancelJob(state: EconomyCollectorState, displayName: string): Promise<void> {
+  const job = state.job(displayName);
+  if (!job?.name) return;
+  try {
+    await batchJobs.cancelEconomyJob.executeWithOptions(
+      { summary: summary(`cancel Batch API job ${job.name}: every video waiting for it was cancelled`) },
+      [{ keyAlias: job.keyAlias, name: job.name }],
+    );
+  } catch (err) {
+    log.warn('could not cancel the Batch API job', { job: job.name, error: failureMessageOf(err) });
+  }
+  // Looked at at once: it ends CANCELLED (or already ended), and is collected as any other.
+  job.nextPollAtMs = Date.now();
 }
 
 /** Looks at a job; when it has ended, collects its answers and tells the videos. */

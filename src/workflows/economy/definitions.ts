@@ -81,6 +81,8 @@ export const economyRequestSignal = defineSignal<[EconomyRequest]>('economyReque
 export const economyAnswerSignal = defineSignal<[EconomyAnswer]>('economyAnswer');
 export const economyJobSignal = defineSignal<[EconomyJobNote]>('economyJob');
 export const economyStatusQuery = defineQuery<EconomyStatus>('economyStatus');
+/** Sent by a video cancelled while it waits: its request is no longer wanted. */
+export const economyWithdrawSignal = defineSignal<[{ requestId: string }]>('economyWithdraw');
 
 /** One collector per batch (or per video run alone), outside the batch's id prefix so video listings never see it. */
 export const economyCollectorId = (batchOrVideoId: string): string => `lesson-forge-economy/${batchOrVideoId}`;
@@ -88,6 +90,8 @@ export const economyCollectorId = (batchOrVideoId: string): string => `lesson-fo
 export const economyDescriptions = {
   request: 'Sent by a video (through an activity): one analysis to put into a Batch API job.',
   status: 'Batch API jobs of this batch: name, state, requests answered of total; requests queued.',
+  withdraw:
+    'Sent by a video cancelled while it waits: its request is dropped, and a job nobody waits for is cancelled.',
   answer: 'Sent by the economy collector: the analysis result, its classified failure, or "ask interactively".',
   job: "Sent by the economy collector: the Batch API job holding this video's request, and its state.",
 } as const;

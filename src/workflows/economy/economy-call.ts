@@ -1,4 +1,12 @@
-import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AnalysisResult, VideoInput } from '../../types';
 import type { AnalyzeInput } from '../../activities/analyze';
 import { summary, videoName } from '../labels';
@@ -8,6 +16,7 @@ import {
   economyAnswerSignal,
   economyCollectorId,
   economyJobSignal,
+  economyWithdrawSignal,
   type EconomyAnswer,
 } from './definitions';
 import { economyRequests } from './proxies';
@@ -42,11 +51,12 @@ export class EconomyCall {
     );
     if (prepared.stored) return prepared.stored;
     const batchOrVideo = this.input.batchId ?? workflowId;
+    const collectorId = economyCollectorId(batchOrVideo);
     await economyRequests.sendEconomyRequest.executeWithOptions(
       { summary: summary(`send the analysis of ${videoName(item)} to the economy collector of ${batchOrVideo}`) },
       [
         {
-          collectorId: economyCollectorId(batchOrVideo),
+          collectorId,
           label: batchOrVideo,
           tuning: this.input.options.economyTuning,
           request: {
@@ -67,7 +77,18 @@ export class EconomyCall {
     this.progress.waitingForBatchJob(
       `waiting for a Batch API job (economy mode, ${args.model}): requests are gathered`,
     );
-    await condition(() => this.inbox.answers.has(requestId));
+    try {
+      await condition(() => this.inbox.answers.has(requestId));
+    } catch (err) {
+      // Cancelled while waiting: the collector drops the request (and cancels a job nobody waits for).
+      if (isCancellation(err))
+        await CancellationScope.nonCancellable(() =>
+          getExternalWorkflowHandle(collectorId)
+            .signal(economyWithdrawSignal, { requestId })
+            .catch(() => undefined),
+        );
+      throw err;
+    }
     this.progress.running();
     const answer = this.inbox.answers.get(requestId)!;
     if (answer.kind === 'result') return answer.result;

@@ -19,7 +19,7 @@ export const economyRequests = proxyActivities<Pick<Activities, 'prepareEconomyR
  * Transient trouble is retried for long: a job's answers stay on Gemini for days.
  */
 export const batchJobs = proxyActivities<
-  Pick<Activities, 'submitEconomyJob' | 'checkEconomyJob' | 'collectEconomyJob'>
+  Pick<Activities, 'submitEconomyJob' | 'checkEconomyJob' | 'collectEconomyJob' | 'cancelEconomyJob'>
 >({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
