@@ -7,7 +7,7 @@ import { FailureType } from '../failures';
 import { getModel, type Modality, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy } from '../gemini/cost';
-import type { GenerateResult } from '../gemini/gateway';
+import { CacheGoneError, type GenerateResult } from '../gemini/gateway';
 import {
   completeToSchema,
   completionPrompt,
@@ -100,18 +100,35 @@ export function analyzeActivities(ctx: ActivityContext) {
       // A stored answer for this exact request means an earlier attempt was paid for and then
       // lost (the worker died before Temporal heard back): use it instead of paying again.
       const workDir = workDirOf(options.outputDir, input.workflowId);
-      const analysisPath = path.join(workDir, `analysis-${safeIdFolder(model)}-${limit}-${resolution}.json`);
+      // Several templates of one video share the work folder: each answer is stored under its template.
+      const several = (options.templates?.length ?? 0) > 1 ? `${safeIdFolder(options.template)}-` : '';
+      const analysisPath = path.join(workDir, `analysis-${several}${safeIdFolder(model)}-${limit}-${resolution}.json`);
+      // The video is read from the context cache when the cache was made for this model and key, and the video goes whole at the default resolution.
+      const cache = options.cachedContent;
+      let cacheName =
+        cache && cache.model === model && cache.keyAlias === keyAlias && clips.length === 1 && resolution === 'default'
+          ? cache.name
+          : undefined;
       const stored = await readStoredAnalysis(analysisPath);
       if (stored) return stored;
 
       let usage: TokenUsage = emptyUsage();
       /** Prompt tokens by modality over every call, for models that price sound apart. */
       const byModality: Partial<Record<Modality, number>> = {};
+      const cachedByModality: Partial<Record<Modality, number>> = {};
       const addModalities = (r: GenerateResult) => {
         for (const [m, n] of Object.entries(r.promptTokensByModality ?? {}) as Array<[Modality, number]>)
           byModality[m] = (byModality[m] ?? 0) + n;
+        for (const [m, n] of Object.entries(r.cachedTokensByModality ?? {}) as Array<[Modality, number]>)
+          cachedByModality[m] = (cachedByModality[m] ?? 0) + n;
       };
-      const priced = () => (info ? costOfUsage(info, usage, ctx.now(), { promptTokensByModality: byModality }) : 0);
+      const priced = () =>
+        info
+          ? costOfUsage(info, usage, ctx.now(), {
+              promptTokensByModality: byModality,
+              cachedTokensByModality: cachedByModality,
+            })
+          : 0;
       const parts: unknown[] = [];
       let finishReason = 'STOP';
       let truncated = false;
@@ -152,23 +169,31 @@ export function analyzeActivities(ctx: ActivityContext) {
       };
       for (const [index, clip] of clips.entries()) {
         const { prompt, systemInstruction } = promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
-        let result: GenerateResult;
+        let result: GenerateResult | undefined;
+        const ask = (signal: AbortSignal) =>
+          gemini.generate(keyAlias, {
+            model,
+            ...(cacheName ? { cachedContent: cacheName } : { video: { ...video, clip } }),
+            prompt,
+            systemInstruction,
+            temperature: template.manifest.model?.temperature,
+            maxOutputTokens: limit,
+            mediaResolution: resolution,
+            responseJsonSchema: template.responseJsonSchema,
+            abortSignal: signal,
+          });
         try {
-          result = await withHeartbeat(
-            (signal) =>
-              gemini.generate(keyAlias, {
-                model,
-                video: { ...video, clip },
-                prompt,
-                systemInstruction,
-                temperature: template.manifest.model?.temperature,
-                maxOutputTokens: limit,
-                mediaResolution: resolution,
-                responseJsonSchema: template.responseJsonSchema,
-                abortSignal: signal,
-              }),
-            () => ({ clip: index, of: clips.length }),
-          );
+          while (!result) {
+            try {
+              result = await withHeartbeat(ask, () => ({ clip: index, of: clips.length }));
+            } catch (err) {
+              // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
+              if (!(err instanceof CacheGoneError)) throw err;
+              if (inActivity())
+                Context.current().log.warn('context cache gone; sending the video', { cache: cacheName });
+              cacheName = undefined;
+            }
+          }
         } catch (err) {
           throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
         }

@@ -1,4 +1,5 @@
 import { analyzeActivities } from './analyze';
+import { cacheActivities } from './cache';
 import { batchActivities } from './batch';
 import { ActivityContext, type ActivityDeps } from './context';
 import { formatActivities } from './format';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reportActivities(ctx),
     ...keyActivities(ctx),
     ...reconcileActivities(ctx),
+    ...cacheActivities(ctx),
   };
   // A worker checks every input against its own settings: whoever starts a workflow chooses the inputs.
   return deps.policy ? guardActivities(activities, deps.policy) : activities;

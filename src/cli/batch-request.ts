@@ -14,7 +14,8 @@ import { rateLimitedModelsFor } from './keys';
 
 /** The batch options shared by `start-batch` and `schedule create`. */
 export interface BatchCliOptions {
-  template?: string;
+  /** One template, or several (`-t` repeated): one note each, from one upload. */
+  template?: string | string[];
   model?: string;
   output?: string;
   outputPattern?: string;
@@ -48,6 +49,12 @@ export interface BatchRequest {
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `-t` given once, several times (each once, in order), or not at all. */
+export function templatesAskedFor(option: string | string[] | undefined): string[] {
+  const list = option === undefined ? [] : Array.isArray(option) ? option : [option];
+  return [...new Set(list.map((t) => t.trim()).filter(Boolean))];
+}
 
 export function parseParams(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -135,14 +142,23 @@ export async function buildBatchRequest(
   } catch (err) {
     throw new CliError((err as Error).message, ExitCode.configuration);
   }
-  const templateName = opts.template ?? defaults.template;
+  const templateNames = templatesAskedFor(opts.template);
+  const templateName = templateNames[0] ?? defaults.template;
+  if (templateNames.length > 1 && !outputPattern.includes('{template}')) {
+    throw new CliError(
+      `${templateNames.length} templates make ${templateNames.length} notes per video, but the output pattern "${outputPattern}" has no {template}: their names would clash. Add {template} to it, e.g. --output-pattern "{template}/{name}.md".`,
+      ExitCode.usage,
+    );
+  }
   const templateParams = parseParams(opts.param);
-  try {
-    // A broken template is reported with its file and problem before anything is spent.
-    // A dry run reads the manifest only; a real run loads the selected template (its schema code) in full.
-    resolveParams(opts.dryRun ? registry.manifest(templateName) : registry.get(templateName), templateParams);
-  } catch (err) {
-    throw new CliError((err as Error).message, ExitCode.configuration);
+  for (const name of templateNames.length > 0 ? templateNames : [templateName]) {
+    try {
+      // A broken template is reported with its file and problem before anything is spent.
+      // A dry run reads the manifest only; a real run loads the selected template (its schema code) in full.
+      resolveParams(opts.dryRun ? registry.manifest(name) : registry.get(name), templateParams);
+    } catch (err) {
+      throw new CliError((err as Error).message, ExitCode.configuration);
+    }
   }
 
   let chain: { models: string[]; warnings: string[] };
@@ -196,6 +212,8 @@ export async function buildBatchRequest(
         : opts.failureGrace
           ? parseDurationSeconds(opts.failureGrace, '--failure-grace')
           : defaults.failureGraceSeconds,
+    // Only for several, so a one-template batch (and its id) stays exactly as it was.
+    ...(templateNames.length > 1 ? { templates: templateNames } : {}),
   };
   const label = labelFor(inputs, opts.list);
   const fingerprint = { sources, options, maxCostUsd };

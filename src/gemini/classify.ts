@@ -10,7 +10,7 @@ import {
 } from './api-error';
 import { nextPacificMidnight } from './quota-reset';
 
-export type GeminiOperation = 'upload' | 'files.get' | 'files.delete' | 'generate';
+export type GeminiOperation = 'upload' | 'files.get' | 'files.delete' | 'generate' | 'caches';
 
 export interface ClassifyContext {
   operation: GeminiOperation;
