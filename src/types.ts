@@ -244,6 +244,8 @@ export interface BatchProgress {
   expected?: ExpectedTotals;
   /** Expected cost and ceiling of the videos still running. */
   inFlight?: { expectedUsd: number; ceilingUsd: number };
+  /** Several templates: the notes each video gets. */
+  templates?: string[];
 }
 
 /** What to scan for a batch: folders, video files, YouTube links, list files, with filters. */

@@ -76,6 +76,11 @@ describe('several templates from one upload', () => {
       videos: VideoOutcome[];
     };
     expect(report.videos[0]?.notes?.map((n) => [n.template, n.status])).toEqual(three.map((t) => [t, 'written']));
+    const reportText = fs.readFileSync(summary.reportPath!, 'utf8');
+    expect(reportText).toContain(
+      `comprehensive_lesson: ${path.join('comprehensive_lesson', 'three-colours.md')}; quiz: ${path.join('quiz', 'three-colours.md')}`,
+    );
+    expect(reportText).toMatch(/Context caches: 1 video read from a cache by every template/);
     const labels = await timelineLabels(rig.client, batchId);
     for (const t of three) {
       expect(labels).toContainEqual(expect.stringMatching(new RegExp(`^analyze the ${t} note of three-colours\\.mp4`)));
