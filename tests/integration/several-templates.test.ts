@@ -149,4 +149,53 @@ describe('several templates from one upload', () => {
     expect(notesIn(output, 'quiz')).toEqual(['short-clip.md']);
     expect(notesIn(output, 'summary_report')).toEqual(['short-clip.md']);
   });
+
+  test('a cache that lapses mid-run: the notes still come (the rest send the video), and its storage ends when it lapsed', async () => {
+    const videos = folderWith('lapse', [[path.join(samplesDir, 'stage-lighting-basics.mp4'), 'lapsing-cache.mp4']]);
+    const before = new Set(rig.standin.caches.caches().map((c) => c.name));
+    // The first note's call is held for a moment, and the cache expires meanwhile.
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'lapsing-cache' },
+      times: 1,
+      action: { type: 'delay', ms: 1500 },
+    });
+    const run = rig.runBatch(
+      batchInput(uniqueId('lapse'), [videos], tempDir('out'), {}, { template: three[0], templates: three }),
+    );
+    let expired: string | undefined;
+    while (!expired) {
+      expired = rig.standin.caches.caches().find((c) => !before.has(c.name))?.name;
+      if (expired) rig.standin.caches.expire(expired);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    const summary = await run;
+    expect(summary).toMatchObject({ succeeded: 1, failed: 0 });
+    expect(summary.outputs).toHaveLength(3);
+    const cache = rig.standin.caches.caches().find((c) => c.name === expired)!;
+    expect(cache).toMatchObject({ reads: 1, expired: true });
+    // One note read the cache; the two after it sent the video and paid it in full.
+    expect(summary.usage.cachedTokens).toBe(cache.tokens);
+  });
+
+  test('a note that fails: the video fails naming the template, and its cache is deleted all the same', async () => {
+    const videos = folderWith('fails', [[path.join(samplesDir, 'color-theory-intro.mp4'), 'failing-note.mp4']]);
+    const before = new Set(rig.standin.caches.caches().map((c) => c.name));
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'failing-note' },
+      times: 1,
+      action: { type: 'http', status: 400 },
+    });
+    const summary = await rig.runBatch(
+      batchInput(uniqueId('fails'), [videos], tempDir('out'), {}, { template: three[0], templates: three }),
+    );
+    expect(summary).toMatchObject({ succeeded: 0, failed: 1 });
+    expect(summary.failures[0]?.reason).toMatch(/^comprehensive_lesson note: /);
+    const made = rig.standin.caches.caches().filter((c) => !before.has(c.name));
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ deleted: true });
+    // Failed, but what it spent is counted: the cache's creation and storage too.
+    expect(summary.costUsd).toBeGreaterThan(0);
+  });
 });
