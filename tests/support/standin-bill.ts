@@ -22,7 +22,13 @@ export interface StandinBill {
  * from each cache's reads × tokens (batch requests' cached tokens are in their own bills); storage
  * from each cache's token-hours.
  */
-export async function billOf(standin: GeminiStandin, catalog: ModelCatalog, date = new Date()): Promise<StandinBill> {
+export async function billOf(
+  standin: GeminiStandin,
+  catalog: ModelCatalog,
+  date = new Date(),
+  /** Caches and Batch API jobs (by name) of earlier runs, left out of this bill. */
+  earlier: { earlierCaches?: Set<string>; earlierJobs?: Set<string> } = {},
+): Promise<StandinBill> {
   const prices = (model: string) => {
     const period = priceAt(getModel(catalog, model), date);
     return {
@@ -32,8 +38,8 @@ export async function billOf(standin: GeminiStandin, catalog: ModelCatalog, date
       storage: (period.cacheStoragePerMillionPerHour ?? 0) / 1e6,
     };
   };
-  const caches = standin.caches.caches();
-  const jobs = await standin.batches.jobs();
+  const caches = standin.caches.caches().filter((c) => !earlier.earlierCaches?.has(c.name));
+  const jobs = (await standin.batches.jobs()).filter((j) => !earlier.earlierJobs?.has(j.name));
   const cachedByModel = new Map<string, number>();
   for (const c of caches) cachedByModel.set(c.model, (cachedByModel.get(c.model) ?? 0) + c.reads * c.tokens);
   let batchUsd = 0;
