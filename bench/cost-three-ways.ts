@@ -66,7 +66,6 @@ async function runWay(stack: LocalStack, way: Way, videos: string, common: Batch
   const earlierCaches = new Set(stack.standin.caches.caches().map((c) => c.name));
   const earlierJobs = new Set((await stack.standin.batches.jobs()).map((j) => j.name));
   const started = Date.now();
-  let notes = 0;
   let projectCostUsd = 0;
   for (const [i, extra] of way.batches.entries()) {
     const request = await buildBatchRequest(
@@ -83,9 +82,10 @@ async function runWay(stack: LocalStack, way: Way, videos: string, common: Batch
     })) as BatchSummary;
     if (summary.failed > 0)
       throw new Error(`${way.label}: ${summary.failed} videos failed: ${summary.failures[0]?.reason}`);
-    notes += summary.outputs.length;
     projectCostUsd += summary.costUsd;
   }
+  // Counted on disk: the summary's list of outputs is capped.
+  const notes = notesUnder(out);
   const stats = stack.standin.stats();
   return {
     way,
@@ -96,6 +96,14 @@ async function runWay(stack: LocalStack, way: Way, videos: string, common: Batch
     projectCostUsd,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/** Markdown notes under the output folder (not its `.lesson-forge` records). */
+function notesUnder(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md') && !f.split(path.sep).includes('.lesson-forge')).length;
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@
  * cost, the estimate of a video's notes with and without the cache, and the command line's checks.
  */
 import path from 'node:path';
+import { buildProgram } from '../../src/cli';
 import { readEnv } from '../../src/config/env';
 import { buildBatchRequest, templatesAskedFor } from '../../src/cli/batch-request';
 import { cacheLine, planBatch } from '../../src/cli/dry-run';
@@ -197,6 +198,16 @@ describe('the command line', () => {
     expect(plans).toHaveLength(3);
     for (const p of plans) expect(p.cache?.savedUsd).toBeGreaterThan(0);
     expect(cacheLine(plans, 3)).toMatch(/3 of 3 videos read from a context cache/);
+  });
+
+  test('start-batch and schedule create both take -t more than once', () => {
+    const program = buildProgram();
+    const startBatch = program.commands.find((c) => c.name() === 'start-batch')!;
+    const create = program.commands.find((c) => c.name() === 'schedule')!.commands.find((c) => c.name() === 'create')!;
+    for (const cmd of [startBatch, create]) {
+      cmd.parseOptions(['-t', 'quiz', '--template', 'summary_report']);
+      expect(cmd.opts().template).toEqual(['quiz', 'summary_report']);
+    }
   });
 
   test('watch names the notes each video gets', () => {
