@@ -19,7 +19,7 @@ import {
 } from '../gemini/json-repair';
 import { outputLimit } from '../gemini/estimate';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
-import { parseModelOutput, renderPrompt, resolveParams } from '../templates';
+import { givenParamsFor, parseModelOutput, renderPrompt, resolveParams } from '../templates';
 import {
   addUsage,
   emptyUsage,
@@ -70,7 +70,10 @@ export function analyzeActivities(ctx: ActivityContext) {
     async analyzeVideo(input: AnalyzeInput): Promise<AnalysisResult> {
       const { item, facts, options, model, keyAlias } = input;
       const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
-      const params = templateFailure(() => resolveParams(template, options.templateParams));
+      const several = (options.templates?.length ?? 0) > 1;
+      const params = templateFailure(() =>
+        resolveParams(template, givenParamsFor(template, options.templateParams, several)),
+      );
       const promptFor = (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) =>
         templateFailure(() =>
           renderPrompt(template, {
@@ -101,8 +104,11 @@ export function analyzeActivities(ctx: ActivityContext) {
       // lost (the worker died before Temporal heard back): use it instead of paying again.
       const workDir = workDirOf(options.outputDir, input.workflowId);
       // Several templates of one video share the work folder: each answer is stored under its template.
-      const several = (options.templates?.length ?? 0) > 1 ? `${safeIdFolder(options.template)}-` : '';
-      const analysisPath = path.join(workDir, `analysis-${several}${safeIdFolder(model)}-${limit}-${resolution}.json`);
+      const byTemplate = several ? `${safeIdFolder(options.template)}-` : '';
+      const analysisPath = path.join(
+        workDir,
+        `analysis-${byTemplate}${safeIdFolder(model)}-${limit}-${resolution}.json`,
+      );
       // The video is read from the context cache when the cache was made for this model and key, and the video goes whole at the default resolution.
       const cache = options.cachedContent;
       let cacheName =

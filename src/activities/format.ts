@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, fatalFileErrorCodes } from '../failures';
 import { parseYouTubeUrl } from '../sources/youtube';
-import { renderDocument, resolveParams } from '../templates';
+import { givenParamsFor, renderDocument, resolveParams } from '../templates';
 import { safeIdFolder, writeFileAtomic } from '../output/atomic';
 import { ensureRealFolders } from '../output/safe-path';
 import type { AnalysisResult, ProcessingOptions, TokenUsage, VideoFacts, VideoItem } from '../types';
@@ -50,7 +50,10 @@ export function formatActivities(ctx: ActivityContext) {
           truncated: analysis.truncated,
           repairs: analysis.repairs,
           contentSha256: facts.contentHash,
-          params: resolveParams(template, options.templateParams),
+          params: resolveParams(
+            template,
+            givenParamsFor(template, options.templateParams, (options.templates?.length ?? 0) > 1),
+          ),
         }),
       );
       // Several templates of one video share the work folder: each draft is named after its template.

@@ -7,7 +7,7 @@ import { noteKeyVariables } from '../config/child-env';
 import { checkOutputPattern } from '../output/naming';
 import { modelChain, type ModelCatalog } from '../gemini/catalog';
 import { discoverVideos, SourceError } from '../sources/discover';
-import { TemplateRegistry, resolveParams } from '../templates';
+import { TemplateRegistry, givenParamsFor, resolveParams } from '../templates';
 import type { BatchInput, BatchSources, MediaResolution, SkippedEntry, VideoItem, WebhookRef } from '../types';
 import { CliError, ExitCode } from './exit-codes';
 import { rateLimitedModelsFor } from './keys';
@@ -151,15 +151,26 @@ export async function buildBatchRequest(
     );
   }
   const templateParams = parseParams(opts.param);
+  const several = templateNames.length > 1;
+  const declaredSomewhere = new Set<string>();
   for (const name of templateNames.length > 0 ? templateNames : [templateName]) {
     try {
       // A broken template is reported with its file and problem before anything is spent.
       // A dry run reads the manifest only; a real run loads the selected template (its schema code) in full.
-      resolveParams(opts.dryRun ? registry.manifest(name) : registry.get(name), templateParams);
+      const template = opts.dryRun ? registry.manifest(name) : registry.get(name);
+      Object.keys(template.manifest.parameters).forEach((k) => declaredSomewhere.add(k));
+      resolveParams(template, givenParamsFor(template, templateParams, several));
     } catch (err) {
       throw new CliError((err as Error).message, ExitCode.configuration);
     }
   }
+  // With several templates each takes the parameters it declares; one that none declares is a typo.
+  const unused = Object.keys(templateParams).filter((k) => !declaredSomewhere.has(k));
+  if (several && unused.length > 0)
+    throw new CliError(
+      `None of the templates ${templateNames.join(', ')} has a parameter ${unused.map((k) => `"${k}"`).join(', ')}: see \`lesson-forge templates show <name>\`.`,
+      ExitCode.configuration,
+    );
 
   let chain: { models: string[]; warnings: string[] };
   try {

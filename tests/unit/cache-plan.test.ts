@@ -14,7 +14,7 @@ import { getModel, loadCatalog, parseCatalog } from '../../src/gemini/catalog';
 import { cacheStorageCost, costOfUsage } from '../../src/gemini/cost';
 import { estimateForVideo } from '../../src/gemini/estimate';
 import { estimateForTemplates } from '../../src/gemini/estimate-templates';
-import { TemplateRegistry } from '../../src/templates';
+import { givenParamsFor, TemplateRegistry } from '../../src/templates';
 import { addUsage, emptyUsage, type BatchProgress } from '../../src/types';
 
 const catalog = loadCatalog();
@@ -198,6 +198,37 @@ describe('the command line', () => {
     expect(plans).toHaveLength(3);
     for (const p of plans) expect(p.cache?.savedUsd).toBeGreaterThan(0);
     expect(cacheLine(plans, 3)).toMatch(/3 of 3 videos read from a context cache/);
+  });
+
+  test('one --param list for several templates: each takes what it declares; one that none declares is refused', async () => {
+    const withParams = (param: string[]) =>
+      buildBatchRequest(
+        [samples],
+        {
+          template: ['quiz', 'summary_report'],
+          output: path.join(samples, '..', 'no-such-output'),
+          include: [],
+          exclude: [],
+          list: [],
+          param,
+          templatesDir: [],
+        },
+        settings,
+        catalog,
+        ['default'],
+        now,
+      );
+    // max_length is summary_report's only: quiz does not refuse it.
+    await expect(withParams(['max_length=200'])).resolves.toBeDefined();
+    await expect(withParams(['no_such=1'])).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/None of the templates quiz, summary_report has a parameter "no_such"/),
+    });
+    const summaryReport = TemplateRegistry.load([]).get('summary_report');
+    const quiz = TemplateRegistry.load([]).get('quiz');
+    expect(givenParamsFor(summaryReport, { max_length: '200' }, true)).toEqual({ max_length: '200' });
+    expect(givenParamsFor(quiz, { max_length: '200' }, true)).toEqual({});
+    expect(givenParamsFor(quiz, { max_length: '200' }, false)).toEqual({ max_length: '200' });
   });
 
   test('start-batch and schedule create both take -t more than once', () => {
