@@ -61,6 +61,8 @@ export class VideoCache {
     const { input, lease, spend, progress } = this.parts;
     const model = this.parts.analysis.models[0];
     if (this.templates.length < 2 || !lease.uploaded || !lease.alias || !model) return;
+    // Economy mode (the Batch API) answers within hours: a cache kept that long costs more in storage than it saves.
+    if ((input.options as { economy?: unknown }).economy) return;
     const label = summary(`put ${videoName(input.item)} in a context cache for ${this.templates.join(', ')}`);
     try {
       const made = await caching.createVideoCache.executeWithOptions({ summary: label }, [
