@@ -49,10 +49,31 @@ export interface ProcessingOptions {
   quotaRecheckSeconds?: number;
   /** Keys (by name) with per-minute limits, and the models those limits cover ('*' for all). Names only. */
   rateLimitedModels?: Record<string, string[]>;
+  /**
+   * Several notes from one upload: every template asked for, in order (`template` is the first).
+   * Absent when only one is asked for, so such a batch runs exactly as before.
+   */
+  templates?: string[];
+  /** Set by a video's run for its analyses: the context cache holding its video (see src/gemini/cache-plan.ts). */
+  cachedContent?: CachedVideo;
   /** Economy mode: analyses go through Gemini's Batch API at its price (half), answered within 24 h. */
   economy?: boolean;
   /** Economy mode's timings and limits; the defaults suit real jobs (tests shorten them). */
   economyTuning?: EconomyTuning;
+}
+
+/** A video put in an explicit context cache, read by every template's analysis. Names only, no content. */
+export interface CachedVideo {
+  /** `cachedContents/abc123`. */
+  name: string;
+  /** The model it was made for: a cache serves requests to that model only. */
+  model: string;
+  /** The key it belongs to (a cache, like an upload, is of no use to another key's project). */
+  keyAlias: string;
+  /** Tokens it holds (`usageMetadata.totalTokenCount`). */
+  tokens: number;
+  createTime: string;
+  expireTime: string;
 }
 
 /** How economy mode gathers requests into Batch API jobs and waits for them. */
@@ -76,17 +97,23 @@ export interface TokenUsage {
   outputTokens: number;
   thoughtsTokens: number;
   totalTokens: number;
+  /** Of promptTokens, those read from a context cache (`cachedContentTokenCount`); absent when none. */
+  cachedTokens?: number;
 }
 
 export const emptyUsage = (): TokenUsage => ({ promptTokens: 0, outputTokens: 0, thoughtsTokens: 0, totalTokens: 0 });
 
 export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
+  const sum: TokenUsage = {
     promptTokens: a.promptTokens + b.promptTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     thoughtsTokens: a.thoughtsTokens + b.thoughtsTokens,
     totalTokens: a.totalTokens + b.totalTokens,
   };
+  // Only where a cache was read, so usage without one stays exactly as it was.
+  if (a.cachedTokens !== undefined || b.cachedTokens !== undefined)
+    sum.cachedTokens = (a.cachedTokens ?? 0) + (b.cachedTokens ?? 0);
+  return sum;
 }
 
 /** Facts about a video established before anything is spent. */
@@ -101,6 +128,8 @@ export interface VideoFacts {
   contentHash: string;
   /** Set when the video needs no work (an up-to-date output exists). */
   upToDate?: { outputPath: string };
+  /** Several templates: the notes already up to date, by template (the others need work). */
+  notesUpToDate?: Record<string, string>;
 }
 
 /** A video uploaded to Gemini's Files API. */
@@ -152,6 +181,19 @@ export interface VideoOutcome {
   truncated?: boolean;
   /** Answers repaired by text-only calls instead of analysing the video again. */
   repairs?: number;
+  /** Several templates: each template's note (outputPath above is the first one's). */
+  notes?: NoteOutcome[];
+  /** The video was read from a context cache: its cost (creation and storage are in costUsd too). */
+  cache?: { tokens: number; storageUsd: number };
+}
+
+/** One template's note of a video, when a batch asks for several. */
+export interface NoteOutcome {
+  template: string;
+  status: 'written' | 'up-to-date' | 'failed' | 'not-started';
+  outputPath?: string;
+  costUsd?: number;
+  reason?: string;
 }
 
 /**
@@ -222,6 +264,8 @@ export interface BatchProgress {
   expected?: ExpectedTotals;
   /** Expected cost and ceiling of the videos still running. */
   inFlight?: { expectedUsd: number; ceilingUsd: number };
+  /** Several templates: the notes each video gets. */
+  templates?: string[];
 }
 
 /** What to scan for a batch: folders, video files, YouTube links, list files, with filters. */
@@ -342,6 +386,8 @@ export interface VideoInput {
 /** What the video workflow answers to its `status` query and shows as current details. */
 export interface VideoState {
   step: 'inspect' | 'upload' | 'analyze' | 'format' | 'write' | 'cleanup' | 'done';
+  /** Several templates: the one whose note is being made. */
+  template?: string;
   status: 'running' | 'needs-attention' | 'waiting-for-quota' | 'succeeded' | 'failed' | 'skipped';
   model?: string;
   keyAlias?: string;

@@ -7,7 +7,7 @@ import { FailureType } from '../failures';
 import { getModel, type Modality, type ModelCatalog, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
 import { costOfUsage, planMediaStrategy, type Clip } from '../gemini/cost';
-import type { GenerateRequest, GenerateResult } from '../gemini/gateway';
+import { CacheGoneError, type GenerateRequest, type GenerateResult } from '../gemini/gateway';
 import {
   completeToSchema,
   completionPrompt,
@@ -19,7 +19,7 @@ import {
 } from '../gemini/json-repair';
 import { outputLimit } from '../gemini/estimate';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
-import { parseModelOutput, renderPrompt, resolveParams, type TemplateRegistry } from '../templates';
+import { givenParamsFor, parseModelOutput, renderPrompt, resolveParams, type TemplateRegistry } from '../templates';
 import {
   addUsage,
   emptyUsage,
@@ -46,6 +46,12 @@ export interface AnalyzeInput {
   keyAlias: string;
   /** Overrides the template's output limit (a retry after MAX_TOKENS). */
   maxOutputTokens?: number;
+  /**
+   * Epoch ms of the call's booked moment in its project's minute (src/keys/minute-ledger.ts): the
+   * workflow wakes a few seconds early and the call waits here for it, so dispatch delays do not
+   * make it late. Past (a retry), it does not wait.
+   */
+  notBefore?: number;
 }
 
 export const workDirOf = (outputDir: string, workflowId: string): string =>
@@ -62,6 +68,8 @@ export interface PlannedAnalysis {
   video: { fileUri: string; mimeType?: string };
   workDir: string;
   analysisPath: string;
+  /** The context cache the video is read from, when one was made for this model and key and the video goes whole at the default resolution. */
+  cacheName?: string;
   promptFor: (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) => {
     prompt: string;
     systemInstruction?: string;
@@ -85,6 +93,8 @@ export function analyzeActivities(ctx: ActivityContext) {
       // lost (the worker died before Temporal heard back): use it instead of paying again.
       const stored = await readStoredAnalysis(planned.analysisPath);
       if (stored) return stored;
+      if (input.notBefore !== undefined && input.notBefore > Date.now() && inActivity())
+        await Context.current().sleep(input.notBefore - Date.now());
       return completeAnalysis(ctx, input, planned, (_index, request) => gemini.generate(input.keyAlias, request));
     },
   };
@@ -99,9 +109,12 @@ function modelInfo(catalog: ModelCatalog, id: string): ModelInfo | undefined {
 }
 
 export function planAnalysis(ctx: ActivityContext, input: AnalyzeInput): PlannedAnalysis {
-  const { item, facts, options, model } = input;
+  const { item, facts, options, model, keyAlias } = input;
   const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
-  const params = templateFailure(() => resolveParams(template, options.templateParams));
+  const several = (options.templates?.length ?? 0) > 1;
+  const params = templateFailure(() =>
+    resolveParams(template, givenParamsFor(template, options.templateParams, several)),
+  );
   const promptFor = (clip?: { startSeconds: number; endSeconds: number; index: number; count: number }) =>
     templateFailure(() =>
       renderPrompt(template, {
@@ -128,26 +141,42 @@ export function planAnalysis(ctx: ActivityContext, input: AnalyzeInput): Planned
   const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
   const video = input.file ? { fileUri: input.file.uri, mimeType: input.file.mimeType } : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
   const workDir = workDirOf(options.outputDir, input.workflowId);
-  const analysisPath = path.join(workDir, `analysis-${safeIdFolder(model)}-${limit}-${resolution}.json`);
-  return { template, info, limit, resolution, plan, clips, video, workDir, analysisPath, promptFor };
+  // Several templates of one video share the work folder: each answer is stored under its template.
+  const byTemplate = several ? `${safeIdFolder(options.template)}-` : '';
+  const analysisPath = path.join(workDir, `analysis-${byTemplate}${safeIdFolder(model)}-${limit}-${resolution}.json`);
+  const cache = options.cachedContent;
+  const cacheName =
+    cache && cache.model === model && cache.keyAlias === keyAlias && clips.length === 1 && resolution === 'default'
+      ? cache.name
+      : undefined;
+  return { template, info, limit, resolution, plan, clips, video, workDir, analysisPath, promptFor, cacheName };
 }
 
 /** The call about the video for each clip (one for a whole video), exactly as the analysis sends it. */
 export function clipRequests(input: AnalyzeInput, planned: PlannedAnalysis): GenerateRequest[] {
+  return planned.clips.map((_clip, index) => clipRequest(input, planned, index, planned.cacheName));
+}
+
+/** One clip's call: the video read from the cache when one is named, else sent as the uploaded file (or link). */
+function clipRequest(
+  input: AnalyzeInput,
+  planned: PlannedAnalysis,
+  index: number,
+  cacheName: string | undefined,
+): GenerateRequest {
   const { clips, video, limit, resolution, template } = planned;
-  return clips.map((clip, index) => {
-    const { prompt, systemInstruction } = planned.promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
-    return {
-      model: input.model,
-      video: { ...video, clip },
-      prompt,
-      systemInstruction,
-      temperature: template.manifest.model?.temperature,
-      maxOutputTokens: limit,
-      mediaResolution: resolution,
-      responseJsonSchema: template.responseJsonSchema,
-    };
-  });
+  const clip = clips[index];
+  const { prompt, systemInstruction } = planned.promptFor(clip ? { ...clip, index, count: clips.length } : undefined);
+  return {
+    model: input.model,
+    ...(cacheName ? { cachedContent: cacheName } : { video: { ...video, clip } }),
+    prompt,
+    systemInstruction,
+    temperature: template.manifest.model?.temperature,
+    maxOutputTokens: limit,
+    mediaResolution: resolution,
+    responseJsonSchema: template.responseJsonSchema,
+  };
 }
 
 /**
@@ -165,20 +194,27 @@ export async function completeAnalysis(
   const { gemini } = ctx.deps;
   const { model, keyAlias } = input;
   const { template, info, limit, resolution, plan, clips, workDir, analysisPath } = planned;
-  const requests = clipRequests(input, planned);
+  let cacheName = planned.cacheName;
 
   let usage: TokenUsage = emptyUsage();
   /** Usage of the text-only repairs: interactive calls, at the interactive price even in economy mode. */
   let repairUsage: TokenUsage = emptyUsage();
   /** Prompt tokens by modality over every call, for models that price sound apart. */
   const byModality: Partial<Record<Modality, number>> = {};
+  const cachedByModality: Partial<Record<Modality, number>> = {};
   const addModalities = (r: GenerateResult) => {
     for (const [m, n] of Object.entries(r.promptTokensByModality ?? {}) as Array<[Modality, number]>)
       byModality[m] = (byModality[m] ?? 0) + n;
+    for (const [m, n] of Object.entries(r.cachedTokensByModality ?? {}) as Array<[Modality, number]>)
+      cachedByModality[m] = (cachedByModality[m] ?? 0) + n;
   };
   const priced = () => {
     if (!info) return 0;
-    if (!opts.batch) return costOfUsage(info, usage, ctx.now(), { promptTokensByModality: byModality });
+    if (!opts.batch)
+      return costOfUsage(info, usage, ctx.now(), {
+        promptTokensByModality: byModality,
+        cachedTokensByModality: cachedByModality,
+      });
     const videoUsage = subtractUsage(usage, repairUsage);
     return (
       costOfUsage(info, videoUsage, ctx.now(), { promptTokensByModality: byModality, batch: true }) +
@@ -225,12 +261,22 @@ export async function completeAnalysis(
     return repaired.data;
   };
   for (const [index] of clips.entries()) {
-    let result: GenerateResult;
+    let result: GenerateResult | undefined;
     try {
-      result = await withHeartbeat(
-        (signal) => callClip(index, { ...(requests[index] as GenerateRequest), abortSignal: signal }),
-        () => ({ clip: index, of: clips.length }),
-      );
+      while (!result) {
+        const request = clipRequest(input, planned, index, cacheName);
+        try {
+          result = await withHeartbeat(
+            (signal) => callClip(index, { ...request, abortSignal: signal }),
+            () => ({ clip: index, of: clips.length }),
+          );
+        } catch (err) {
+          // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
+          if (!(err instanceof CacheGoneError)) throw err;
+          if (inActivity()) Context.current().log.warn('context cache gone; sending the video', { cache: cacheName });
+          cacheName = undefined;
+        }
+      }
     } catch (err) {
       throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
     }

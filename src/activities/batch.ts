@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
 import { getModel } from '../gemini/catalog';
-import { estimateForVideo } from '../gemini/estimate';
+import { estimateForTemplates } from '../gemini/estimate-templates';
 import { readOutputHistory } from '../gemini/output-history';
 import { probeDurationCached } from '../gemini/duration-cache';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
@@ -97,6 +97,8 @@ export function batchActivities(ctx: ActivityContext) {
         model: string;
         mediaResolution?: MediaResolution;
         template?: string;
+        /** Several templates: the video's figures cover every note (and its cache where it pays). */
+        templates?: string[];
         templateDirs?: string[];
         templateParams?: Record<string, string>;
         outputDir?: string;
@@ -107,28 +109,32 @@ export function batchActivities(ctx: ActivityContext) {
       const est = input.estimateWith;
       if (!est?.template) return items;
       const model = getModel(ctx.deps.catalog, est.model);
-      const template = ctx.templates(est.templateDirs ?? []).get(est.template);
+      const templates = (est.templates && est.templates.length > 1 ? est.templates : [est.template]).map((t) =>
+        ctx.templates(est.templateDirs ?? []).get(t),
+      );
       const history = est.outputDir ? await readOutputHistory(est.outputDir) : undefined;
       return withHeartbeat(async () => {
         const durations = await mapLimited(items, probeConcurrency, (item) =>
           item.source.kind === 'file' ? probeDurationCached(item.source.path) : Promise.resolve(undefined),
         );
         return items.map((item, i): PlannedVideo => {
-          const estimate = estimateForVideo({
-            model,
-            template,
-            templateParams: est.templateParams,
-            video: {
-              title: item.title,
-              source: item.source.kind === 'file' ? item.source.path : item.source.url,
-              sourceKind: item.source.kind,
-              durationSeconds: durations[i],
+          const estimate = estimateForTemplates(
+            {
+              model,
+              templateParams: est.templateParams,
+              video: {
+                title: item.title,
+                source: item.source.kind === 'file' ? item.source.path : item.source.url,
+                sourceKind: item.source.kind,
+                durationSeconds: durations[i],
+              },
+              forcedResolution: est.mediaResolution,
+              now: ctx.now(),
+              history,
+              typical: ctx.deps.catalog.typicalOutputTokens,
             },
-            forcedResolution: est.mediaResolution,
-            now: ctx.now(),
-            history,
-            typical: ctx.deps.catalog.typicalOutputTokens,
-          });
+            templates,
+          );
           return {
             ...item,
             estimatedCostUsd: estimate.ceiling.usd,

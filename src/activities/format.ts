@@ -3,8 +3,8 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, fatalFileErrorCodes } from '../failures';
 import { parseYouTubeUrl } from '../sources/youtube';
-import { renderDocument, resolveParams } from '../templates';
-import { writeFileAtomic } from '../output/atomic';
+import { givenParamsFor, renderDocument, resolveParams } from '../templates';
+import { safeIdFolder, writeFileAtomic } from '../output/atomic';
 import { ensureRealFolders } from '../output/safe-path';
 import type { AnalysisResult, ProcessingOptions, TokenUsage, VideoFacts, VideoItem } from '../types';
 import { workDirOf } from './analyze';
@@ -50,10 +50,16 @@ export function formatActivities(ctx: ActivityContext) {
           truncated: analysis.truncated,
           repairs: analysis.repairs,
           contentSha256: facts.contentHash,
-          params: resolveParams(template, options.templateParams),
+          params: resolveParams(
+            template,
+            givenParamsFor(template, options.templateParams, (options.templates?.length ?? 0) > 1),
+          ),
         }),
       );
-      const draftPath = path.join(workDirOf(options.outputDir, input.workflowId), 'draft.md');
+      // Several templates of one video share the work folder: each draft is named after its template.
+      const draftName =
+        (options.templates?.length ?? 0) > 1 ? `draft-${safeIdFolder(options.template)}.md` : 'draft.md';
+      const draftPath = path.join(workDirOf(options.outputDir, input.workflowId), draftName);
       try {
         // A `.lesson-forge` (or `work`) that is a link to elsewhere is refused, not written through.
         await ensureRealFolders(options.outputDir, path.dirname(draftPath));

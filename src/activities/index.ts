@@ -1,4 +1,5 @@
 import { analyzeActivities } from './analyze';
+import { cacheActivities } from './cache';
 import { batchActivities } from './batch';
 import { batchJobActivities } from './batch-jobs';
 import { ActivityContext, type ActivityDeps } from './context';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reportActivities(ctx),
     ...keyActivities(ctx),
     ...reconcileActivities(ctx),
+    ...cacheActivities(ctx),
     ...batchJobActivities(ctx),
   };
   // A worker checks every input against its own settings: whoever starts a workflow chooses the inputs.

@@ -22,8 +22,18 @@ export function inspectActivities(ctx: ActivityContext) {
      */
     async inspectVideo(input: { item: VideoItem; options: ProcessingOptions }): Promise<VideoFacts> {
       const { item, options } = input;
-      const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
-      checkOutputName(item, options, template.manifest.name);
+      const several = options.templates && options.templates.length > 1 ? options.templates : undefined;
+      const templates = (several ?? [options.template]).map((name) =>
+        templateFailure(() => ctx.templates(options.templateDirs).get(name)),
+      );
+      if (several && !options.outputPattern.includes('{template}')) {
+        throw ApplicationFailure.create({
+          type: FailureType.OutputWriteFailed,
+          nonRetryable: true,
+          message: `The output pattern ${options.outputPattern} has no {template}, so the ${several.length} notes of a video would take one name: add {template} to it (e.g. {template}/{name}.md).`,
+        });
+      }
+      for (const template of templates) checkOutputName(item, options, template.manifest.name);
       let facts: VideoFacts;
       if (item.source.kind === 'youtube') {
         facts = {
@@ -56,7 +66,10 @@ export function inspectActivities(ctx: ActivityContext) {
           throw err;
         }
       }
-      if (!options.force) {
+      if (options.force) return facts;
+      // Judged per template: a rerun that adds a template makes only the missing note.
+      const upToDate: Record<string, string> = {};
+      for (const template of templates) {
         const done = ctx.manifests.findDone(options.outputDir, {
           source: facts.source,
           contentHash: facts.contentHash,
@@ -64,10 +77,13 @@ export function inspectActivities(ctx: ActivityContext) {
           templateVersion: template.manifest.version,
           models: options.models,
         });
-        if (done && (await stillThere(ctx, options.outputDir, done))) {
-          facts.upToDate = { outputPath: path.join(options.outputDir, done.outputPath) };
-        }
+        if (done && (await stillThere(ctx, options.outputDir, done)))
+          upToDate[template.manifest.name] = path.join(options.outputDir, done.outputPath);
       }
+      const first = upToDate[templates[0]!.manifest.name];
+      if (several && Object.keys(upToDate).length > 0) facts.notesUpToDate = upToDate;
+      if (first !== undefined && Object.keys(upToDate).length === templates.length)
+        facts.upToDate = { outputPath: first };
       return facts;
     },
   };

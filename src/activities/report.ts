@@ -6,7 +6,7 @@ import { webhookUrlProblem } from '../config/webhook-url';
 import { FailureType } from '../failures';
 import { writeFileAtomic } from '../output/atomic';
 import { expectedVsActual } from '../gemini/estimate-report';
-import type { BatchSummary, VideoOutcome, WebhookRef } from '../types';
+import type { BatchSummary, NoteOutcome, VideoOutcome, WebhookRef } from '../types';
 import { batchDir } from './batch';
 import type { ActivityContext } from './context';
 import { reportAfter, summaryAfter, withReportLock, type ReportedVideo, type StoredReport } from './report-update';
@@ -134,6 +134,16 @@ async function writeReport(dir: string, report: StoredReport, outputDir: string)
   return reportPath;
 }
 
+/** Several templates: each note, by template (`quiz: quiz/a.md; summary_report: up to date`). */
+function notesText(notes: NoteOutcome[], rel: (p?: string) => string): string {
+  return notes
+    .map(
+      (n) =>
+        `${n.template}: ${n.status === 'written' ? rel(n.outputPath) : n.status === 'up-to-date' ? `${rel(n.outputPath)} (up to date)` : n.status}`,
+    )
+    .join('; ');
+}
+
 function renderReport(report: StoredReport, outputDir: string): string {
   const { summary: s, videos } = report;
   const rel = (p?: string) => (p ? path.relative(outputDir, p) : '');
@@ -148,13 +158,19 @@ function renderReport(report: StoredReport, outputDir: string): string {
     lines.push('', `Estimate against the bill: ${cost}.`, `${tokens.charAt(0).toUpperCase()}${tokens.slice(1)}.`);
   }
   if (s.repairs) lines.push('', `Answers repaired without sending the video again: ${s.repairs}.`);
+  const cached = videos.filter((v) => v.cache);
+  if (cached.length > 0)
+    lines.push(
+      '',
+      `Context caches: ${cached.length} ${cached.length === 1 ? 'video' : 'videos'} read from a cache by every template (${s.usage.cachedTokens ?? 0} cached tokens read; storage $${cached.reduce((a, v) => a + (v.cache?.storageUsd ?? 0), 0).toFixed(6)}, in the cost).`,
+    );
   if (s.stoppedEarly) lines.push('', `Stopped early: ${s.stoppedEarly} (${s.notStarted ?? 0} videos not started).`);
   lines.push('', '| Video | Status | Output or reason | Tokens | Cost |', '|---|---|---|---|---|');
   for (const v of videos) {
     const what =
       v.status === 'succeeded'
-        ? `${rel(v.outputPath)}${v.reason ? ` (${v.reason})` : ''}`
-        : `${v.errorType ? `${v.errorType}: ` : ''}${v.reason ?? ''}`;
+        ? `${v.notes ? notesText(v.notes, rel) : rel(v.outputPath)}${v.reason ? ` (${v.reason})` : ''}`
+        : `${v.errorType ? `${v.errorType}: ` : ''}${v.reason ?? ''}${v.notes && v.status === 'failed' ? ` — ${notesText(v.notes, rel)}` : ''}`;
     lines.push(
       `| ${cell(v.title)} | ${v.status} | ${cell(what)} | ${v.usage.totalTokens} | $${v.costUsd.toFixed(4)} |`,
     );

@@ -4,7 +4,12 @@ import { collect } from './batch-request';
 /** Options that describe a batch, shared by `start-batch` and `schedule create`. */
 export function addBatchOptions(cmd: Command): Command {
   return cmd
-    .option('-t, --template <name>', 'template to use (see `templates list`)', undefined)
+    .option(
+      '-t, --template <name>',
+      'template to use (see `templates list`); repeat it for one note per template from one upload',
+      collect,
+      [],
+    )
     .option('-m, --model <id>', 'Gemini model to try first; the fallback chain follows (see catalog/models.json)')
     .option('-o, --output <dir>', 'output folder (default: ./lesson-plans)')
     .option('--output-pattern <pattern>', 'file name pattern under the output folder, e.g. "{template}/{name}.md"')

@@ -7,14 +7,15 @@ import { noteKeyVariables } from '../config/child-env';
 import { checkOutputPattern } from '../output/naming';
 import { modelChain, type ModelCatalog } from '../gemini/catalog';
 import { discoverVideos, SourceError } from '../sources/discover';
-import { TemplateRegistry, resolveParams } from '../templates';
+import { TemplateRegistry, givenParamsFor, resolveParams } from '../templates';
 import type { BatchInput, BatchSources, MediaResolution, SkippedEntry, VideoItem, WebhookRef } from '../types';
 import { CliError, ExitCode } from './exit-codes';
 import { rateLimitedModelsFor } from './keys';
 
 /** The batch options shared by `start-batch` and `schedule create`. */
 export interface BatchCliOptions {
-  template?: string;
+  /** One template, or several (`-t` repeated): one note each, from one upload. */
+  template?: string | string[];
   model?: string;
   output?: string;
   outputPattern?: string;
@@ -51,6 +52,12 @@ export interface BatchRequest {
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `-t` given once, several times (each once, in order), or not at all. */
+export function templatesAskedFor(option: string | string[] | undefined): string[] {
+  const list = option === undefined ? [] : Array.isArray(option) ? option : [option];
+  return [...new Set(list.map((t) => t.trim()).filter(Boolean))];
+}
 
 export function parseParams(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -138,15 +145,35 @@ export async function buildBatchRequest(
   } catch (err) {
     throw new CliError((err as Error).message, ExitCode.configuration);
   }
-  const templateName = opts.template ?? defaults.template;
-  const templateParams = parseParams(opts.param);
-  try {
-    // A broken template is reported with its file and problem before anything is spent.
-    // A dry run reads the manifest only; a real run loads the selected template (its schema code) in full.
-    resolveParams(opts.dryRun ? registry.manifest(templateName) : registry.get(templateName), templateParams);
-  } catch (err) {
-    throw new CliError((err as Error).message, ExitCode.configuration);
+  const templateNames = templatesAskedFor(opts.template);
+  const templateName = templateNames[0] ?? defaults.template;
+  if (templateNames.length > 1 && !outputPattern.includes('{template}')) {
+    throw new CliError(
+      `${templateNames.length} templates make ${templateNames.length} notes per video, but the output pattern "${outputPattern}" has no {template}: their names would clash. Add {template} to it, e.g. --output-pattern "{template}/{name}.md".`,
+      ExitCode.usage,
+    );
   }
+  const templateParams = parseParams(opts.param);
+  const several = templateNames.length > 1;
+  const declaredSomewhere = new Set<string>();
+  for (const name of templateNames.length > 0 ? templateNames : [templateName]) {
+    try {
+      // A broken template is reported with its file and problem before anything is spent.
+      // A dry run reads the manifest only; a real run loads the selected template (its schema code) in full.
+      const template = opts.dryRun ? registry.manifest(name) : registry.get(name);
+      Object.keys(template.manifest.parameters).forEach((k) => declaredSomewhere.add(k));
+      resolveParams(template, givenParamsFor(template, templateParams, several));
+    } catch (err) {
+      throw new CliError((err as Error).message, ExitCode.configuration);
+    }
+  }
+  // With several templates each takes the parameters it declares; one that none declares is a typo.
+  const unused = Object.keys(templateParams).filter((k) => !declaredSomewhere.has(k));
+  if (several && unused.length > 0)
+    throw new CliError(
+      `None of the templates ${templateNames.join(', ')} has a parameter ${unused.map((k) => `"${k}"`).join(', ')}: see \`lesson-forge templates show <name>\`.`,
+      ExitCode.configuration,
+    );
 
   let chain: { models: string[]; warnings: string[] };
   try {
@@ -199,6 +226,8 @@ export async function buildBatchRequest(
         : opts.failureGrace
           ? parseDurationSeconds(opts.failureGrace, '--failure-grace')
           : defaults.failureGraceSeconds,
+    // Only for several, so a one-template batch (and its id) stays exactly as it was.
+    ...(templateNames.length > 1 ? { templates: templateNames } : {}),
     // Only when asked, so batch ids of existing commands stay the same.
     ...economyOptionsOf(opts),
   };

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { getModel, type ModelCatalog } from '../gemini/catalog';
 import { probeDurationCached } from '../gemini/duration-cache';
-import { assumedYouTubeSeconds, describeBasis, estimateForVideo, type TokenFigures } from '../gemini/estimate';
+import { assumedYouTubeSeconds, describeBasis, type TokenFigures } from '../gemini/estimate';
+import { estimateForTemplates } from '../gemini/estimate-templates';
+import { templatesText } from '../workflows/labels';
 import { readOutputHistory } from '../gemini/output-history';
 import { TemplateRegistry } from '../templates';
 import { sourceText } from '../sources/source-text';
@@ -26,6 +28,9 @@ export interface PlannedEstimate {
   basis: string;
   /** Earlier answers of the same template and model the expected output comes from (0: typical size). */
   historyVideos: number;
+  /** Several templates: the video in a context cache (tokens held, and what that saves), or why not. */
+  cache?: { tokens: number; savedUsd: number };
+  noCacheReason?: string;
 }
 
 /** What each video would cost with the first model of the chain, from its duration. Spends nothing. */
@@ -37,22 +42,25 @@ export async function planBatch(
   const { options } = request.input;
   const model = getModel(catalog, options.models[0]);
   // A dry run executes no code of a user's template folder (README "Security").
-  const template = TemplateRegistry.load(options.templateDirs).forEstimate(options.template);
+  const registry = TemplateRegistry.load(options.templateDirs);
+  const templates = (options.templates ?? [options.template]).map((t) => registry.forEstimate(t));
   const history = await readOutputHistory(options.outputDir);
   const plans: PlannedEstimate[] = [];
   for (const item of request.items) {
     const measured = item.source.kind === 'file' ? await probeDurationCached(item.source.path) : undefined;
     const source = item.source.kind === 'file' ? item.source.path : item.source.url;
-    const est = estimateForVideo({
-      model,
-      template,
-      templateParams: options.templateParams,
-      video: { title: item.title, source, sourceKind: item.source.kind, durationSeconds: measured },
-      forcedResolution: options.mediaResolution,
-      now,
-      history,
-      typical: catalog.typicalOutputTokens,
-    });
+    const est = estimateForTemplates(
+      {
+        model,
+        templateParams: options.templateParams,
+        video: { title: item.title, source, sourceKind: item.source.kind, durationSeconds: measured },
+        forcedResolution: options.mediaResolution,
+        now,
+        history,
+        typical: catalog.typicalOutputTokens,
+      },
+      templates,
+    );
     plans.push({
       key: item.key,
       title: item.title,
@@ -65,6 +73,8 @@ export async function planBatch(
       ceiling: est.ceiling,
       basis: describeBasis(est),
       historyVideos: est.outputBasis.kind === 'history' ? est.outputBasis.videos : 0,
+      ...(est.cache ? { cache: est.cache } : {}),
+      ...(est.noCacheReason ? { noCacheReason: est.noCacheReason } : {}),
     });
   }
   return plans;
@@ -125,6 +135,7 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
           batchId: input.batchId,
           model: input.options.models[0],
           template: input.options.template,
+          ...(input.options.templates ? { templates: input.options.templates } : {}),
           videos: plans,
           skipped: request.skipped,
           total: { expected, ceiling, basis },
@@ -155,7 +166,7 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
   ]);
   process.stdout.write(`${bold('Dry run')}: nothing is uploaded or analysed.\n`);
   process.stdout.write(
-    `Batch ${input.batchId} · template ${input.options.template} · model ${input.options.models[0]} · output ${input.options.outputDir}\n\n`,
+    `Batch ${input.batchId} · ${input.options.templates ? 'templates' : 'template'} ${templatesText(input.options)} · model ${input.options.models[0]} · output ${input.options.outputDir}\n\n`,
   );
   process.stdout.write(`${table(['Video', 'Length', 'Resolution', 'Tokens', 'Expected', 'Ceiling'], rows)}\n\n`);
   process.stdout.write(
@@ -168,6 +179,7 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
   process.stdout.write(
     dim(`Based on: ${plans[0] ? plans[0].basis.replace(/; output:.*$/, '') : 'no videos'}; ${basis}.\n`),
   );
+  if (input.options.templates) process.stdout.write(`${cacheLine(plans, input.options.templates.length)}\n`);
   if (plans.some((p) => !p.durationKnown))
     process.stdout.write(
       dim(`YouTube lengths are unknown before analysis; assumed ${assumedYouTubeSeconds / 60} min each.\n`),
@@ -186,4 +198,18 @@ export async function printDryRun(request: BatchRequest, catalog: ModelCatalog, 
     );
   }
   return ExitCode.ok;
+}
+
+/** Several templates: which videos go into a context cache, and what that saves on the expected figure. */
+export function cacheLine(plans: PlannedEstimate[], templates: number): string {
+  const cached = plans.filter((p) => p.cache);
+  const saved = cached.reduce((a, p) => a + (p.cache?.savedUsd ?? 0), 0);
+  const why = plans.find((p) => !p.cache)?.noCacheReason;
+  const head = `${templates} notes per video from one upload`;
+  if (cached.length === 0) return `${head}; no context cache${why ? ` (${why})` : ''}.`;
+  const rest =
+    cached.length < plans.length
+      ? `; the other ${plans.length - cached.length} not (${why ?? 'it would not pay'})`
+      : '';
+  return `${head}; ${cached.length} of ${plans.length} ${plans.length === 1 ? 'video' : 'videos'} read from a context cache (included above: saves about ${formatUsd(saved)})${rest}.`;
 }

@@ -21,6 +21,7 @@ export function progressLine(p: BatchProgress, etaSeconds?: number, economy?: Ec
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
   const parts = [
     `${bar} ${done}/${p.total}`,
+    ...(p.templates ? [`notes: ${p.templates.join(', ')}`] : []),
     green(`${p.succeeded} ok`),
     p.failed ? red(`${p.failed} failed`) : `${p.failed} failed`,
     `${p.skipped} skipped`,
@@ -123,7 +124,7 @@ export function renderSummary(s: BatchSummary): string {
   const lines = [
     bold(`Batch ${s.batchId}`),
     `  ${s.total} videos: ${green(`${s.succeeded} succeeded`)}, ${s.failed ? red(`${s.failed} failed`) : '0 failed'}, ${s.skipped} skipped`,
-    `  tokens ${formatTokens(s.usage.totalTokens)} (prompt ${formatTokens(s.usage.promptTokens)}, output ${formatTokens(s.usage.outputTokens)}) · cost ${formatUsd(s.costUsd)}`,
+    `  tokens ${formatTokens(s.usage.totalTokens)} (prompt ${formatTokens(s.usage.promptTokens)}${s.usage.cachedTokens ? `, ${formatTokens(s.usage.cachedTokens)} of it from context caches` : ''}, output ${formatTokens(s.usage.outputTokens)}) · cost ${formatUsd(s.costUsd)}`,
   ];
   if (s.expected && s.expected.videos > 0) for (const line of expectedVsActual(s.expected)) lines.push(`  ${line}`);
   if (s.repairs)

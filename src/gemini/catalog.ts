@@ -30,6 +30,8 @@ const priceTierSchema = z.strictObject({
   inputPerMillion: inputPricesSchema,
   /** Output price; thinking tokens are billed as output. */
   outputPerMillion: perMillion,
+  /** Input read from an explicit context cache (about a tenth of the input price); absent: the model is never cached. */
+  cachedInputPerMillion: inputPricesSchema.optional(),
 });
 
 const pricePeriodSchema = priceTierSchema.extend({
@@ -38,6 +40,8 @@ const pricePeriodSchema = priceTierSchema.extend({
   label: z.string().optional(),
   /** Higher prices for the whole request when the prompt is longer than `abovePromptTokens`. */
   longContext: priceTierSchema.extend({ abovePromptTokens: z.number().int().positive() }).optional(),
+  /** Keeping tokens in an explicit context cache: USD per million tokens per hour. */
+  cacheStoragePerMillionPerHour: perMillion.optional(),
 });
 
 const tokensPerFrame = z.number().positive();
@@ -72,6 +76,15 @@ const batchApiSchema = z.strictObject({
   note: z.string().optional(),
 });
 
+/** Explicit context caching as the model's documentation states it. */
+const contextCacheSchema = z.strictObject({
+  /** Smallest cache the API accepts, in tokens. */
+  minimumTokens: z.number().int().positive(),
+  source: z.url(),
+  checked: isoDate,
+  note: z.string().optional(),
+});
+
 /** Output a template's answer usually takes before an output folder has history of its own. */
 const typicalOutputSchema = z.strictObject({
   about: z.string().optional(),
@@ -96,6 +109,8 @@ const modelSchema = z.strictObject({
   /** The Batch API's facts for this model (economy mode), with where they come from. */
   batchApi: batchApiSchema.optional(),
   prices: z.array(pricePeriodSchema).min(1),
+  /** Absent: the model is never put in a context cache. */
+  contextCache: contextCacheSchema.optional(),
   notes: z.string().optional(),
 });
 
@@ -115,6 +130,7 @@ export type PriceTier = z.infer<typeof priceTierSchema>;
 export type PricePeriod = z.infer<typeof pricePeriodSchema>;
 export type ModelInfo = z.infer<typeof modelSchema>;
 export type MediaTokens = z.infer<typeof mediaTokensSchema>;
+export type ContextCacheInfo = z.infer<typeof contextCacheSchema>;
 export type TypicalOutput = z.infer<typeof typicalOutputSchema>;
 export type ModelStatus = ModelInfo['status'];
 export type ModelCatalog = z.infer<typeof catalogSchema> & {

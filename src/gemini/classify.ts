@@ -10,7 +10,7 @@ import {
 } from './api-error';
 import { nextPacificMidnight } from './quota-reset';
 
-export type GeminiOperation = 'upload' | 'files.get' | 'files.delete' | 'generate' | 'batches';
+export type GeminiOperation = 'upload' | 'files.get' | 'files.delete' | 'generate' | 'caches' | 'batches';
 
 export interface ClassifyContext {
   operation: GeminiOperation;

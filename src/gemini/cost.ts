@@ -78,9 +78,14 @@ export interface UsageCostOptions extends CostOptions {
    * tokens it does not cover, the model's default input price applies.
    */
   promptTokensByModality?: Partial<Record<Modality, number>>;
+  /** Of those, the ones read from a context cache by modality (`cacheTokensDetails`). */
+  cachedTokensByModality?: Partial<Record<Modality, number>>;
 }
 
-/** USD a finished call cost. Thinking tokens are billed at the output price. */
+/**
+ * USD a finished call cost. Thinking tokens are billed at the output price. Prompt tokens read from
+ * a context cache (`usage.cachedTokens`, part of `promptTokens`) cost the cached input price.
+ */
 export function costOfUsage(model: ModelInfo, usage: TokenUsage, date: Date, opts: UsageCostOptions = {}): number {
   const tier = tierFor(model, date, usage.promptTokens);
   const byModality = opts.promptTokensByModality ?? {};
@@ -92,7 +97,45 @@ export function costOfUsage(model: ModelInfo, usage: TokenUsage, date: Date, opt
   }
   usd += Math.max(0, usage.promptTokens - attributed) * tier.inputPerMillion.default;
   usd += (usage.outputTokens + usage.thoughtsTokens) * tier.outputPerMillion;
+  usd -= cacheDiscount(tier, usage.cachedTokens ?? 0, opts.cachedTokensByModality ?? {});
   return (usd / PER_MILLION) * (opts.batch ? model.batchPriceFactor : 1);
+}
+
+/** What cached tokens save against the input price (per million units); nothing for a model without cached prices. */
+function cacheDiscount(tier: PriceTier, cached: number, byModality: Partial<Record<Modality, number>>): number {
+  const cachedPrices = tier.cachedInputPerMillion;
+  if (!cachedPrices || cached <= 0) return 0;
+  const saving = (m: Modality | 'default') =>
+    (m === 'default' ? tier.inputPerMillion.default : inputPrice(tier.inputPerMillion, m)) -
+    (m === 'default' ? cachedPrices.default : inputPrice(cachedPrices, m));
+  let attributed = 0;
+  let usd = 0;
+  for (const [modality, count] of Object.entries(byModality) as Array<[Modality, number | undefined]>) {
+    usd += (count ?? 0) * saving(modality);
+    attributed += count ?? 0;
+  }
+  return usd + Math.max(0, cached - attributed) * saving('default');
+}
+
+/** The prices of context caching at `date`, or undefined when the catalog gives the model none (it is then never cached). */
+export function cachePricesAt(
+  model: ModelInfo,
+  date: Date,
+): { cachedInput: InputPrices; input: InputPrices; storagePerMillionPerHour: number } | undefined {
+  const period = priceAt(model, date);
+  if (!period.cachedInputPerMillion || period.cacheStoragePerMillionPerHour === undefined) return undefined;
+  return {
+    cachedInput: period.cachedInputPerMillion,
+    input: period.inputPerMillion,
+    storagePerMillionPerHour: period.cacheStoragePerMillionPerHour,
+  };
+}
+
+/** USD of keeping `tokens` in a context cache for `hours` (0 for a model without a storage price). */
+export function cacheStorageCost(model: ModelInfo, tokens: number, hours: number, date: Date): number {
+  const prices = cachePricesAt(model, date);
+  if (!prices) return 0;
+  return (tokens * Math.max(0, hours) * prices.storagePerMillionPerHour) / PER_MILLION;
 }
 
 export interface VideoCostEstimate {

@@ -42,6 +42,30 @@ export interface GenerateRequest {
   mediaResolution: MediaResolution;
   responseJsonSchema?: unknown;
   abortSignal?: AbortSignal;
+  /**
+   * A context cache holding the video (`cachedContents/…`): the request then carries no video and
+   * no system instruction (the API refuses one beside a cache), so the instruction leads the prompt.
+   */
+  cachedContent?: string;
+}
+
+/** A context cache as made or refreshed. */
+export interface RemoteCache {
+  name: string;
+  tokens: number;
+  createTime: string;
+  expireTime: string;
+}
+
+/** The cache a request named is gone (expired, deleted, or another project's): send the video instead. */
+export class CacheGoneError extends Error {
+  constructor(
+    readonly cacheName: string,
+    detail: string,
+  ) {
+    super(`context cache ${cacheName} is gone: ${detail}`);
+    this.name = 'CacheGoneError';
+  }
 }
 
 export interface GenerateResult {
@@ -51,6 +75,8 @@ export interface GenerateResult {
   usage: TokenUsage;
   /** Prompt tokens by modality (`promptTokensDetails`), so sound is priced at the audio price where it differs. */
   promptTokensByModality?: Partial<Record<Modality, number>>;
+  /** Of those, the ones read from a context cache (`cacheTokensDetails`). */
+  cachedTokensByModality?: Partial<Record<Modality, number>>;
   modelVersion?: string;
 }
 
@@ -108,6 +134,7 @@ export class GeminiGateway {
     try {
       return await fn(client);
     } catch (err) {
+      if (err instanceof CacheGoneError) throw err;
       const failure = classifyGeminiError(err, { operation, keyAlias: alias, model });
       failure.message = this.redact(failure.message);
       throw failure;
@@ -158,6 +185,7 @@ export class GeminiGateway {
   }
 
   generate(alias: string, req: GenerateRequest): Promise<GenerateResult> {
+    if (req.cachedContent) return this.generateFromCache(alias, req, req.cachedContent);
     const params = generateContentParameters(req);
     return this.call('generate', alias, req.model, async (c) =>
       toGenerateResult(
@@ -173,11 +201,100 @@ export class GeminiGateway {
   withSdk<T>(operation: GeminiOperation, alias: string, model: string | undefined, fn: (c: GoogleGenAI) => Promise<T>) {
     return this.call(operation, alias, model, fn);
   }
+
+  /** The same request with the video read from a cache: text only, the system instruction leading the prompt. */
+  private generateFromCache(alias: string, req: GenerateRequest, cacheName: string): Promise<GenerateResult> {
+    return this.call('generate', alias, req.model, async (c) => {
+      const prompt = req.systemInstruction ? `${req.systemInstruction}\n\n${req.prompt}` : req.prompt;
+      try {
+        const response = await c.models.generateContent({
+          model: req.model,
+          contents: [{ role: 'user', parts: [{ text: prompt }] }],
+          config: {
+            cachedContent: cacheName,
+            temperature: req.temperature,
+            maxOutputTokens: req.maxOutputTokens,
+            ...(req.responseJsonSchema
+              ? { responseMimeType: 'application/json', responseJsonSchema: req.responseJsonSchema }
+              : {}),
+            abortSignal: req.abortSignal,
+          },
+        });
+        return toGenerateResult(response);
+      } catch (err) {
+        if (isCacheGone(err)) throw new CacheGoneError(cacheName, this.redact((err as Error).message).slice(0, 300));
+        throw err;
+      }
+    });
+  }
+
+  /** Puts an uploaded video in an explicit context cache for `ttlSeconds`. */
+  createCache(
+    alias: string,
+    req: { model: string; fileUri: string; mimeType: string; ttlSeconds: number; displayName: string },
+  ): Promise<RemoteCache> {
+    return this.call('caches', alias, req.model, async (c) => {
+      const cache = await c.caches.create({
+        model: req.model,
+        config: {
+          contents: [{ role: 'user', parts: [{ fileData: { fileUri: req.fileUri, mimeType: req.mimeType } }] }],
+          ttl: `${req.ttlSeconds}s`,
+          displayName: req.displayName.slice(0, 128),
+        },
+      });
+      return toRemoteCache(cache);
+    });
+  }
+
+  /** Gives a cache a fresh ttl; a cache that is gone throws CacheGoneError. */
+  refreshCache(alias: string, name: string, ttlSeconds: number): Promise<RemoteCache> {
+    return this.call('caches', alias, undefined, async (c) => {
+      try {
+        return toRemoteCache(await c.caches.update({ name, config: { ttl: `${ttlSeconds}s` } }));
+      } catch (err) {
+        if (isCacheGone(err)) throw new CacheGoneError(name, this.redact((err as Error).message).slice(0, 300));
+        throw err;
+      }
+    });
+  }
+
+  /** Deletes a cache; one already gone counts as deleted (returns false). */
+  deleteCache(alias: string, name: string): Promise<boolean> {
+    return this.call('caches', alias, undefined, async (c) => {
+      try {
+        await c.caches.delete({ name });
+        return true;
+      } catch (err) {
+        if (isCacheGone(err)) return false;
+        throw err;
+      }
+    });
+  }
+}
+
+/** The API answers 403 (or 404) "CachedContent not found" for a cache that expired, was deleted or is another project's. */
+function isCacheGone(err: unknown): boolean {
+  const status = (err as { status?: number }).status;
+  return (status === 403 || status === 404) && /CachedContent/i.test(String((err as Error).message));
+}
+
+function toRemoteCache(cache: {
+  name?: string;
+  createTime?: string;
+  expireTime?: string;
+  usageMetadata?: { totalTokenCount?: number };
+}): RemoteCache {
+  return {
+    name: cache.name ?? '',
+    tokens: cache.usageMetadata?.totalTokenCount ?? 0,
+    createTime: cache.createTime ?? new Date().toISOString(),
+    expireTime: cache.expireTime ?? new Date().toISOString(),
+  };
 }
 
 /**
- * The SDK's request for a generate call, without the abort signal: an interactive call sends it,
- * and an economy (Batch API) request carries the very same contents and config.
+ * The SDK's request for a generate call that carries the video, without the abort signal: an
+ * interactive call sends it, and an economy (Batch API) request carries the very same contents and config.
  */
 export function generateContentParameters(req: GenerateRequest): {
   model: string;
@@ -229,14 +346,12 @@ export function toGenerateResult(response: GenerateContentResponse): GenerateRes
   const promptTokens = usage?.promptTokenCount ?? 0;
   const outputTokens = usage?.candidatesTokenCount ?? 0;
   const thoughtsTokens = usage?.thoughtsTokenCount ?? 0;
-  const byModality: Partial<Record<Modality, number>> = {};
-  for (const d of usage?.promptTokensDetails ?? []) {
-    const modality = String(d.modality ?? '').toLowerCase();
-    if (modality === 'text' || modality === 'image' || modality === 'video' || modality === 'audio')
-      byModality[modality] = (byModality[modality] ?? 0) + (d.tokenCount ?? 0);
-  }
+  const byModality = modalityCounts(usage?.promptTokensDetails);
+  const cachedTokens = usage?.cachedContentTokenCount;
+  const cachedByModality = modalityCounts(usage?.cacheTokensDetails);
   return {
     ...(Object.keys(byModality).length > 0 ? { promptTokensByModality: byModality } : {}),
+    ...(Object.keys(cachedByModality).length > 0 ? { cachedTokensByModality: cachedByModality } : {}),
     // A Batch API answer is a plain object, without the SDK's `text` getter: read its parts.
     text: candidate ? (response.text ?? partsText(candidate)) : undefined,
     finishReason: candidate?.finishReason,
@@ -246,9 +361,22 @@ export function toGenerateResult(response: GenerateContentResponse): GenerateRes
       outputTokens,
       thoughtsTokens,
       totalTokens: usage?.totalTokenCount ?? promptTokens + outputTokens + thoughtsTokens,
+      ...(cachedTokens ? { cachedTokens } : {}),
     },
     modelVersion: response.modelVersion,
   };
+}
+
+function modalityCounts(
+  details: Array<{ modality?: string; tokenCount?: number }> | undefined,
+): Partial<Record<Modality, number>> {
+  const counts: Partial<Record<Modality, number>> = {};
+  for (const d of details ?? []) {
+    const modality = String(d.modality ?? '').toLowerCase();
+    if (modality === 'text' || modality === 'image' || modality === 'video' || modality === 'audio')
+      counts[modality] = (counts[modality] ?? 0) + (d.tokenCount ?? 0);
+  }
+  return counts;
 }
 
 function partsText(candidate: {

@@ -1,3 +1,4 @@
+import { templatesText } from '../workflows/labels';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -41,7 +42,7 @@ function actionOf(def: ScheduleDefinition): ScheduleOptionsStartWorkflowAction<t
     workflowId: def.name,
     taskQueue: def.taskQueue,
     args: [{ ...def.input, batchId: '' }],
-    staticSummary: `schedule ${def.name}: ${def.input.label}, ${def.input.options.template}, ${def.input.options.models[0]}`,
+    staticSummary: `schedule ${def.name}: ${def.input.label}, ${templatesText(def.input.options)}, ${def.input.options.models[0]}`,
     typedSearchAttributes: [{ key: TemplateAttr, value: def.input.options.template }],
   };
 }

@@ -1,3 +1,4 @@
+import { templatesText } from '../workflows/labels';
 import type { ScheduleDescription, ScheduleSummary } from '@temporalio/client';
 import type { BatchInput, BatchSummary } from '../types';
 import { describeSpec, overlapChoiceOf } from './spec';
@@ -102,7 +103,7 @@ export function toScheduleView(d: ScheduleDescription, runs: RunState[], nextRun
     label: input?.label ?? '',
     inputs: [...(input?.sources.inputs ?? []), ...(input?.sources.listFiles ?? []).map((l) => `--list ${l}`)],
     outputDir: input?.options.outputDir ?? '',
-    template: input?.options.template ?? '',
+    template: input ? templatesText(input.options) : '',
     model: input?.options.models[0] ?? '',
     webhook: Boolean(input?.webhook || input?.webhookUrl),
     actionsTaken: d.info.numActionsTaken,

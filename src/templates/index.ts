@@ -5,7 +5,7 @@
 export { TemplateRegistry, BUILT_IN_TEMPLATES_DIR } from './registry';
 export { loadTemplateDir, type LoadOutcome } from './loader';
 export { validateTemplateDir, validateParams } from './validate';
-export { resolveParams } from './params';
+export { givenParamsFor, resolveParams } from './params';
 export { renderPrompt } from './prompt';
 export { parseModelOutput } from './output-parse';
 export { renderDocument } from './document';

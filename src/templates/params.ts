@@ -91,3 +91,17 @@ export function resolveParams(
   }
   return out;
 }
+
+/**
+ * The parameters a template is given: every one for a batch of one template (an unknown one is an
+ * error); with several templates, one `--param` list serves them all, so each gets those it declares.
+ */
+export function givenParamsFor(
+  template: { manifest: Manifest },
+  given: Record<string, string>,
+  severalTemplates: boolean,
+): Record<string, string> {
+  if (!severalTemplates) return given;
+  const declared = template.manifest.parameters;
+  return Object.fromEntries(Object.entries(given).filter(([k]) => Object.prototype.hasOwnProperty.call(declared, k)));
+}

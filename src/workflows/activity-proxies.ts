@@ -103,3 +103,16 @@ export const keyPool = proxyActivities<Pick<Activities, 'chooseKey'>>({
     nonRetryableErrorTypes: nonRetryableFailureTypes,
   },
 });
+
+/** A video's context cache (several templates): quick calls; caching only saves money, so a few tries are enough. */
+export const caching = proxyActivities<Pick<Activities, 'createVideoCache' | 'refreshVideoCache' | 'deleteVideoCache'>>(
+  {
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: '2s',
+      maximumInterval: '30s',
+      maximumAttempts: 4,
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
+    },
+  },
+);

@@ -52,7 +52,7 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
   addSpend(state, outcome, outcome.usage, outcome.costUsd);
   if (outcome.status === 'succeeded') {
     state.succeeded++;
-    if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
+    for (const output of outputsOf(outcome)) pushCapped(state, state.outputs, output);
   } else if (outcome.status === 'skipped') {
     state.skipped++;
     pushCapped(state, state.skippedVideos, {
@@ -60,7 +60,7 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
       title: outcome.title,
       reason: outcome.reason ?? 'skipped',
     });
-    if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
+    for (const output of outputsOf(outcome)) pushCapped(state, state.outputs, output);
   } else {
     state.failed++;
     state.failedVideos = { ...state.failedVideos, [childId]: { usage: outcome.usage, costUsd: outcome.costUsd } };
@@ -73,6 +73,12 @@ export function recordOutcome(state: BatchCarriedState, childId: string, outcome
     });
   }
   return true;
+}
+
+/** A video's notes: one, or (several templates) each template's. */
+function outputsOf(outcome: VideoOutcome): string[] {
+  if (!outcome.notes) return outcome.outputPath ? [outcome.outputPath] : [];
+  return outcome.notes.flatMap((n) => (n.outputPath ? [n.outputPath] : []));
 }
 
 /** Tokens and cost into the batch's totals, and tokens per key and model for the key pool. */
@@ -97,7 +103,7 @@ function replaceFailure(state: BatchCarriedState, childId: string, outcome: Vide
   state.failed--;
   state.succeeded++;
   state.failures = state.failures.filter((f) => f.key !== outcome.key);
-  if (outcome.outputPath) pushCapped(state, state.outputs, outcome.outputPath);
+  for (const output of outputsOf(outcome)) pushCapped(state, state.outputs, output);
   // The success's own figures replace the failure's (after a Reset, its usage counts what the run kept);
   // the key pool hears only of tokens it has not heard of.
   addSpend(state, outcome, subtractUsage(outcome.usage, failed.usage), outcome.costUsd - failed.costUsd);

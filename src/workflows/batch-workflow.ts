@@ -107,7 +107,8 @@ export async function BatchWorkflow(input: BatchInput): Promise<BatchSummary> {
 
 function registerBatchHandlers(run: BatchRun): void {
   const { batchId, state } = run;
-  setHandler(progressQuery, () => progressOf(batchId, state, run.phase), {
+  const templates = run.input.options.templates;
+  setHandler(progressQuery, () => ({ ...progressOf(batchId, state, run.phase), ...(templates ? { templates } : {}) }), {
     description: handlerDescriptions.progress,
   });
   setHandler(

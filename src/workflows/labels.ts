@@ -1,4 +1,4 @@
-import type { VideoItem } from '../types';
+import type { ProcessingOptions, VideoItem } from '../types';
 
 /** The Web UI shows summaries on one line; longer ones are cut, so they stay within its limits. */
 const maxSummaryLength = 200;
@@ -29,4 +29,9 @@ export function clockText(at: number, now: number): string {
   const iso = new Date(at).toISOString();
   const time = `${iso.slice(11, 16)} UTC`;
   return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+}
+
+/** The template of a batch, or its templates (`comprehensive_lesson, quiz`) when it asks for several. */
+export function templatesText(options: Pick<ProcessingOptions, 'template' | 'templates'>): string {
+  return options.templates && options.templates.length > 1 ? options.templates.join(', ') : options.template;
 }

@@ -6,6 +6,7 @@ import { summary, videoName } from './labels';
 import { Analysis, Spend } from './video/analysis';
 import { KeyLease } from './video/key-lease';
 import { deleteUploadOfUnfinished, makeLessonPlan, type VideoParts } from './video/lesson-plan';
+import { releaseCacheOfUnfinished } from './video/notes';
 import { BatchLink, failsWhenItFailsPatch, failureOfVideo, outcomeBase, unfinishedOutcome } from './video/outcome';
 import { PersonGate } from './video/person';
 import { VideoProgress } from './video/progress';
@@ -34,10 +35,11 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
     facts = await gate.attempt('inspect', () =>
       inspection.inspectVideo.executeWithOptions({ summary: label }, [{ item, options }]),
     );
-    const finished = facts.upToDate ? upToDate(facts.upToDate.outputPath) : await makeLessonPlan(parts, facts);
+    const finished = facts.upToDate ? upToDate(facts) : await makeLessonPlan(parts, facts);
     outcome = { ...outcomeBase(input, facts, spend, lease.alias), ...finished };
   } catch (err) {
     outcome = unfinishedOutcome(outcomeBase(input, facts, spend, lease.alias), err);
+    outcome = await releaseCacheOfUnfinished(parts, outcome);
   }
   await deleteUploadOfUnfinished(parts, outcome);
   progress.done(outcome);
@@ -47,10 +49,20 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
   return outcome;
 }
 
-const upToDate = (outputPath: string) => ({
+const upToDate = (facts: VideoFacts) => ({
   status: 'skipped' as const,
   reason: 'up to date (same content, template and model)',
-  outputPath,
+  outputPath: facts.upToDate?.outputPath,
+  // Several templates: every note is up to date, each named.
+  ...(facts.notesUpToDate
+    ? {
+        notes: Object.entries(facts.notesUpToDate).map(([template, outputPath]) => ({
+          template,
+          status: 'up-to-date' as const,
+          outputPath,
+        })),
+      }
+    : {}),
 });
 
 /** The units a video's run is made of, wired to each other. */
@@ -58,8 +70,19 @@ function videoParts(input: VideoInput, facts: () => VideoFacts | undefined): Vid
   const progress: VideoProgress = new VideoProgress(input.item.title, (): string => lease.label());
   const lease = new KeyLease(input, progress, input.options.quotaRecheckSeconds ?? 300);
   const spend = new Spend();
-  const upload = (): Promise<void> => uploadWithLease(input.item, facts(), lease, gate, () => analysis.models[0]);
-  const analysis = new Analysis(input, progress, lease, spend, upload);
-  const gate = new PersonGate(progress, input.options.failureGraceSeconds, (model) => analysis.preferModel(model));
-  return { input, progress, gate, lease, analysis, spend, upload };
+  // The analysis under way is the parts' (several templates each have their own): uploads and a person's model choice go to it.
+  const upload = (): Promise<void> => uploadWithLease(input.item, facts(), lease, gate, () => parts.analysis.models[0]);
+  const gate = new PersonGate(progress, input.options.failureGraceSeconds, (model) =>
+    parts.analysis.preferModel(model),
+  );
+  const parts: VideoParts = {
+    input,
+    progress,
+    gate,
+    lease,
+    analysis: new Analysis(input, progress, lease, spend, upload),
+    spend,
+    upload,
+  };
+  return parts;
 }

@@ -16,6 +16,7 @@ import { openTemporal } from '../temporal-session';
 import { keyAliasesFor } from '../keys';
 import { allowForThisRun } from '../../activities/input-policy';
 import { queueHasWorkers } from '../../temporal/partitions';
+import { templatesText } from '../../workflows/labels';
 
 interface StartBatchOptions extends BatchCliOptions {
   dryRun?: boolean;
@@ -51,6 +52,7 @@ export function registerStartBatch(program: Command): void {
 Examples:
   $ lesson-forge start-batch ./videos
   $ lesson-forge start-batch ./videos --recursive --template summary_report --param max_length=200
+  $ lesson-forge start-batch ./videos -t comprehensive_lesson -t quiz -t summary_report   # three notes, one upload
   $ lesson-forge start-batch https://youtu.be/dQw4w9WgXcQ --model gemini-3.5-flash-lite
   $ lesson-forge start-batch --list lessons.txt --dry-run
   $ lesson-forge start-batch ./videos --max-cost 5 --concurrency 2
@@ -130,7 +132,7 @@ async function startBatch(inputs: string[], opts: StartBatchOptions): Promise<nu
           workflowId: input.batchId,
           taskQueue: settings.env.TEMPORAL_TASK_QUEUE,
           args: [input],
-          staticSummary: `${input.label}: ${request.items.length} videos, ${input.options.template}, ${input.options.models[0]}`,
+          staticSummary: `${input.label}: ${request.items.length} videos, ${templatesText(input.options)}, ${input.options.models[0]}`,
           typedSearchAttributes: [
             { key: BatchIdAttr, value: input.batchId },
             { key: TemplateAttr, value: input.options.template },

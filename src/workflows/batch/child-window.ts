@@ -144,6 +144,7 @@ export class ChildWindow {
           model: options.models[0],
           mediaResolution: options.mediaResolution,
           template: options.template,
+          ...(options.templates ? { templates: options.templates } : {}),
           templateDirs: options.templateDirs,
           templateParams: options.templateParams,
           outputDir: options.outputDir,

@@ -93,7 +93,9 @@ export class Analysis {
     };
     // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
     const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';
-    const label = summary(`analyze ${videoName(item)} with ${model}, key ${alias}${limit}`);
+    // Several templates: the summary names the note (one template keeps its summary as it was).
+    const what = (options.templates?.length ?? 0) > 1 ? `the ${options.template} note of ` : '';
+    const label = summary(`analyze ${what}${videoName(item)} with ${model}, key ${alias}${limit}`);
     // Economy mode: through the Batch API at its price; the same result or classified failure comes back.
     const economy = options.economy
       ? await (this.economy ??= new EconomyCall(this.input, this.progress)).analyze(args)

@@ -3,8 +3,10 @@ import { ModelAttr } from '../../search-attributes';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import { formatting, housekeeping, writing } from '../activity-proxies';
 import { summary, videoName } from '../labels';
+import type { NoteOutcome } from '../../types';
 import type { Analysis, Spend } from './analysis';
 import type { KeyLease } from './key-lease';
+import { makeNotes, severalTemplates, severalTemplatesPatch, type VideoCache } from './notes';
 import type { PersonGate } from './person';
 import type { VideoProgress } from './progress';
 
@@ -14,15 +16,24 @@ export interface VideoParts {
   progress: VideoProgress;
   gate: PersonGate;
   lease: KeyLease;
+  /** The analysis under way (several templates: the current note's). */
   analysis: Analysis;
   spend: Spend;
   upload: () => Promise<void>;
+  /** Several templates: each note's state, and the video's context cache. */
+  notes?: NoteOutcome[];
+  cache?: VideoCache;
 }
 
-export type Finished = Pick<VideoOutcome, 'status' | 'outputPath' | 'model' | 'truncated' | 'reason'>;
+export type Finished = Pick<
+  VideoOutcome,
+  'status' | 'outputPath' | 'model' | 'truncated' | 'reason' | 'repairs' | 'notes' | 'cache'
+>;
 
 /** Upload → analyze → format → write, each step a person may retry; then the upload is cleaned up. */
 export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Promise<Finished> {
+  const several = severalTemplates(parts);
+  if (several && patched(severalTemplatesPatch)) return makeNotes(parts, facts, several);
   const { input, gate, analysis, spend } = parts;
   const { item, options } = input;
   await parts.upload();

@@ -34,6 +34,13 @@ export class VideoProgress {
     this.show();
   }
 
+  /** Several templates: the note being made now (undefined when done). */
+  forTemplate(template: string | undefined, index?: number, of?: number): void {
+    this.state.template =
+      template && index !== undefined && of !== undefined ? `${template} (${index} of ${of})` : template;
+    this.show();
+  }
+
   analyzingWith(model: string): void {
     this.state.model = model;
     this.state.keyAlias = this.keyLabel();
@@ -105,6 +112,7 @@ export function detailsText(title: string, state: VideoState, keyLabel: string):
   // What a person landing on the page must see first: that the video waits for them, and until when.
   if (state.attention) lines.push(`**Waiting for a person${untilText(state.attention.until)}**: retry or skip.`);
   lines.push(`Step: ${state.step} · ${state.status}`);
+  if (state.template) lines.push(`Template: ${state.template}`);
   if (state.model) lines.push(`Model: ${state.model} · key: ${state.keyAlias ?? keyLabel}`);
   if (state.note) lines.push(state.note);
   if (state.attention) {
