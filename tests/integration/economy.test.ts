@@ -62,6 +62,34 @@ describe('economy mode (Gemini Batch API)', () => {
     expect(labels.some((l) => l.startsWith('create Batch API job'))).toBe(true);
   });
 
+  test('several templates from one upload: a request per note, no context cache', async () => {
+    const videos = makeVideoFolder(2);
+    const batchId = uniqueId('econ-notes');
+    const summary = await rig.runBatch(
+      batchInput(
+        batchId,
+        [videos],
+        tempDir('econ-out'),
+        {},
+        {
+          template: 'comprehensive_lesson',
+          templates: ['comprehensive_lesson', 'quiz'],
+          economy: true,
+          economyTuning: tuning,
+        },
+      ),
+    );
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+    const jobs = await jobsOf(batchId);
+    // The notes of a video are made one after another: a template's request goes in a later job than the one before.
+    expect(jobs.reduce((n, j) => n + j.requestCount, 0)).toBe(4);
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    expect(summary.outputs.filter((o) => o.includes('/quiz/'))).toHaveLength(2);
+    expect(summary.outputs.filter((o) => o.includes('/comprehensive_lesson/'))).toHaveLength(2);
+    expect(Object.values(rig.standin.stats().byVideo).reduce((n, v) => n + v.uploadsCompleted, 0)).toBe(2);
+    expect((await rig.standin.caches.caches()).length).toBe(0);
+  });
+
   test('above the inline limit, the requests go as a JSONL file and the answers come back as a results file', async () => {
     const videos = makeVideoFolder(2);
     const batchId = uniqueId('econ-file');
