@@ -49,6 +49,10 @@ export interface ProcessingOptions {
   quotaRecheckSeconds?: number;
   /** Keys (by name) with per-minute limits, and the models those limits cover ('*' for all). Names only. */
   rateLimitedModels?: Record<string, string[]>;
+  /** Keys (by name) whose project has a tokens-per-minute limit, and the models it covers ('*' for all). Names only. */
+  tokenLimitedModels?: Record<string, string[]>;
+  /** Each key's project (by key name), where it differs from the key's name: its rate-limited queue is the project's. */
+  keyProjects?: Record<string, string>;
 }
 
 export interface TokenUsage {
