@@ -5,7 +5,7 @@ import {
   tokenHeadroom,
   type Booking,
 } from '../../src/keys/minute-ledger';
-import { projectLimits, keyProjectsOf } from '../../src/keys/projects';
+import { projectLimits, keyProjectsOf, type KeyProjectView } from '../../src/keys/projects';
 import {
   acquire,
   initialPool,
@@ -136,7 +136,7 @@ describe('minute ledger', () => {
 
 describe('projects', () => {
   test('limits belong to the project: stated once by any key, conflicts reported', () => {
-    const keys = [
+    const keys: KeyProjectView[] = [
       { alias: 'a1', project: 'lab', limits: { [model]: { tpm: 1000 } } },
       { alias: 'a2', project: 'lab', limits: { [model]: { rpm: 10 } } },
       { alias: 'solo', limits: { '*': { rpd: 5 } } },
