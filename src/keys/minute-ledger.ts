@@ -44,6 +44,20 @@ export interface ReserveRequest {
   minuteMs?: number;
 }
 
+/** One project's minute for one model, as `keys status` shows it. */
+export interface MinuteUsage {
+  project: string;
+  model: string;
+  /** Input tokens booked in the last minute (settled calls count what they really sent). */
+  lastMinute: number;
+  /** Input tokens of calls booked to start later. */
+  booked: number;
+  /** Calls waiting for their booked moment. */
+  waiting: number;
+  /** Actual / expected input tokens of recent calls. */
+  ratio: number;
+}
+
 export type Reservation =
   | { id: string; startAt: number; tokens: number; waitMs: number }
   | { id: string; tooLarge: true; tokens: number; budget: number };
@@ -118,6 +132,20 @@ export class MinuteLedger {
       else if (b.at > now - minuteMs) lastMinute += b.tokens;
     }
     return { lastMinute, booked };
+  }
+
+  /** Every project and model with bookings: the last minute, what is booked ahead, and how many calls wait. */
+  minuteUsage(now: number, minuteMs = defaultMinuteMs): MinuteUsage[] {
+    return Object.entries(this.state.slots).map(([key, slot]) => {
+      const [project, model] = key.split('\u0000');
+      return {
+        project,
+        model,
+        ...this.usage(project, model, now, minuteMs),
+        waiting: slot.bookings.filter((b) => b.at > now).length,
+        ratio: Math.round(slot.ratio * 1000) / 1000,
+      };
+    });
   }
 
   /** Drops bookings that no longer weigh on any minute (keeps the state small for continue-as-new). */

@@ -23,7 +23,13 @@ import {
   type KeyConfigView,
   type PoolState,
 } from '../keys/pool-state';
-import { MinuteLedger, type LedgerState, type Reservation, type ReserveRequest } from '../keys/minute-ledger';
+import {
+  MinuteLedger,
+  type LedgerState,
+  type MinuteUsage,
+  type Reservation,
+  type ReserveRequest,
+} from '../keys/minute-ledger';
 
 export type KeyEvent =
   | { type: 'tokens'; alias: string; model: string; tokens: number }
@@ -40,19 +46,7 @@ export interface KeyPoolInput {
   ledger?: LedgerState;
 }
 
-/** One project's minute for one model, as `keys status` shows it. */
-export interface MinuteUsage {
-  project: string;
-  model: string;
-  /** Input tokens booked in the last minute (settled calls count what they really sent). */
-  lastMinute: number;
-  /** Input tokens of calls booked to start later. */
-  booked: number;
-  /** Calls waiting for their booked moment. */
-  waiting: number;
-  /** Actual / expected input tokens of recent calls. */
-  ratio: number;
-}
+export type { MinuteUsage };
 
 export const acquireKeyUpdate = defineUpdate<Acquired, [{ model: string; keys: KeyConfigView[] }]>('acquireKey');
 export const keyEventSignal = defineSignal<[KeyEvent]>('keyEvent');
@@ -112,23 +106,9 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
         "Book a call's expected input tokens against its project's per-minute budget: go now, or the moment to start.",
     },
   );
-  setHandler(
-    minuteUsageQuery,
-    () => {
-      const now = Date.now();
-      return Object.entries(ledger.state.slots).map(([key, slot]) => {
-        const [project, model] = key.split('\u0000');
-        return {
-          project,
-          model,
-          ...ledger.usage(project, model, now),
-          waiting: slot.bookings.filter((b) => b.at > now).length,
-          ratio: Math.round(slot.ratio * 1000) / 1000,
-        };
-      });
-    },
-    { description: 'Per project and model: input tokens in the last minute, booked ahead, and calls waiting.' },
-  );
+  setHandler(minuteUsageQuery, () => ledger.minuteUsage(Date.now()), {
+    description: 'Per project and model: input tokens in the last minute, booked ahead, and calls waiting.',
+  });
   setHandler(resetQuotasSignal, () => unparkAll(pool), {
     description: 'Bring every parked or disabled key back now (after a quota raise, an early reset, or a fixed key).',
   });
