@@ -178,6 +178,9 @@ export interface BatchSummary {
   reportPath?: string;
   /** Things a person should know, e.g. a key near its daily limit. */
   warnings?: string[];
+  /** With several keys: what the batch spent per key, and per project (the keys sharing a quota). */
+  keys?: Array<{ key: string; project: string; videos: number; promptTokens: number; totalTokens: number }>;
+  projects?: Array<{ project: string; keys: string[]; videos: number; promptTokens: number; totalTokens: number }>;
   startedAt: string;
   finishedAt?: string;
   /** Expected against actual, over the videos that ran. */
@@ -309,6 +312,8 @@ export interface BatchCarriedState {
   unreportedTokens?: Record<string, number>;
   /** Finished-video count at the last usage report. */
   reportedAt?: number;
+  /** What this batch spent through each key (by key name), for the summary per project and per key. */
+  usageByKey?: Record<string, { videos: number; promptTokens: number; totalTokens: number }>;
   /** Expected against actual over the finished videos that ran. */
   expected?: ExpectedTotals;
   repairs?: number;

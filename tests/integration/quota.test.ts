@@ -20,6 +20,7 @@ import {
   type RunningWorker,
 } from '../support/harness';
 import { runCli } from '../support/run-cli';
+import { renderSummary } from '../../src/cli/progress';
 
 const model = 'gemini-2.5-flash';
 /** A short quota "minute" for the stand-in and the ledger alike, so the test waits seconds, not minutes. */
@@ -106,6 +107,17 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       ],
     });
     expect(summary).toMatchObject({ total: 5, succeeded: 5, failed: 0 });
+    // The summary says what went through each key and each project.
+    expect(summary.projects).toEqual([
+      expect.objectContaining({
+        project: 'lab',
+        keys: ['lab-1', 'lab-2'],
+        videos: 5,
+        promptTokens: expect.any(Number),
+      }),
+    ]);
+    expect(summary.keys?.map((k) => k.project)).toEqual(['lab', 'lab']);
+    expect(renderSummary(summary)).toMatch(/by project: lab \[lab-1, lab-2\] 5 videos/);
     const calls = standin.stats().log.filter((e) => e.route === 'generate');
     // Booked ahead, nothing was refused; the project's minute was never overfilled by its two keys together.
     expect(calls.filter((e) => e.status === 429)).toEqual([]);
