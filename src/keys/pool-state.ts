@@ -159,8 +159,15 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
       }
     } else {
       // Some keys have no daily limit, so "what remains" cannot weigh them: hand out evenly to
-      // every key with quota left (a limited key drops out once its day is used up).
-      chosen = usable.reduce((a, b) => ((pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b));
+      // every project with quota left (a limited key drops out once its day is used up), in
+      // proportion to its tokens per minute where every project states one, and evenly among a
+      // project's keys. A key that is its own project is handed out evenly, as before.
+      const share = (k: KeyState) => evenShare(pool, usable, k, model);
+      chosen = usable.reduce((a, b) => {
+        const [sa, sb] = [share(a), share(b)];
+        if (sa !== sb) return sa <= sb ? a : b;
+        return (pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b;
+      });
     }
     pool.handedOut[chosen.alias] = (pool.handedOut[chosen.alias] ?? 0) + 1;
     // Count the request now so concurrent videos don't all take the last unit of quota.
@@ -178,6 +185,16 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
     .map((k) => Date.parse(k.parkedUntil as string));
   const earliest = Math.min(nextReset.getTime(), ...parkedUntil);
   return { waitUntil: new Date(earliest).toISOString(), reason: `every key has used its daily quota for ${model}` };
+}
+
+/** Keys handed out so far by the key's project, per unit of the project's tpm when every usable project has one. */
+function evenShare(pool: PoolState, usable: KeyState[], key: KeyState, model: string): number {
+  const project = projectOf(key);
+  const handed = usable
+    .filter((k) => projectOf(k) === project)
+    .reduce((sum, k) => sum + (pool.handedOut[k.alias] ?? 0), 0);
+  const allTpm = usable.every((k) => limitsFor(k, model).tpm !== undefined);
+  return allTpm ? handed / (limitsFor(key, model).tpm as number) : handed;
 }
 
 /** After a call: tokens used (the request was counted at acquire). */

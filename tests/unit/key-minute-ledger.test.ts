@@ -183,3 +183,24 @@ describe('projects', () => {
     expect(analysisQueueFor('q', 'a1', model, limited)).toBe('q.gemini.a1.' + model);
   });
 });
+
+describe('handing out keys by project', () => {
+  test('projects get work in proportion to their tokens per minute, however many keys each has', () => {
+    const views: KeyConfigView[] = [
+      { alias: 'big-1', project: 'big', limits: { [model]: { tpm: 2_000_000 } } },
+      { alias: 'small-1', project: 'small', limits: { [model]: { tpm: 1_000_000 } } },
+      { alias: 'small-2', project: 'small', limits: { [model]: { tpm: 1_000_000 } } },
+      { alias: 'small-3', project: 'small', limits: { [model]: { tpm: 1_000_000 } } },
+    ];
+    const noon = new Date('2026-11-22T20:00:00Z');
+    const pool = initialPool(views, noon);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 30; i++) {
+      const got = acquire(pool, model, noon, 0.5, new Date('2026-11-23T08:00:00Z'));
+      if ('alias' in got) counts[got.alias] = (counts[got.alias] ?? 0) + 1;
+    }
+    // "big" has twice the minute of "small": 20 and 10, the latter spread over its three keys.
+    expect(counts['big-1']).toBe(20);
+    expect([counts['small-1'], counts['small-2'], counts['small-3']].sort()).toEqual([3, 3, 4]);
+  });
+});
