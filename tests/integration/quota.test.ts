@@ -13,6 +13,9 @@ import { startStackWorker } from '../support/stack';
 import {
   batchInput,
   connectTestClient,
+  historiesThatDoNotReplay,
+  timelineLabels,
+  waitFor,
   makeVideoFolder,
   tempDir,
   temporalAddress,
@@ -130,6 +133,24 @@ describe('quotas per project: tokens per minute booked before the call', () => {
     const pool = client.workflow.getHandle(keyPoolWorkflowId(taskQueue));
     const minute = await pool.query(minuteUsageQuery);
     expect(minute).toEqual([expect.objectContaining({ project: 'lab', model })]);
+    // The Web UI's timeline says what each call booked and why a video waited.
+    const labels = await timelineLabels(client, `${batchId}/`);
+    expect(labels).toEqual(expect.arrayContaining([expect.stringMatching(/^book the input tokens of the call to/)]));
+    expect(labels).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^wait \d+ s: project lab has no room for \d+ more input tokens/)]),
+    );
+    // The new commands replay: the videos, the batch and the key pool with its bookings.
+    await waitFor(
+      async () => (await historiesThatDoNotReplay(client, `BatchId = "${batchId}"`)).replayed >= 5,
+      30_000,
+      'videos visible',
+    );
+    const replay = await historiesThatDoNotReplay(
+      client,
+      `WorkflowId = "${batchId}" OR BatchId = "${batchId}" OR WorkflowId = "${keyPoolWorkflowId(taskQueue)}"`,
+    );
+    expect(replay.failures).toEqual([]);
+    expect(replay.replayed).toBeGreaterThanOrEqual(7);
 
     // keys status reads the same pool: the project, its keys, and usage per project and per key.
     const dir = tempDir('cfg');
