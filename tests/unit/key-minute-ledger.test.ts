@@ -15,6 +15,9 @@ import {
   type KeyConfigView,
 } from '../../src/keys/pool-state';
 import { analysisQueueFor, keyQueueName } from '../../src/keys/queues';
+import { ConfigurationError, resolveApiKeys } from '../../src/config';
+import { configFileSchema } from '../../src/config/file';
+import { rateLimitedQueues } from '../../src/worker';
 
 const model = 'gemini-2.5-flash';
 const minute = 60_000;
@@ -173,6 +176,34 @@ describe('projects', () => {
     park(pool, 'a1', reset.toISOString(), 'daily quota used up');
     expect(pool.keys.a2).toMatchObject({ status: 'parked', reason: expect.stringContaining('via key a1') });
     expect(pool.keys.b.status).toBe('active');
+  });
+
+  test("the config names each key's project; every key of a project carries the project's limits", () => {
+    const file = configFileSchema.parse({
+      keys: [
+        { name: 'lab-1', env: 'LAB_1', project: 'lab', limits: { [model]: { rpm: 60, tpm: 1000 } } },
+        { name: 'lab-2', env: 'LAB_2', project: 'lab' },
+        { name: 'solo', env: 'SOLO' },
+      ],
+    });
+    const env = { LAB_1: 'v1', LAB_2: 'v2', SOLO: 'v3' };
+    const keys = resolveApiKeys(file, env);
+    expect(keys.map((k) => [k.alias, k.project, k.limits])).toEqual([
+      ['lab-1', 'lab', { [model]: { rpm: 60, tpm: 1000 } }],
+      ['lab-2', 'lab', { [model]: { rpm: 60, tpm: 1000 } }],
+      ['solo', undefined, {}],
+    ]);
+    // One rate-limited queue for the project, whichever of its keys the worker holds.
+    expect(rateLimitedQueues(keys, 'q')).toEqual([{ queue: `q.gemini.lab.${model}`, perSecond: expect.any(Number) }]);
+    const clash = configFileSchema.parse({
+      keys: [
+        { name: 'lab-1', env: 'LAB_1', project: 'lab', limits: { [model]: { tpm: 1000 } } },
+        { name: 'lab-2', env: 'LAB_2', project: 'lab', limits: { [model]: { tpm: 2000 } } },
+      ],
+    });
+    expect(() => resolveApiKeys(clash, env)).toThrow(ConfigurationError);
+    expect(() => resolveApiKeys(clash, env)).toThrow(/project "lab" has two tpm limits/);
+    expect(() => configFileSchema.parse({ keys: [{ name: 'a', env: 'A', project: 'no spaces' }] })).toThrow();
   });
 
   test("rate-limited calls go through the project's queue, shared by its keys", () => {
