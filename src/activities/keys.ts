@@ -115,7 +115,8 @@ export function keyActivities(ctx: ActivityContext) {
       const info = findModel(ctx.deps.catalog, input.model);
       if (!info) return { startAt: Date.now(), tokens: 0 }; // nothing to reckon with: the 429 path still holds
       const template = templateFailure(() => ctx.templates(input.options.templateDirs).get(input.options.template));
-      const forced = input.options.mediaResolution;
+      // A resolution the batch or the template chose is kept; only the tool's own choice may go low.
+      const forced = input.options.mediaResolution ?? template.manifest.model?.mediaResolution;
       const expect = (resolution?: MediaResolution) =>
         estimateForVideo({
           model: info,
@@ -160,7 +161,11 @@ export function keyActivities(ctx: ActivityContext) {
           message:
             `${input.facts.title} needs about ${booked.tokens} input tokens for ${input.model} at ${estimate.resolution} resolution, ` +
             `more than the ${tpm} tokens per minute of project "${project}" (key ${key.alias}) allow in one call` +
-            (lowResolutionSaves(info) ? '' : ` (low resolution saves no tokens on ${input.model})`) +
+            (forced
+              ? ` (the resolution was set to ${forced} by the batch or the template; low would need fewer tokens where the model charges less for it)`
+              : lowResolutionSaves(info)
+                ? ''
+                : ` (low resolution saves no tokens on ${input.model})`) +
             '. Raise the tpm limit in the config if the project has more, or choose a model with a larger per-minute quota.',
         });
       }
