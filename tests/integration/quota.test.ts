@@ -121,6 +121,7 @@ describe('quotas per project: tokens per minute booked before the call', () => {
     ]);
     expect(summary.keys?.map((k) => k.project)).toEqual(['lab', 'lab']);
     expect(renderSummary(summary)).toMatch(/by project: lab \[lab-1, lab-2\] 5 videos/);
+    expect(fs.readFileSync(summary.reportPath!, 'utf8')).toMatch(/\| project lab \(lab-1, lab-2\) \| 5 \|/);
     const calls = standin.stats().log.filter((e) => e.route === 'generate');
     // Booked ahead, nothing was refused; the project's minute was never overfilled by its two keys together.
     expect(calls.filter((e) => e.status === 429)).toEqual([]);
