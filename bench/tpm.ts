@@ -15,6 +15,8 @@ import path from 'node:path';
 import type { ApiKey } from '../src/config';
 import type { BatchInput } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
+import { keyPoolWorkflowId } from '../src/workflows/ids';
+import { minuteUsageQuery } from '../src/workflows/key-pool-workflow';
 import type { RequestLogEntry } from '../standin/types';
 import { processingOptions } from '../tests/support/processing-options';
 import { startLocalStack } from './support/local-stack';
@@ -160,6 +162,16 @@ async function main(): Promise<void> {
   );
   console.log(`tokens per minute used: ${(used * 100).toFixed(1)} % of the limit (target >= 90 %)`);
   console.log(`calls answered 429: ${(share429 * 100).toFixed(2)} % (target <= 1 %)`);
+  const minute = await client.workflow.getHandle(keyPoolWorkflowId(taskQueue)).query(minuteUsageQuery);
+  console.log(
+    `  actual / expected input tokens (the pool's learned ratio): ${minute.map((m) => `${m.project} ${m.ratio}`).join(', ')}`,
+  );
+  console.log(
+    `  load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   await handle.terminate('benchmark over').catch(() => undefined);
   child.kill('SIGTERM');
   await stack.stop();
