@@ -100,7 +100,7 @@ export class Analysis {
       keyAlias: alias,
       maxOutputTokens: this.maxOutputTokens,
     };
-    // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
+    // A project with per-minute request limits is called only through its own queue, whose rate the server enforces.
     const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';
     const label = summary(`analyze ${videoName(item)} with ${model}, key ${alias}${limit}`);
     let result: AnalysisResult;
