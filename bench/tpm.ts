@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { ApiKey } from '../src/config';
 import type { BatchInput } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
@@ -83,6 +84,53 @@ function report(calls: RequestLogEntry[], start: number): { used: number; share4
   console.log(rows.join('\n'));
   const share429 = generate.filter((e) => e.status === 429).length / Math.max(1, generate.length);
   return { used: usedSum / (minutes * names.length * tpm), share429 };
+}
+
+/** Booked moments by video workflow id, read from every run of the key pool's history. */
+async function bookings(client: Client, taskQueue: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${keyPoolWorkflowId(taskQueue)}"` })) {
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const data = e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads?.[0]?.data;
+      if (!data) continue;
+      const r = JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string; startAt?: number };
+      if (r.id && r.startAt) out.set(r.id.slice(0, r.id.lastIndexOf('/')), r.startAt);
+    }
+  }
+  return out;
+}
+
+/**
+ * How late calls reached Gemini after their booked moment (a late call overlaps the call booked a
+ * minute after it), and what each 429 found in its project's minute.
+ */
+async function printLateness(client: Client, taskQueue: string, log: RequestLogEntry[], start: number): Promise<void> {
+  const booked = await bookings(client, taskQueue);
+  const calls = log.filter((e) => e.route === 'generate' && e.admittedAt !== undefined && e.admittedAt >= start);
+  const late: number[] = [];
+  for (const c of calls) {
+    const id = [...booked.keys()].find((k) => c.video && k.includes(c.video.replace(/\.mp4$/, '')));
+    if (id) late.push((c.admittedAt as number) - (booked.get(id) as number));
+  }
+  late.sort((a, b) => a - b);
+  const at = (q: number) => late[Math.min(late.length - 1, Math.floor(q * late.length))] ?? 0;
+  console.log(
+    `  calls' delay after their booked moment (ms): median ${at(0.5)}, p90 ${at(0.9)}, max ${at(1)} (${late.length} calls)`,
+  );
+  for (const c of calls.filter((e) => e.status === 429)) {
+    const t = c.admittedAt as number;
+    const inWindow = calls.filter(
+      (e) =>
+        e.project === c.project &&
+        e.status === 200 &&
+        (e.admittedAt as number) > t - minuteMs &&
+        (e.admittedAt as number) <= t,
+    );
+    console.log(
+      `  429 at +${Math.round((t - start) / 1000)} s for ${c.video} (${c.project}): the minute held ${inWindow.reduce((s, e) => s + (e.promptTokens ?? 0), 0)} tokens in ${inWindow.length} calls`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -166,6 +214,7 @@ async function main(): Promise<void> {
   console.log(
     `  actual / expected input tokens (the pool's learned ratio): ${minute.map((m) => `${m.project} ${m.ratio}`).join(', ')}`,
   );
+  await printLateness(client, taskQueue, standin.stats().log, start);
   console.log(
     `  load average at the end: ${os
       .loadavg()

@@ -222,6 +222,7 @@ export async function generateContent(
   const key = ctx.key;
   if (key) {
     // Gemini counts limits per project and model: keys of one project share them.
+    ctx.admittedAt = Date.now();
     state.limiter.admit(
       key.project,
       key.tier,
@@ -230,7 +231,6 @@ export async function generateContent(
       prompt.total,
       state.options.minuteMs,
     );
-    ctx.admittedAt = Date.now();
   }
 
   const a = answer(state, model, req, videos, action);

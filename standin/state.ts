@@ -72,7 +72,7 @@ export interface RequestCtx {
   usage?: { prompt: number; candidates: number; thoughts: number; total: number };
   /** generate: how many video (fileData) parts the request carried. */
   mediaParts?: number;
-  /** generate: when the request was counted against its project's limits. */
+  /** generate: when the request was judged against its project's limits. */
   admittedAt?: number;
 }
 

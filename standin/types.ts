@@ -226,7 +226,7 @@ export interface RequestLogEntry {
   mediaParts?: number;
   /** generate: the key's project, whose limits counted the request. */
   project?: string;
-  /** generate: epoch milliseconds when the request was admitted (and counted) against the limits. */
+  /** generate: epoch milliseconds when the request was judged against the limits (and counted, unless refused). */
   admittedAt?: number;
   /** generate 2xx: input tokens counted against the project's tokens per minute. */
   promptTokens?: number;

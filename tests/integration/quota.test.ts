@@ -134,6 +134,16 @@ describe('quotas per project: tokens per minute booked before the call', () => {
     const pool = client.workflow.getHandle(keyPoolWorkflowId(taskQueue));
     const minute = await pool.query(minuteUsageQuery);
     expect(minute).toEqual([expect.objectContaining({ project: 'lab', model })]);
+    // Each call settled its booking with the tokens it really sent.
+    const poolHistory = await pool.fetchHistory();
+    const settled = (poolHistory.events ?? [])
+      .map((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
+      .filter((data): data is Uint8Array => !!data)
+      .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as { type: string; tokens: number })
+      .filter((event) => event.type === 'settle');
+    expect(settled).toHaveLength(5);
+    console.log(JSON.stringify(settled), JSON.stringify(minute));
+    for (const s of settled) expect(s.tokens).toBeGreaterThan(0);
     // The Web UI's timeline says what each call booked and why a video waited.
     const labels = await timelineLabels(client, `${batchId}/`);
     expect(labels).toEqual(expect.arrayContaining([expect.stringMatching(/^book the input tokens of the call to/)]));

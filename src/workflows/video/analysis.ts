@@ -99,6 +99,7 @@ export class Analysis {
       model,
       keyAlias: alias,
       maxOutputTokens: this.maxOutputTokens,
+      ...(booked ? { notBefore: booked.notBefore } : {}),
     };
     // A project with per-minute request limits is called only through its own queue, whose rate the server enforces.
     const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';

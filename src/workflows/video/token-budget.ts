@@ -10,9 +10,18 @@ import type { VideoProgress } from './progress';
 export interface BookedCall {
   /** The options the analysis runs with (low resolution when that is what fits the minute). */
   options: ProcessingOptions;
+  /** The booked moment: the analysis activity waits for it (the workflow wakes a little before). */
+  notBefore: number;
   /** The call is over: the input tokens it really sent (0 when it never reached Gemini). */
   settle(inputTokens: number): Promise<void>;
 }
+
+/**
+ * The workflow wakes this long before its booked moment and the analysis activity waits out the
+ * rest: the timer, the workflow task and the activity's dispatch take a second or more on a busy
+ * machine, and a call that starts late overlaps the call booked a minute after it.
+ */
+const wakeLeadMs = 4_000;
 
 /** Whether a key's project has a tokens-per-minute limit for the model (names only, from the batch input). */
 function limitsTokens(models: string[] | undefined, model: string): boolean {
@@ -59,7 +68,7 @@ export class TokenBudget {
     );
     const { project } = booked;
     if (project === undefined) return undefined;
-    const waitMs = booked.startAt - Date.now();
+    const waitMs = booked.startAt - Date.now() - wakeLeadMs;
     if (waitMs > 0) {
       const why = `project ${project} has no room for ${booked.tokens} more input tokens of ${model} this minute`;
       this.progress.waitingForQuota(`Waiting ${Math.ceil(waitMs / 1000)} s: ${why}.`);
@@ -69,6 +78,7 @@ export class TokenBudget {
     }
     return {
       options: booked.mediaResolution ? { ...options, mediaResolution: booked.mediaResolution } : options,
+      notBefore: booked.startAt,
       settle: async (inputTokens: number) => {
         try {
           await this.pool.signal(keyEventSignal, { type: 'settle', id, project, model, tokens: inputTokens });
