@@ -17,6 +17,12 @@ export interface Booking {
   tokens: number;
   /** Tokens expected before the call, as asked (before scaling). */
   expected: number;
+  /**
+   * How late the call may reach Gemini after `at` (it occupies [at, at + late] in every minute):
+   * a call that waits for its moment starts on time (the workflow wakes early and the activity
+   * waits out the rest), one that may go at once starts after its dispatch.
+   */
+  late?: number;
   settled?: boolean;
 }
 
@@ -70,6 +76,12 @@ export const tokenHeadroom = 0.97;
  * the request arrives.
  */
 export const lateStartMarginMs = 1500;
+/**
+ * How late a call booked to go at once may reach Gemini: the activity's dispatch on a busy machine
+ * (measured up to ~5 s at a load of 10 on 2 cores). A call booked further ahead than this waits
+ * for its moment instead (src/workflows/video/token-budget.ts), so its lateness shrinks to match.
+ */
+export const dispatchAllowanceMs = 5000;
 export const defaultMinuteMs = 60_000;
 /** Weight of the newest settled call in the moving ratio. */
 const ratioWeight = 0.3;
@@ -96,7 +108,8 @@ export class MinuteLedger {
     const tokens = Math.max(1, Math.ceil(req.tokens * slot.ratio));
     if (tokens > budget) return { id: req.id, tooLarge: true, tokens, budget };
     const at = earliestFit(slot.bookings, req.now, tokens, budget, window);
-    slot.bookings.push({ id: req.id, at, tokens, expected: req.tokens });
+    const late = Math.max(0, dispatchAllowanceMs - (at - req.now));
+    slot.bookings.push({ id: req.id, at, tokens, expected: req.tokens, ...(late > 0 ? { late } : {}) });
     slot.bookings.sort((a, b) => a.at - b.at);
     return { id: req.id, startAt: at, tokens, waitMs: at - req.now };
   }
@@ -161,24 +174,28 @@ export class MinuteLedger {
   }
 
   private prune(slot: SlotState, now: number, window: number): void {
-    slot.bookings = slot.bookings.filter((b) => b.at > now - window);
+    slot.bookings = slot.bookings.filter((b) => b.at + (b.late ?? 0) > now - window);
   }
 }
 
 /**
  * The earliest moment T >= now at which a call of `tokens` keeps every sliding window (of length
- * `window`) containing T within `budget`. Only two kinds of moments can be the answer: now, and
- * the moments booked calls leave the window. A window ending at t holds the bookings in
- * (t - window, t]; the windows containing T end in [T, T + window), and their sums peak at T or at
- * a booking's moment, so those are the only ends to check.
+ * `window`) it may fall in within `budget`. A booking occupies [at, at + late] (it may start that
+ * late), so a window ending at t holds the bookings with at <= t and at + late > t - window. Only
+ * two kinds of moments can be the answer: now, and the moments booked calls leave the window. The
+ * windows the new call may fall in end in [T, T + late + window), and their sums peak at T or at a
+ * booking's start, so those are the only ends to check. The new call's own lateness is what it
+ * will be booked with: the dispatch allowance less the time it waits.
  */
 export function earliestFit(bookings: Booking[], now: number, tokens: number, budget: number, window: number): number {
-  const candidates = [now, ...bookings.map((b) => b.at + window).filter((t) => t > now)].sort((a, b) => a - b);
+  const leaves = (b: Booking) => b.at + (b.late ?? 0) + window;
+  const candidates = [now, ...bookings.map(leaves).filter((t) => t > now)].sort((a, b) => a - b);
   for (const start of candidates) {
-    const ends = [start, ...bookings.map((b) => b.at).filter((t) => t > start && t < start + window)];
+    const late = Math.max(0, dispatchAllowanceMs - (start - now));
+    const ends = [start, ...bookings.map((b) => b.at).filter((t) => t > start && t < start + late + window)];
     const fits = ends.every((end) => {
       let sum = tokens;
-      for (const b of bookings) if (b.at > end - window && b.at <= end) sum += b.tokens;
+      for (const b of bookings) if (b.at <= end && leaves(b) > end) sum += b.tokens;
       return sum <= budget;
     });
     if (fits) return start;

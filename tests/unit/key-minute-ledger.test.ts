@@ -1,4 +1,5 @@
 import {
+  dispatchAllowanceMs,
   earliestFit,
   lateStartMarginMs,
   MinuteLedger,
@@ -41,13 +42,19 @@ describe('minute ledger', () => {
       ledger.reserve({ id, project: 'p', model, tokens, tpm: 100_000, now });
     expect(ask('a', 40_000)).toMatchObject({ startAt: t0, waitMs: 0 });
     expect(ask('b', 40_000, t0 + 5_000)).toMatchObject({ startAt: t0 + 5_000, waitMs: 0 });
-    // 80k of 97k (the headroom) are taken: the next 40k must wait until "a" leaves the window.
+    // 80k of 97k (the headroom) are taken: the next 40k must wait until "a" leaves the window,
+    // which is a minute (and the margin) after the latest "a" may have started, as it went at once.
     const c = ask('c', 40_000, t0 + 10_000);
-    expect(c).toMatchObject({ startAt: t0 + window, waitMs: t0 + window - (t0 + 10_000) });
+    const aLeaves = t0 + dispatchAllowanceMs + window;
+    expect(c).toMatchObject({ startAt: aLeaves, waitMs: aLeaves - (t0 + 10_000) });
     // Booked calls in the future count too: "d" waits until "b" leaves, and "c" still fits beside it.
-    expect(ask('d', 40_000, t0 + 11_000)).toMatchObject({ startAt: t0 + 5_000 + window });
+    expect(ask('d', 40_000, t0 + 11_000)).toMatchObject({ startAt: t0 + 5_000 + dispatchAllowanceMs + window });
     // Asking again with the same id (an activity retried) returns the same booking.
-    expect(ask('c', 40_000, t0 + 12_000)).toMatchObject({ startAt: t0 + window });
+    expect(ask('c', 40_000, t0 + 12_000)).toMatchObject({ startAt: aLeaves });
+    // A call that waits for its moment starts on time: it leaves the window a minute after it.
+    expect(ledger.state.slots[Object.keys(ledger.state.slots)[0]].bookings.find((b) => b.id === 'c')?.late).toBe(
+      undefined,
+    );
   });
 
   test('a call above the whole budget is refused with its size and the budget', () => {
@@ -111,7 +118,7 @@ describe('minute ledger', () => {
     const ledger = new MinuteLedger();
     for (let i = 0; i < 50; i++)
       ledger.reserve({ id: `v${i}`, project: 'p', model, tokens: 1_000, tpm: 1_000_000, now: t0 + i * 1_000 });
-    ledger.pruneAll(t0 + 49_000 + window);
+    ledger.pruneAll(t0 + 49_000 + dispatchAllowanceMs + window);
     expect(ledger.state.slots).toEqual({});
     // A learned ratio is kept even when its bookings are gone.
     ledger.reserve({ id: 'r', project: 'p', model, tokens: 1_000, tpm: 1_000_000, now: t0 });
@@ -126,14 +133,17 @@ describe('minute ledger', () => {
   });
 
   test('earliestFit checks every minute the new call falls in, future bookings included', () => {
+    const w = 100_000;
     const bookings: Booking[] = [
       { id: 'a', at: 0, tokens: 50, expected: 50 },
-      { id: 'b', at: 30, tokens: 50, expected: 50 },
+      { id: 'b', at: 30_000, tokens: 50, expected: 50, late: 2_000 },
     ];
-    // At 10 the call would share a window with both: it goes when "a" leaves (100).
-    expect(earliestFit(bookings, 10, 10, 100, 100)).toBe(100);
+    // At 10 s the call would share a window with both: it goes when "a" leaves (100 s).
+    expect(earliestFit(bookings, 10_000, 10, 100, w)).toBe(w);
     // A call that fits beside both starts at once.
-    expect(earliestFit(bookings, 10, 0, 100, 100)).toBe(10);
+    expect(earliestFit(bookings, 10_000, 0, 100, w)).toBe(10_000);
+    // Beside "b" alone there is room; "b" may start up to 2 s late, so it leaves at 132 s, not 130 s.
+    expect(earliestFit(bookings, 110_000, 60, 100, w)).toBe(132_000);
   });
 });
 

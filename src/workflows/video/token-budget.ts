@@ -1,4 +1,5 @@
 import { getExternalWorkflowHandle, log, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { dispatchAllowanceMs } from '../../keys/minute-ledger';
 import type { ProcessingOptions, VideoFacts, VideoInput } from '../../types';
 import { keyPool } from '../activity-proxies';
 import { keyPoolWorkflowId } from '../ids';
@@ -19,9 +20,10 @@ export interface BookedCall {
 /**
  * The workflow wakes this long before its booked moment and the analysis activity waits out the
  * rest: the timer, the workflow task and the activity's dispatch take a second or more on a busy
- * machine, and a call that starts late overlaps the call booked a minute after it.
+ * machine, and a call that starts late overlaps the call booked a minute after it. The ledger
+ * books calls that go sooner than this as possibly late by the difference.
  */
-const wakeLeadMs = 4_000;
+const wakeLeadMs = dispatchAllowanceMs;
 
 /** Whether a key's project has a tokens-per-minute limit for the model (names only, from the batch input). */
 function limitsTokens(models: string[] | undefined, model: string): boolean {
