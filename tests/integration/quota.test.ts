@@ -142,7 +142,6 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as { type: string; tokens: number })
       .filter((event) => event.type === 'settle');
     expect(settled).toHaveLength(5);
-    console.log(JSON.stringify(settled), JSON.stringify(minute));
     for (const s of settled) expect(s.tokens).toBeGreaterThan(0);
     // The Web UI's timeline says what each call booked and why a video waited.
     const labels = await timelineLabels(client, `${batchId}/`);
