@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     keyAliases: aliases,
   };
   console.log(
-    `${videos} videos of ${Math.min(...durations)}-${Math.max(...durations)} s (~${Math.round(meanTokens)} tokens each), ` +
+    `${videos} videos of ${Math.min(...durations)}-${Math.max(...durations)} s (~${Math.round(meanTokens)} video tokens each, plus the prompt), ` +
       `2 projects × 2 keys, ${tpm} tokens/min per project, 2 worker processes; measuring ${minutes} min ...`,
   );
   const handle = await client.workflow.start(BatchWorkflow, { workflowId: 'bench-tpm', taskQueue, args: [input] });
