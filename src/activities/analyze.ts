@@ -45,6 +45,12 @@ export interface AnalyzeInput {
   keyAlias: string;
   /** Overrides the template's output limit (a retry after MAX_TOKENS). */
   maxOutputTokens?: number;
+  /**
+   * Epoch ms of the call's booked moment in its project's minute (src/keys/minute-ledger.ts): the
+   * workflow wakes a few seconds early and the call waits here for it, so dispatch delays do not
+   * make it late. Past (a retry), it does not wait.
+   */
+  notBefore?: number;
 }
 
 export const workDirOf = (outputDir: string, workflowId: string): string =>
@@ -117,6 +123,8 @@ export function analyzeActivities(ctx: ActivityContext) {
           : undefined;
       const stored = await readStoredAnalysis(analysisPath);
       if (stored) return stored;
+      if (input.notBefore !== undefined && input.notBefore > Date.now() && inActivity())
+        await Context.current().sleep(input.notBefore - Date.now());
 
       let usage: TokenUsage = emptyUsage();
       /** Prompt tokens by modality over every call, for models that price sound apart. */
