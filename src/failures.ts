@@ -7,6 +7,11 @@
 export const FailureType = {
   /** 429 per-minute quota: retry after the server's delay. */
   QuotaPerMinute: 'GeminiQuotaPerMinute',
+  /**
+   * One call of this video needs more input tokens than its project may send in a whole minute (even
+   * at low resolution where that saves tokens): waiting never helps.
+   */
+  OverTokenBudget: 'GeminiOverTokenBudget',
   /** 429 per-day quota: not with this key until the daily reset (midnight Pacific). */
   QuotaPerDay: 'GeminiQuotaPerDay',
   /** 400 API_KEY_INVALID: the key is wrong or revoked. */
@@ -55,6 +60,7 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 /** Types the activity retry policies must never retry: waiting does not change the outcome. */
 export const nonRetryableFailureTypes: string[] = [
   FailureType.QuotaPerDay,
+  FailureType.OverTokenBudget,
   FailureType.InvalidApiKey,
   FailureType.FileUnavailable,
   FailureType.ModelUnavailable,

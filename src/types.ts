@@ -49,6 +49,10 @@ export interface ProcessingOptions {
   quotaRecheckSeconds?: number;
   /** Keys (by name) with per-minute limits, and the models those limits cover ('*' for all). Names only. */
   rateLimitedModels?: Record<string, string[]>;
+  /** Keys (by name) whose project has a tokens-per-minute limit, and the models it covers ('*' for all). Names only. */
+  tokenLimitedModels?: Record<string, string[]>;
+  /** Each key's project (by key name), where it differs from the key's name: its rate-limited queue is the project's. */
+  keyProjects?: Record<string, string>;
   /**
    * Several notes from one upload: every template asked for, in order (`template` is the first).
    * Absent when only one is asked for, so such a batch runs exactly as before.
@@ -236,6 +240,9 @@ export interface BatchSummary {
   reportPath?: string;
   /** Things a person should know, e.g. a key near its daily limit. */
   warnings?: string[];
+  /** With several keys: what the batch spent per key, and per project (the keys sharing a quota). */
+  keys?: Array<{ key: string; project: string; videos: number; promptTokens: number; totalTokens: number }>;
+  projects?: Array<{ project: string; keys: string[]; videos: number; promptTokens: number; totalTokens: number }>;
   startedAt: string;
   finishedAt?: string;
   /** Expected against actual, over the videos that ran. */
@@ -369,6 +376,8 @@ export interface BatchCarriedState {
   unreportedTokens?: Record<string, number>;
   /** Finished-video count at the last usage report. */
   reportedAt?: number;
+  /** What this batch spent through each key (by key name), for the summary per project and per key. */
+  usageByKey?: Record<string, { videos: number; promptTokens: number; totalTokens: number }>;
   /** Expected against actual over the finished videos that ran. */
   expected?: ExpectedTotals;
   repairs?: number;

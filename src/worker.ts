@@ -37,13 +37,14 @@ export interface WorkerGroup {
   queues: string[];
 }
 
-/** Rate-limited queues this worker serves: one per key (and model) with a per-minute limit. */
+/** Rate-limited queues this worker serves: one per project (and model) with a per-minute request limit. */
 export function rateLimitedQueues(keys: ApiKey[], taskQueue: string): Array<{ queue: string; perSecond: number }> {
   const out: Array<{ queue: string; perSecond: number }> = [];
   for (const key of keys) {
     for (const [model, limits] of Object.entries(key.limits)) {
-      if (limits.rpm)
-        out.push({ queue: keyQueueName(taskQueue, key.alias, model), perSecond: activitiesPerSecond(limits.rpm) });
+      const queue = keyQueueName(taskQueue, key.project ?? key.alias, model);
+      if (limits.rpm && !out.some((q) => q.queue === queue))
+        out.push({ queue, perSecond: activitiesPerSecond(limits.rpm) });
     }
   }
   return out;

@@ -8,7 +8,8 @@
  *   GET    /__standin/faults                     the rules with their ids and remaining counts
  *   POST   /__standin/faults                     body FaultRule → {id}
  *   DELETE /__standin/faults                     clear all rules
- *   POST   /__standin/configure                  body Partial<StandinOptions>
+ *   POST   /__standin/configure                  body Partial<StandinOptions> (keys with their
+ *                                                project, projectLimits: limits shared by a project's keys)
  *   POST   /__standin/advance-day                daily quota reset
  *   POST   /__standin/video-duration             body {video, seconds}
  *   POST   /__standin/expire-file                body {name}
@@ -27,7 +28,11 @@ function checkConfigure(patch: unknown): string | undefined {
     for (const k of patch.keys)
       if (!isRecord(k) || typeof k.name !== 'string' || typeof k.value !== 'string')
         return 'each key needs name and value';
+    for (const k of patch.keys as Array<Record<string, unknown>>)
+      if (k.project !== undefined && typeof k.project !== 'string') return "a key's project must be a string";
   }
+  if (patch.projectLimits !== undefined && !isRecord(patch.projectLimits))
+    return 'projectLimits must be an object: {project: {model: {rpm?, tpm?, rpd?}}}';
   if (
     patch.models !== undefined &&
     (!Array.isArray(patch.models) || !patch.models.every((m) => typeof m === 'string'))

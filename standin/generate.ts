@@ -220,8 +220,18 @@ export async function generateContent(
   const prompt = promptTokens(req, videos, model);
   ctx.mediaParts = req.videos.length;
   const key = ctx.key;
-  if (key)
-    state.limiter.admit(key.label, key.tier, model, limitFor(key.limits, model), prompt.total, state.options.minuteMs);
+  if (key) {
+    // Gemini counts limits per project and model: keys of one project share them.
+    ctx.admittedAt = Date.now();
+    state.limiter.admit(
+      key.project,
+      key.tier,
+      model,
+      limitFor(key.limits, model),
+      prompt.total,
+      state.options.minuteMs,
+    );
+  }
 
   const a = answer(state, model, req, videos, action);
   const responseId = randomToken(17);

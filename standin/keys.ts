@@ -8,8 +8,10 @@ import type { KeyConfig, RateLimit, RateLimits } from './types';
 import { sha256Hex } from './util';
 
 export interface ResolvedKey {
-  /** Configured name or key-<first 8 hex of sha256(value)>. Also the project the key belongs to. */
+  /** Configured name or key-<first 8 hex of sha256(value)>. */
   label: string;
+  /** The project whose limits count the key's requests: configured, else the label. */
+  project: string;
   tier: 'free' | 'paid';
   limits?: RateLimits;
 }
@@ -33,8 +35,17 @@ export class KeyRegistry {
     keys: KeyConfig[] = [],
     private acceptUnknown = true,
     private defaultLimits?: RateLimits,
+    private projectLimits: Record<string, RateLimits> = {},
   ) {
     this.setKeys(keys);
+  }
+
+  setProjectLimits(limits: Record<string, RateLimits> | undefined): void {
+    this.projectLimits = limits ?? {};
+  }
+
+  private limitsOf(project: string, own: RateLimits | undefined): RateLimits | undefined {
+    return this.projectLimits[project] ?? own ?? this.defaultLimits;
   }
 
   setKeys(keys: KeyConfig[]): void {
@@ -61,20 +72,26 @@ export class KeyRegistry {
     const configured = this.byValue.get(value);
     if (configured) {
       if (configured.valid === false) throw invalidKey();
+      const project = configured.project ?? configured.name;
       return {
         label: configured.name,
+        project,
         tier: configured.tier ?? 'free',
-        limits: configured.limits ?? this.defaultLimits,
+        limits: this.limitsOf(project, configured.limits),
       };
     }
     if (!this.acceptUnknown) throw invalidKey();
-    return { label: anonymousLabel(value), tier: 'free', limits: this.defaultLimits };
+    const label = anonymousLabel(value);
+    return { label, project: label, tier: 'free', limits: this.limitsOf(label, undefined) };
   }
 
   /** Tier and limits by label (for faults that need them). */
   byLabel(label: string): ResolvedKey | undefined {
     for (const k of this.byValue.values()) {
-      if (k.name === label) return { label, tier: k.tier ?? 'free', limits: k.limits ?? this.defaultLimits };
+      if (k.name === label) {
+        const project = k.project ?? label;
+        return { label, project, tier: k.tier ?? 'free', limits: this.limitsOf(project, k.limits) };
+      }
     }
     return undefined;
   }

@@ -236,6 +236,8 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
       bytes: ctx.bytes,
       usage: ctx.usage,
       mediaParts: ctx.mediaParts,
+      ...(ctx.route === 'generate' && ctx.key ? { project: ctx.key.project } : {}),
+      ...(ctx.admittedAt !== undefined ? { admittedAt: ctx.admittedAt } : {}),
     });
     const logger = state.options.logger;
     if (logger) {

@@ -20,8 +20,10 @@ export const defaultModels = [
   'gemini-2.5-pro',
 ];
 
-export type ResolvedOptions = Required<Omit<StandinOptions, 'latencyMs' | 'defaultLimits' | 'logger' | 'keys'>> &
-  Pick<StandinOptions, 'latencyMs' | 'defaultLimits' | 'logger'>;
+export type ResolvedOptions = Required<
+  Omit<StandinOptions, 'latencyMs' | 'defaultLimits' | 'projectLimits' | 'logger' | 'keys'>
+> &
+  Pick<StandinOptions, 'latencyMs' | 'defaultLimits' | 'projectLimits' | 'logger'>;
 
 export function resolveOptions(o: StandinOptions = {}): ResolvedOptions {
   return {
@@ -29,6 +31,7 @@ export function resolveOptions(o: StandinOptions = {}): ResolvedOptions {
     host: o.host ?? '127.0.0.1',
     acceptUnknownKeys: o.acceptUnknownKeys ?? true,
     defaultLimits: o.defaultLimits,
+    projectLimits: o.projectLimits,
     models: o.models ?? defaultModels,
     latencyMs: o.latencyMs,
     processingMs: o.processingMs ?? 300,
@@ -69,6 +72,8 @@ export interface RequestCtx {
   usage?: { prompt: number; candidates: number; thoughts: number; total: number };
   /** generate: how many video (fileData) parts the request carried. */
   mediaParts?: number;
+  /** generate: when the request was judged against its project's limits. */
+  admittedAt?: number;
 }
 
 /** Thrown to make the server destroy the socket without answering. */
@@ -122,7 +127,12 @@ export class StandinState {
 
   constructor(options: StandinOptions = {}) {
     this.options = resolveOptions(options);
-    this.keys = new KeyRegistry(options.keys ?? [], this.options.acceptUnknownKeys, this.options.defaultLimits);
+    this.keys = new KeyRegistry(
+      options.keys ?? [],
+      this.options.acceptUnknownKeys,
+      this.options.defaultLimits,
+      this.options.projectLimits,
+    );
     this.stats = new StatsCollector(this.options.logLimit);
   }
 
@@ -137,6 +147,8 @@ export class StandinState {
     if (keys) this.keys.setKeys(keys);
     this.keys.setAcceptUnknown(this.options.acceptUnknownKeys);
     this.keys.setDefaultLimits(this.options.defaultLimits);
+    if ('projectLimits' in patch) this.options.projectLimits = patch.projectLimits;
+    this.keys.setProjectLimits(this.options.projectLimits);
     if (patch.logLimit !== undefined) this.stats.setLogLimit(patch.logLimit);
   }
 

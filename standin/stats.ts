@@ -86,6 +86,9 @@ export class StatsCollector {
     if (o.video !== undefined) entry.video = o.video;
     if (o.finishReason !== undefined) entry.finishReason = o.finishReason;
     if (o.mediaParts !== undefined) entry.mediaParts = o.mediaParts;
+    if (o.project !== undefined) entry.project = o.project;
+    if (o.admittedAt !== undefined) entry.admittedAt = o.admittedAt;
+    if (o.route === 'generate' && ok && o.usage) entry.promptTokens = o.usage.prompt;
     this.append(entry);
   }
 

@@ -85,6 +85,12 @@ export interface KeyConfig {
   valid?: boolean;
   /** Decides the quota ids in 429 bodies (`...-FreeTier` or not). Default 'free'. */
   tier?: 'free' | 'paid';
+  /**
+   * The Google Cloud project the key belongs to: rate limits are counted per project and model, so
+   * keys of one project share them. Default: a project of its own (named like the key).
+   */
+  project?: string;
+  /** The key's limits, used when its project has none in `projectLimits`. */
   limits?: RateLimits;
 }
 
@@ -109,6 +115,8 @@ export interface StandinOptions {
   acceptUnknownKeys?: boolean;
   /** Limits for keys that have none of their own (including unknown keys). Default: none. */
   defaultLimits?: RateLimits;
+  /** Limits by project (see KeyConfig.project), shared by the project's keys; over the keys' own. */
+  projectLimits?: Record<string, RateLimits>;
   /** Model ids answering generateContent. */
   models?: string[];
   latencyMs?: LatencyOption;
@@ -216,6 +224,12 @@ export interface RequestLogEntry {
   finishReason?: string;
   /** generate: video parts the request carried (0: text only). */
   mediaParts?: number;
+  /** generate: the key's project, whose limits counted the request. */
+  project?: string;
+  /** generate: epoch milliseconds when the request was judged against the limits (and counted, unless refused). */
+  admittedAt?: number;
+  /** generate 2xx: input tokens counted against the project's tokens per minute. */
+  promptTokens?: number;
 }
 
 export interface TokenTotals {

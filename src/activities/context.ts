@@ -23,6 +23,8 @@ export interface ActivityDeps {
   fetch?: typeof fetch;
   /** What workflow inputs may name (folders, webhooks); every activity checks its input against it. */
   policy?: WorkerPolicy;
+  /** Length of the quota minute the token ledger keeps (60 s, as Gemini's; tests shorten it with the stand-in's). */
+  quotaMinuteMs?: number;
 }
 
 /** Per-worker caches shared by all activities: template folders and the output manifests. */

@@ -2,12 +2,66 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FailureType } from '../failures';
-import type { KeyConfigView, Acquired } from '../keys/pool-state';
+import type { ApiKey } from '../config';
+import { findModel } from '../gemini/catalog';
+import { lowResolutionSaves } from '../gemini/cost';
+import { estimateForVideo } from '../gemini/estimate';
+import type { KeyConfigView, Acquired, ModelLimits } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
+import { projectOf } from '../keys/projects';
 import { baseQueueOf } from '../keys/queues';
-import { acquireKeyUpdate, keyPoolQuery, KeyPoolWorkflow, type KeyPoolInput } from '../workflows/key-pool-workflow';
+import type { MediaResolution, ProcessingOptions, VideoFacts } from '../types';
+import {
+  acquireKeyUpdate,
+  keyPoolQuery,
+  KeyPoolWorkflow,
+  reserveTokensUpdate,
+  type KeyPoolInput,
+} from '../workflows/key-pool-workflow';
 import { keyPoolWorkflowId } from '../workflows/ids';
 import type { ActivityContext } from './context';
+import { templateFailure } from './template-failure';
+
+export interface ReserveTokensInput {
+  /** Unique per analysis call: the video's workflow id and the call's number. */
+  id: string;
+  keyAlias: string;
+  model: string;
+  facts: VideoFacts;
+  sourceKind: 'file' | 'youtube';
+  options: Pick<ProcessingOptions, 'template' | 'templateDirs' | 'templateParams' | 'mediaResolution'>;
+}
+
+/** When the call may start; `project` and `tokens` only when something was booked (to settle later). */
+export interface TokenReservation {
+  startAt: number;
+  tokens: number;
+  project?: string;
+  /** Set when the video must go at low resolution to fit the project's minute. */
+  mediaResolution?: MediaResolution;
+}
+
+function limitsOf(key: ApiKey, model: string): ModelLimits {
+  return { ...key.limits['*'], ...key.limits[model] };
+}
+
+/** Names, projects and limits only; the values stay in this worker. */
+function poolViews(ctx: ActivityContext): KeyConfigView[] {
+  return (
+    ctx.deps.keys?.map((k) => ({ alias: k.alias, limits: k.limits, ...(k.project ? { project: k.project } : {}) })) ??
+    []
+  );
+}
+
+function keyPoolStart(baseQueue: string, views: KeyConfigView[]) {
+  return new WithStartWorkflowOperation(KeyPoolWorkflow, {
+    workflowId: keyPoolWorkflowId(baseQueue),
+    taskQueue: baseQueue,
+    args: [{ keys: views } satisfies KeyPoolInput],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: 'Gemini keys: quotas, parking and usage for this task queue',
+  });
+}
 
 export function keyActivities(ctx: ActivityContext) {
   return {
@@ -31,7 +85,7 @@ export function keyActivities(ctx: ActivityContext) {
      */
     async chooseKey(input: { model: string }): Promise<Acquired> {
       const client = ctx.deps.temporal;
-      const views: KeyConfigView[] = ctx.deps.keys?.map((k) => ({ alias: k.alias, limits: k.limits })) ?? [];
+      const views = poolViews(ctx);
       if (!client || views.length === 0) {
         throw ApplicationFailure.create({
           type: FailureType.Configuration,
@@ -42,14 +96,85 @@ export function keyActivities(ctx: ActivityContext) {
       const taskQueue = Context.current().info.taskQueue;
       return client.workflow.executeUpdateWithStart(acquireKeyUpdate, {
         args: [{ model: input.model, keys: views }],
-        startWorkflowOperation: new WithStartWorkflowOperation(KeyPoolWorkflow, {
-          workflowId: keyPoolWorkflowId(baseQueueOf(taskQueue)),
-          taskQueue: baseQueueOf(taskQueue),
-          args: [{ keys: views } satisfies KeyPoolInput],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: 'Gemini keys: quotas, parking and usage for this task queue',
-        }),
+        startWorkflowOperation: keyPoolStart(baseQueueOf(taskQueue), views),
       });
+    },
+    /**
+     * Books the analysis's expected input tokens against its project's per-minute budget in the
+     * shared key pool (starting it if needed), and says when the call may start. The expectation
+     * is the catalog's arithmetic for the video (duration × the model's rate at the planned
+     * resolution, plus prompt, system instruction and schema). A video above the whole budget goes
+     * at low resolution where that saves tokens on the model, else it is refused for good.
+     */
+    async reserveTokens(input: ReserveTokensInput): Promise<TokenReservation> {
+      const key = ctx.deps.keys?.find((k) => k.alias === input.keyAlias);
+      const tpm = key ? limitsOf(key, input.model).tpm : undefined;
+      const client = ctx.deps.temporal;
+      if (!key || tpm === undefined || !client) return { startAt: Date.now(), tokens: 0 };
+      const project = projectOf(key);
+      const info = findModel(ctx.deps.catalog, input.model);
+      if (!info) return { startAt: Date.now(), tokens: 0 }; // nothing to reckon with: the 429 path still holds
+      const template = templateFailure(() => ctx.templates(input.options.templateDirs).get(input.options.template));
+      // A resolution the batch or the template chose is kept; only the tool's own choice may go low.
+      const forced = input.options.mediaResolution ?? template.manifest.model?.mediaResolution;
+      const expect = (resolution?: MediaResolution) =>
+        estimateForVideo({
+          model: info,
+          template,
+          templateParams: input.options.templateParams,
+          video: {
+            title: input.facts.title,
+            source: input.facts.source,
+            sourceKind: input.sourceKind,
+            durationSeconds: input.facts.durationSeconds,
+          },
+          forcedResolution: resolution,
+          now: ctx.now(),
+        });
+      const taskQueue = baseQueueOf(Context.current().info.taskQueue);
+      const book = (tokens: number) =>
+        client.workflow.executeUpdateWithStart(reserveTokensUpdate, {
+          args: [
+            {
+              id: input.id,
+              project,
+              model: input.model,
+              tokens,
+              tpm,
+              ...(ctx.deps.quotaMinuteMs ? { minuteMs: ctx.deps.quotaMinuteMs } : {}),
+            },
+          ],
+          startWorkflowOperation: keyPoolStart(taskQueue, poolViews(ctx)),
+        });
+      let estimate = expect(forced);
+      let booked = await book(estimate.expected.inputTokens);
+      let lowered = false;
+      if ('tooLarge' in booked && !forced && estimate.resolution !== 'low' && lowResolutionSaves(info)) {
+        estimate = expect('low');
+        booked = await book(estimate.expected.inputTokens);
+        lowered = true;
+      }
+      if ('tooLarge' in booked) {
+        throw ApplicationFailure.create({
+          type: FailureType.OverTokenBudget,
+          nonRetryable: true,
+          message:
+            `${input.facts.title} needs about ${booked.tokens} input tokens for ${input.model} at ${estimate.resolution} resolution, ` +
+            `more than the ${tpm} tokens per minute of project "${project}" (key ${key.alias}) allow in one call` +
+            (forced
+              ? ` (the resolution was set to ${forced} by the batch or the template; low would need fewer tokens where the model charges less for it)`
+              : lowResolutionSaves(info)
+                ? ''
+                : ` (low resolution saves no tokens on ${input.model})`) +
+            '. Raise the tpm limit in the config if the project has more, or choose a model with a larger per-minute quota.',
+        });
+      }
+      return {
+        project,
+        startAt: booked.startAt,
+        tokens: booked.tokens,
+        ...(lowered ? { mediaResolution: 'low' as const } : {}),
+      };
     },
   };
 }

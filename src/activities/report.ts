@@ -179,6 +179,24 @@ function renderReport(report: StoredReport, outputDir: string): string {
     lines.push('', '## Changed after the batch finished', '');
     for (const c of report.changes) lines.push(`- ${c.at}: ${c.title} ${c.from ? `${c.from} → ` : ''}${c.to} (rerun)`);
   }
+  if (s.projects?.length && s.keys?.length) {
+    // Keys of one project share its quota: the project's line is what to hold against the limits.
+    lines.push(
+      '',
+      '## Spend per project and key',
+      '',
+      '| Project or key | Videos | Input tokens | Tokens |',
+      '|---|---|---|---|',
+    );
+    for (const p of s.projects)
+      lines.push(
+        `| project ${cell(p.project)} (${cell(p.keys.join(', '))}) | ${p.videos} | ${p.promptTokens} | ${p.totalTokens} |`,
+      );
+    for (const k of s.keys)
+      lines.push(
+        `| key ${cell(k.key)} (project ${cell(k.project)}) | ${k.videos} | ${k.promptTokens} | ${k.totalTokens} |`,
+      );
+  }
   if (s.notVideos.length) {
     lines.push('', '## Not videos', '');
     for (const n of s.notVideos) lines.push(`- ${n.entry}: ${n.reason}`);

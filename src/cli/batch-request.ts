@@ -10,7 +10,7 @@ import { discoverVideos, SourceError } from '../sources/discover';
 import { TemplateRegistry, givenParamsFor, resolveParams } from '../templates';
 import type { BatchInput, BatchSources, MediaResolution, SkippedEntry, VideoItem, WebhookRef } from '../types';
 import { CliError, ExitCode } from './exit-codes';
-import { rateLimitedModelsFor } from './keys';
+import { keyProjectsFor, rateLimitedModelsFor, tokenLimitedModelsFor } from './keys';
 
 /** The batch options shared by `start-batch` and `schedule create`. */
 export interface BatchCliOptions {
@@ -220,6 +220,7 @@ export async function buildBatchRequest(
     keepUploads: Boolean(opts.keepUploads),
     mediaResolution: opts.mediaResolution,
     rateLimitedModels: rateLimitedModelsFor(settings),
+    ...quotaOptions(settings),
     failureGraceSeconds:
       opts.waitOnFailure === false
         ? 0
@@ -334,4 +335,14 @@ export function requireKeysOrThrow(fn: () => unknown): void {
     if (err instanceof ConfigurationError) throw new CliError(err.message, ExitCode.configuration);
     throw err;
   }
+}
+
+/** Tokens-per-minute keys and key projects for the batch input, only when the config has them. */
+function quotaOptions(settings: Settings): Pick<BatchInput['options'], 'tokenLimitedModels' | 'keyProjects'> {
+  const tokenLimitedModels = tokenLimitedModelsFor(settings);
+  const keyProjects = keyProjectsFor(settings);
+  return {
+    ...(Object.keys(tokenLimitedModels).length ? { tokenLimitedModels } : {}),
+    ...(Object.keys(keyProjects).length ? { keyProjects } : {}),
+  };
 }

@@ -145,7 +145,19 @@ export function renderSummary(s: BatchSummary): string {
     lines.push(
       `  outputs: ${s.outputs.length <= 3 ? s.outputs.join(', ') : `${s.outputs.length} files, e.g. ${s.outputs[0]}`}`,
     );
+  for (const line of keyUsageLines(s)) lines.push(`  ${line}`);
   for (const w of s.warnings ?? []) lines.push(yellow(`  warning: ${w}`));
   if (s.reportPath) lines.push(`  report: ${s.reportPath}`);
   return lines.join('\n');
+}
+
+/** Spend per project (the keys sharing a quota) and per key, with several keys. */
+export function keyUsageLines(s: Pick<BatchSummary, 'keys' | 'projects'>): string[] {
+  if (!s.keys?.length || !s.projects?.length) return [];
+  const spent = (u: { videos: number; promptTokens: number; totalTokens: number }) =>
+    `${u.videos} ${u.videos === 1 ? 'video' : 'videos'}, tokens ${formatTokens(u.totalTokens)} (prompt ${formatTokens(u.promptTokens)})`;
+  return [
+    `by project: ${s.projects.map((p) => `${p.project} [${p.keys.join(', ')}] ${spent(p)}`).join('; ')}`,
+    `by key: ${s.keys.map((k) => `${k.key} ${spent(k)}`).join('; ')}`,
+  ];
 }

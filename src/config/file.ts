@@ -17,6 +17,11 @@ const limitsSchema = z.object({
 const keySchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'use letters, digits, - and _ (at most 40)'),
   env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable, not the key itself'),
+  /** The Google Cloud project the key belongs to: its keys share rpm, tpm and rpd. Default: a project of its own. */
+  project: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'use letters, digits, - and _ (at most 63)')
+    .optional(),
   limits: z.record(z.string(), limitsSchema).optional(),
 });
 

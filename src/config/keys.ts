@@ -1,3 +1,4 @@
+import { projectLimits } from '../keys/projects';
 import { noteKeyVariables } from './child-env';
 import { ConfigurationError } from './errors';
 import type { ConfigFile, KeyLimits } from './file';
@@ -10,6 +11,9 @@ export interface ApiKey {
   alias: string;
   envVar: string;
   value: string;
+  /** The Google Cloud project whose quota the key draws on (default: the key's own name). */
+  project?: string;
+  /** The limits of the key's project (every key of a project carries the same). */
   limits: Record<string, KeyLimits>;
 }
 
@@ -30,8 +34,11 @@ export function resolveApiKeys(config: ConfigFile, env: NodeJS.ProcessEnv = proc
         missing.push(`${k.name} (set ${k.env})`);
         continue;
       }
-      keys.push({ alias: k.name, envVar: k.env, value, limits: k.limits ?? {} });
+      keys.push({ alias: k.name, envVar: k.env, value, project: k.project, limits: k.limits ?? {} });
     }
+    const projects = projectLimits(config.keys.map((k) => ({ alias: k.name, project: k.project, limits: k.limits })));
+    if (projects.conflicts.length) throw new ConfigurationError(`Key limits: ${projects.conflicts.join('; ')}.`);
+    for (const key of keys) key.limits = projects.limits[key.project ?? key.alias] ?? {};
     if (keys.length === 0) {
       throw new ConfigurationError(`None of the configured Gemini keys has a value: ${missing.join(', ')}.`);
     }

@@ -1,8 +1,10 @@
 /**
  * The shared state of the Gemini keys: which are active, parked until their daily reset, or
- * disabled, and what each used today per model. Pure functions, used by the KeyPoolWorkflow
+ * disabled, and what each used today per model. Daily limits (rpd) belong to the key's project
+ * (src/keys/projects.ts): its keys draw on one count. Pure functions, used by the KeyPoolWorkflow
  * (deterministic) and by unit tests.
  */
+import { projectOf } from './projects';
 
 export interface ModelLimits {
   rpm?: number;
@@ -12,6 +14,8 @@ export interface ModelLimits {
 
 export interface KeyConfigView {
   alias: string;
+  /** The key's project (default: the key's own name); its limits are the project's. */
+  project?: string;
   /** Limits by model id, or '*' for every model. */
   limits: Record<string, ModelLimits>;
 }
@@ -23,6 +27,7 @@ export interface KeyUsage {
 
 export interface KeyState {
   alias: string;
+  project?: string;
   status: 'active' | 'parked' | 'disabled';
   parkedUntil?: string;
   reason?: string;
@@ -65,8 +70,14 @@ export function syncKeys(pool: PoolState, keys: KeyConfigView[]): void {
   for (const k of keys) {
     const existing = pool.keys[k.alias];
     pool.keys[k.alias] = existing
-      ? { ...existing, limits: k.limits }
-      : { alias: k.alias, status: 'active', limits: k.limits, usage: {} };
+      ? { ...existing, limits: k.limits, ...(k.project !== undefined ? { project: k.project } : {}) }
+      : {
+          alias: k.alias,
+          ...(k.project !== undefined ? { project: k.project } : {}),
+          status: 'active',
+          limits: k.limits,
+          usage: {},
+        };
   }
   for (const alias of Object.keys(pool.keys)) if (!keys.some((k) => k.alias === alias)) delete pool.keys[alias];
 }
@@ -93,10 +104,30 @@ export function rollDay(pool: PoolState, now: Date): void {
   }
 }
 
-/** Requests left today for this model, or Infinity without a daily limit. */
-export function remainingToday(key: KeyState, model: string): number {
+/** The keys of a key's project (itself included). */
+export function projectKeys(pool: PoolState, project: string): KeyState[] {
+  return Object.values(pool.keys).filter((k) => projectOf(k) === project);
+}
+
+/** Requests and tokens today for this model by every key of the project. */
+export function projectUsageToday(pool: PoolState, project: string, model: string): KeyUsage {
+  const sum: KeyUsage = { requests: 0, tokens: 0 };
+  for (const k of projectKeys(pool, project)) {
+    sum.requests += k.usage[model]?.requests ?? 0;
+    sum.tokens += k.usage[model]?.tokens ?? 0;
+  }
+  return sum;
+}
+
+/**
+ * Requests left today for this model in the key's project (its keys share the count), or
+ * Infinity without a daily limit. Without a pool the key is taken as its project's only key.
+ */
+export function remainingToday(key: KeyState, model: string, pool?: PoolState): number {
   const rpd = limitsFor(key, model).rpd;
-  return rpd === undefined ? Infinity : Math.max(0, rpd - (key.usage[model]?.requests ?? 0));
+  if (rpd === undefined) return Infinity;
+  const used = pool ? projectUsageToday(pool, projectOf(key), model).requests : (key.usage[model]?.requests ?? 0);
+  return Math.max(0, rpd - used);
 }
 
 /**
@@ -107,16 +138,20 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
   rollDay(pool, now);
   const keys = Object.values(pool.keys);
   const active = keys.filter((k) => k.status === 'active');
-  const usable = active.filter((k) => remainingToday(k, model) > 0);
+  const usable = active.filter((k) => remainingToday(k, model, pool) > 0);
+  // A project's remaining requests are shared by its usable keys, so a project with many keys
+  // does not get more than its share.
+  const sharers = (k: KeyState) => usable.filter((u) => projectOf(u) === projectOf(k)).length;
+  const weight = (k: KeyState) => remainingToday(k, model, pool) / sharers(k);
   if (usable.length > 0) {
-    const finite = usable.filter((k) => Number.isFinite(remainingToday(k, model)));
+    const finite = usable.filter((k) => Number.isFinite(remainingToday(k, model, pool)));
     let chosen: KeyState;
     if (finite.length === usable.length) {
-      const total = finite.reduce((s, k) => s + remainingToday(k, model), 0);
+      const total = finite.reduce((s, k) => s + weight(k), 0);
       let pick = random * total;
       chosen = finite[finite.length - 1];
       for (const k of finite) {
-        pick -= remainingToday(k, model);
+        pick -= weight(k);
         if (pick < 0) {
           chosen = k;
           break;
@@ -124,8 +159,15 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
       }
     } else {
       // Some keys have no daily limit, so "what remains" cannot weigh them: hand out evenly to
-      // every key with quota left (a limited key drops out once its day is used up).
-      chosen = usable.reduce((a, b) => ((pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b));
+      // every project with quota left (a limited key drops out once its day is used up), in
+      // proportion to its tokens per minute where every project states one, and evenly among a
+      // project's keys. A key that is its own project is handed out evenly, as before.
+      const share = (k: KeyState) => evenShare(pool, usable, k, model);
+      chosen = usable.reduce((a, b) => {
+        const [sa, sb] = [share(a), share(b)];
+        if (sa !== sb) return sa <= sb ? a : b;
+        return (pool.handedOut[a.alias] ?? 0) <= (pool.handedOut[b.alias] ?? 0) ? a : b;
+      });
     }
     pool.handedOut[chosen.alias] = (pool.handedOut[chosen.alias] ?? 0) + 1;
     // Count the request now so concurrent videos don't all take the last unit of quota.
@@ -145,6 +187,16 @@ export function acquire(pool: PoolState, model: string, now: Date, random: numbe
   return { waitUntil: new Date(earliest).toISOString(), reason: `every key has used its daily quota for ${model}` };
 }
 
+/** Keys handed out so far by the key's project, per unit of the project's tpm when every usable project has one. */
+function evenShare(pool: PoolState, usable: KeyState[], key: KeyState, model: string): number {
+  const project = projectOf(key);
+  const handed = usable
+    .filter((k) => projectOf(k) === project)
+    .reduce((sum, k) => sum + (pool.handedOut[k.alias] ?? 0), 0);
+  const allTpm = usable.every((k) => limitsFor(k, model).tpm !== undefined);
+  return allTpm ? handed / (limitsFor(key, model).tpm as number) : handed;
+}
+
 /** After a call: tokens used (the request was counted at acquire). */
 export function recordTokens(pool: PoolState, alias: string, model: string, tokens: number): void {
   const key = pool.keys[alias];
@@ -159,12 +211,16 @@ export function releaseRequest(pool: PoolState, alias: string, model: string): v
   if (u && u.requests > 0) u.requests--;
 }
 
+/** A daily quota is the project's: every key of the parked key's project waits for the reset. */
 export function park(pool: PoolState, alias: string, until: string, reason: string): void {
-  const key = pool.keys[alias];
-  if (!key || key.status === 'disabled') return;
-  key.status = 'parked';
-  key.parkedUntil = until;
-  key.reason = reason;
+  const parked = pool.keys[alias];
+  if (!parked) return;
+  for (const key of projectKeys(pool, projectOf(parked))) {
+    if (key.status === 'disabled') continue;
+    key.status = 'parked';
+    key.parkedUntil = until;
+    key.reason = key.alias === alias ? reason : `${reason} (project ${projectOf(parked)}, via key ${alias})`;
+  }
 }
 
 /** A disabled key is tried again after this long, in case its value was fixed and workers restarted. */
@@ -189,15 +245,25 @@ export function unparkAll(pool: PoolState): void {
   }
 }
 
-/** Keys past `percent` % of a daily limit, as warnings for the CLI and the batch summary. */
+/** Projects past `percent` % of a daily limit, as warnings for the CLI and the batch summary. */
 export function quotaWarnings(pool: PoolState, percent: number): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
   for (const key of Object.values(pool.keys)) {
-    for (const [model, usage] of Object.entries(key.usage)) {
+    const project = projectOf(key);
+    for (const model of Object.keys(key.usage)) {
+      if (seen.has(`${project}\u0000${model}`)) continue;
+      seen.add(`${project}\u0000${model}`);
       const rpd = limitsFor(key, model).rpd;
+      const usage = projectUsageToday(pool, project, model);
       if (rpd && usage.requests >= (rpd * percent) / 100) {
+        const keys = projectKeys(pool, project);
+        const who =
+          keys.length === 1 && project === key.alias
+            ? `key "${key.alias}"`
+            : `project "${project}" (keys ${keys.map((k) => k.alias).join(', ')})`;
         out.push(
-          `key "${key.alias}" has used ${usage.requests} of ${rpd} daily requests for ${model} (${Math.round((usage.requests / rpd) * 100)} %)`,
+          `${who} has used ${usage.requests} of ${rpd} daily requests for ${model} (${Math.round((usage.requests / rpd) * 100)} %)`,
         );
       }
     }

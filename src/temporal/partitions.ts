@@ -13,13 +13,14 @@ const probedPartitions = 7;
 /** Key queues the config file implies (names and limits only, no key values). */
 export function keyQueuesOf(
   taskQueue: string,
-  keys: Array<{ name: string; limits?: Record<string, { rpm?: number }> }>,
+  keys: Array<{ name: string; project?: string; limits?: Record<string, { rpm?: number }> }>,
 ): string[] {
-  return keys.flatMap((k) =>
+  const queues = keys.flatMap((k) =>
     Object.entries(k.limits ?? {})
       .filter(([, l]) => l.rpm !== undefined)
-      .map(([model]) => keyQueueName(taskQueue, k.name, model)),
+      .map(([model]) => keyQueueName(taskQueue, k.project ?? k.name, model)),
   );
+  return [...new Set(queues)];
 }
 
 /**

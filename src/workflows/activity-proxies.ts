@@ -94,7 +94,7 @@ export const housekeeping = proxyActivities<
 });
 
 /** Asking the key pool for a key: quick, and worth retrying while the pool starts. */
-export const keyPool = proxyActivities<Pick<Activities, 'chooseKey'>>({
+export const keyPool = proxyActivities<Pick<Activities, 'chooseKey' | 'reserveTokens'>>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1s',

@@ -1,3 +1,4 @@
+import { addKeyUsage } from './batch/key-usage-summary';
 import { usageKey } from './batch/usage-key';
 import {
   addUsage,
@@ -84,6 +85,7 @@ function outputsOf(outcome: VideoOutcome): string[] {
 /** Tokens and cost into the batch's totals, and tokens per key and model for the key pool. */
 function addSpend(state: BatchCarriedState, outcome: VideoOutcome, usage: TokenUsage, costUsd: number): void {
   state.usage = addUsage(state.usage, usage);
+  if (outcome.keyAlias && usage.totalTokens > 0) addKeyUsage(state, outcome.keyAlias, usage);
   if (outcome.keyAlias && outcome.model && usage.totalTokens > 0) {
     const k = usageKey(outcome.keyAlias, outcome.model);
     state.unreportedTokens = {

@@ -23,22 +23,37 @@ import {
   type KeyConfigView,
   type PoolState,
 } from '../keys/pool-state';
+import {
+  MinuteLedger,
+  type LedgerState,
+  type MinuteUsage,
+  type Reservation,
+  type ReserveRequest,
+} from '../keys/minute-ledger';
 
 export type KeyEvent =
   | { type: 'tokens'; alias: string; model: string; tokens: number }
   | { type: 'release'; alias: string; model: string }
   | { type: 'park'; alias: string; until: string; reason: string }
-  | { type: 'disable'; alias: string; reason: string };
+  | { type: 'disable'; alias: string; reason: string }
+  /** A call booked with reserveTokens is over: the input tokens it really sent (0: it never reached Gemini). */
+  | { type: 'settle'; id: string; project: string; model: string; tokens: number };
 
 export interface KeyPoolInput {
   keys: KeyConfigView[];
   state?: PoolState;
+  /** Per project and model: the calls booked against the minute's input-token budget. */
+  ledger?: LedgerState;
 }
+
+export type { MinuteUsage };
 
 export const acquireKeyUpdate = defineUpdate<Acquired, [{ model: string; keys: KeyConfigView[] }]>('acquireKey');
 export const keyEventSignal = defineSignal<[KeyEvent]>('keyEvent');
 export const resetQuotasSignal = defineSignal('resetQuotas');
 export const keyPoolQuery = defineQuery<PoolState>('keys');
+export const reserveTokensUpdate = defineUpdate<Reservation, [Omit<ReserveRequest, 'now'>]>('reserveTokens');
+export const minuteUsageQuery = defineQuery<MinuteUsage[]>('minuteUsage');
 
 /** Continue as new well before the history gets long; a pool lives as long as the workers. */
 const maxEventsPerRun = 4000;
@@ -51,6 +66,7 @@ const maxMessagesPerRun = 500;
  */
 export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
   const pool = input.state ?? initialPool(input.keys, new Date());
+  const ledger = new MinuteLedger(input.ledger);
   let keys = input.keys;
   let messages = 0;
 
@@ -74,10 +90,25 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
       if (event.type === 'tokens') recordTokens(pool, event.alias, event.model, event.tokens);
       else if (event.type === 'release') releaseRequest(pool, event.alias, event.model);
       else if (event.type === 'park') park(pool, event.alias, event.until, event.reason);
+      else if (event.type === 'settle') ledger.settle(event.id, event.project, event.model, event.tokens);
       else disable(pool, event.alias, event.reason, new Date());
     },
     { description: 'Usage and health reports from videos: tokens used, a key parked until its reset, or disabled.' },
   );
+  setHandler(
+    reserveTokensUpdate,
+    (request) => {
+      messages++;
+      return ledger.reserve({ ...request, now: Date.now() });
+    },
+    {
+      description:
+        "Book a call's expected input tokens against its project's per-minute budget: go now, or the moment to start.",
+    },
+  );
+  setHandler(minuteUsageQuery, () => ledger.minuteUsage(Date.now()), {
+    description: 'Per project and model: input tokens in the last minute, booked ahead, and calls waiting.',
+  });
   setHandler(resetQuotasSignal, () => unparkAll(pool), {
     description: 'Bring every parked or disabled key back now (after a quota raise, an early reset, or a fixed key).',
   });
@@ -97,5 +128,10 @@ export async function KeyPoolWorkflow(input: KeyPoolInput): Promise<void> {
       workflowInfo().historyLength > maxEventsPerRun,
   );
   await condition(allHandlersFinished);
-  await continueAsNew<typeof KeyPoolWorkflow>({ keys, state: pool });
+  ledger.pruneAll(Date.now());
+  await continueAsNew<typeof KeyPoolWorkflow>({
+    keys,
+    state: pool,
+    ...(Object.keys(ledger.state.slots).length ? { ledger: ledger.state } : {}),
+  });
 }

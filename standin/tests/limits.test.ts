@@ -140,3 +140,30 @@ test('defaultLimits apply to unknown keys; refused requests do not use quota', a
     standin.configure({ defaultLimits: undefined });
   }
 });
+
+test("keys of one project share its limits (projectLimits over the keys' own); another project is apart", async () => {
+  const lab = { one: 'AIzaSy-lab-one', two: 'AIzaSy-lab-two' };
+  await sleep(1050);
+  standin.configure({
+    keys: [
+      { name: 'lab-one', value: lab.one, project: 'lab' },
+      { name: 'lab-two', value: lab.two, project: 'lab', limits: { '*': { rpm: 100 } } },
+      { name: 'solo', value: keys.limited, limits: { '*': { rpm: 1 } } },
+    ],
+    projectLimits: { lab: { 'gemini-2.5-flash': { rpm: 2 } } },
+  });
+  try {
+    await ask(lab.one);
+    await ask(lab.two);
+    // The project's third request in the minute is refused, whichever key sends it.
+    expect((await quotaError(ask(lab.two))).quotaIds).toEqual(['GenerateRequestsPerMinutePerProjectPerModel-FreeTier']);
+    await quotaError(ask(lab.one));
+    // A key that is its own project keeps its own count.
+    await ask(keys.limited);
+    const log = standin.stats().log.filter((e) => e.route === 'generate' && e.status === 200);
+    expect(log.slice(-3).map((e) => e.project)).toEqual(['lab', 'lab', 'solo']);
+    expect(log[log.length - 1].promptTokens).toBeGreaterThan(0);
+  } finally {
+    standin.configure({ projectLimits: undefined });
+  }
+});

@@ -30,6 +30,8 @@ export interface StackWorker {
   workerOptions?: Partial<WorkerOptions>;
   /** How often uploads ask whether a file is ACTIVE: short against the stand-in. */
   filePollMs?: number;
+  /** Length of the quota minute the token ledger keeps (to match a stand-in with a shorter minute). */
+  quotaMinuteMs?: number;
 }
 
 export interface RunningWorker {
@@ -68,7 +70,7 @@ export async function startStackWorker(address: string, geminiBaseUrl: string, w
     settings: stackSettings(address, w.taskQueue, geminiBaseUrl),
     keys: w.keys,
     workerOptions: w.workerOptions,
-    deps: { filePollMs: w.filePollMs ?? 100 },
+    deps: { filePollMs: w.filePollMs ?? 100, ...(w.quotaMinuteMs ? { quotaMinuteMs: w.quotaMinuteMs } : {}) },
   });
   const running = worker.run();
   return {

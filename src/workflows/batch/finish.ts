@@ -3,6 +3,7 @@ import type { BatchCarriedState, BatchInput, BatchSummary } from '../../types';
 import { housekeeping } from '../activity-proxies';
 import { summaryOf } from '../batch-state';
 import { summary as label } from '../labels';
+import { keyUsageSummary } from './key-usage-summary';
 
 /**
  * The batch's last steps, none of which may fail it or be cancelled: the summary, key quota
@@ -11,6 +12,7 @@ import { summary as label } from '../labels';
 export async function finishBatch(input: BatchInput, batchId: string, state: BatchCarriedState): Promise<BatchSummary> {
   const summary = summaryOf(batchId, state, new Date().toISOString());
   summary.notStarted = (state.discovered?.total ?? 0) - state.cursor;
+  Object.assign(summary, keyUsageSummary(input, state));
   await CancellationScope.nonCancellable(async () => {
     if (input.keyAliases.length > 1) {
       try {

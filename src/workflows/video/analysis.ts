@@ -13,6 +13,7 @@ import { EconomyCall } from '../economy/economy-call';
 import { failureDetailsOf, failureMessageOf, failureTypeOf } from '../failure-info';
 import { clockText, summary, videoName } from '../labels';
 import type { KeyLease } from './key-lease';
+import { TokenBudget } from './token-budget';
 import type { VideoProgress } from './progress';
 import { longerAnswerLimit, quotaWaitMs, recoveryFor } from './recovery-policy';
 
@@ -37,6 +38,7 @@ export class Analysis {
   private invalidOutputs = 0;
   private maxOutputTokens: number | undefined;
   private askedLonger = false;
+  private readonly tokens: TokenBudget;
   private economy: EconomyCall | undefined;
 
   constructor(
@@ -48,6 +50,7 @@ export class Analysis {
     private readonly upload: () => Promise<void>,
   ) {
     this.models = [...input.options.models];
+    this.tokens = new TokenBudget(input, progress);
   }
 
   preferModel(model: string): void {
@@ -80,33 +83,61 @@ export class Analysis {
     const { item, options } = this.input;
     const alias = await this.lease.ensure(model);
     if (item.source.kind === 'file' && !this.lease.uploaded) await this.upload();
-    const queue = analysisQueueFor(workflowInfo().taskQueue, alias, model, options.rateLimitedModels);
+    // Economy mode: through the Batch API (its own quota, its price); the same result or classified
+    // failure comes back, or 'interactive' when jobs did not answer it and it is asked as below.
+    const economy = options.economy
+      ? await (this.economy ??= new EconomyCall(this.input, this.progress)).analyze({
+          workflowId: workflowInfo().workflowId,
+          item,
+          facts,
+          file: this.lease.uploaded,
+          options,
+          model,
+          keyAlias: alias,
+          maxOutputTokens: this.maxOutputTokens,
+        })
+      : 'interactive';
+    if (economy !== 'interactive') {
+      this.spend.add(economy.usage, economy.costUsd);
+      return economy;
+    }
+    // Where the key's project keeps tokens per minute, the call waits for its booked moment first.
+    const booked = await this.tokens.reserve(alias, model, facts);
+    const queue = analysisQueueFor(
+      workflowInfo().taskQueue,
+      options.keyProjects?.[alias] ?? alias,
+      model,
+      options.rateLimitedModels,
+      alias,
+    );
     const args = {
       workflowId: workflowInfo().workflowId,
       item,
       facts,
       file: this.lease.uploaded,
-      options,
+      options: booked?.options ?? options,
       model,
       keyAlias: alias,
       maxOutputTokens: this.maxOutputTokens,
+      ...(booked ? { notBefore: booked.notBefore } : {}),
     };
-    // A key with per-minute limits is called only through its own queue, whose rate the server enforces.
+    // A project with per-minute request limits is called only through its own queue, whose rate the server enforces.
     const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';
     // Several templates: the summary names the note (one template keeps its summary as it was).
     const what = (options.templates?.length ?? 0) > 1 ? `the ${options.template} note of ` : '';
     const label = summary(`analyze ${what}${videoName(item)} with ${model}, key ${alias}${limit}`);
-    // Economy mode: through the Batch API at its price; the same result or classified failure comes back.
-    const economy = options.economy
-      ? await (this.economy ??= new EconomyCall(this.input, this.progress)).analyze(args)
-      : 'interactive';
-    const result =
-      economy !== 'interactive'
-        ? economy
-        : await analysis.analyzeVideo.executeWithOptions(
-            queue ? { taskQueue: queue, summary: label } : { summary: label },
-            [args],
-          );
+    let result: AnalysisResult;
+    try {
+      result = await analysis.analyzeVideo.executeWithOptions(
+        queue ? { taskQueue: queue, summary: label } : { summary: label },
+        [args],
+      );
+    } catch (err) {
+      const spent = failureDetailsOf(err)?.usage as TokenUsage | undefined;
+      await booked?.settle(spent?.promptTokens ?? 0);
+      throw err;
+    }
+    await booked?.settle(result.usage.promptTokens);
     this.spend.add(result.usage, result.costUsd);
     return result;
   }
