@@ -44,16 +44,19 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
     ]),
   );
   const written = await gate.attempt('write', () =>
-    shortSteps().writing.writeOutput.executeWithOptions({ summary: summary(`write the ${note} into ${options.outputDir}`) }, [
-      {
-        item,
-        facts,
-        draftPath: draft.draftPath,
-        options,
-        model: result.model,
-        batchId: input.batchId,
-      },
-    ]),
+    shortSteps().writing.writeOutput.executeWithOptions(
+      { summary: summary(`write the ${note} into ${options.outputDir}`) },
+      [
+        {
+          item,
+          facts,
+          draftPath: draft.draftPath,
+          options,
+          model: result.model,
+          batchId: input.batchId,
+        },
+      ],
+    ),
   );
   await deleteUpload(parts);
   return {
