@@ -1,4 +1,5 @@
 import { chmod, copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { durationForEstimate, probeDurationCached, probeVideoCached } from '../../src/gemini/duration-cache';
 import { ffprobeCandidates } from '../../src/media/probe';
@@ -77,4 +78,33 @@ test('a file neither the headers nor ffprobe can read has no estimate, and inspe
   expect(await ffprobe.probesOf(file)).toBe(1);
   expect(await probeVideoCached(file)).toMatchObject({ ok: false, reason: expect.any(String) });
   expect(await ffprobe.probesOf(file)).toBe(2);
+});
+
+test('ffprobe runs a few at a time, however many videos are inspected at once', async () => {
+  const dir = scratch('slow-bin');
+  await mkdir(dir, { recursive: true });
+  const log = path.join(dir, 'spans.log');
+  const real = ffprobeCandidates({ ...process.env, FFPROBE_PATH: '' })[0];
+  const wrapper = path.join(dir, 'ffprobe');
+  // Each run logs when it starts and ends, and lasts at least 0.3 s.
+  await writeFile(
+    wrapper,
+    `#!/bin/sh\necho "start" >> '${log}'\nsleep 0.3\n'${real}' "$@"\ncode=$?\necho "end" >> '${log}'\nexit $code\n`,
+  );
+  await chmod(wrapper, 0o755);
+  process.env.FFPROBE_PATH = wrapper;
+  const slots = Math.max(2, os.availableParallelism());
+  const files = await Promise.all(
+    Array.from({ length: slots + 4 }, (_, i) => copyOf('stage-lighting-basics.mp4', `many-${i}.mp4`)),
+  );
+  const probed = await Promise.all(files.map((file) => probeVideoCached(file)));
+  for (const p of probed) expect(p).toMatchObject({ ok: true, durationSeconds: 20 });
+  let now = 0;
+  let most = 0;
+  for (const line of (await readFile(log, 'utf8')).split('\n').filter(Boolean)) {
+    now += line === 'start' ? 1 : -1;
+    most = Math.max(most, now);
+  }
+  expect(most).toBeLessThanOrEqual(slots);
+  expect(most).toBeGreaterThanOrEqual(2);
 });
