@@ -4,7 +4,8 @@
  * inspection reuses the answer its batch page asked for instead of running ffprobe again.
  *
  * In a worker, ffprobe runs a few at a time (it is CPU-bound: sixty at once on two cores finish no
- * sooner, and starve everything else): inspections first, then the probes asked for ahead of need.
+ * sooner, and starve everything else): inspections first, then the probes asked for ahead of need,
+ * one at a time.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -15,9 +16,12 @@ const maxEntries = 20_000;
 /** Answers given or coming, by file. */
 const answers = new Map<string, Promise<ProbeResult>>();
 
-/** At most this many ffprobe runs at once in a worker; probes ahead of need take at most two of them. */
-const probeSlots = Math.max(2, os.availableParallelism());
-const aheadSlots = 2;
+/**
+ * At most this many ffprobe runs at once in a worker: one per core, and at least four (part of a run
+ * is starting a process and reading the file); probes ahead of need take one, so inspections rarely wait.
+ */
+const probeSlots = Math.max(4, os.availableParallelism());
+const aheadSlots = 1;
 let running = 0;
 let runningAhead = 0;
 /** Starts a waiting probe; `early`: it counts against the early probes' slots. */

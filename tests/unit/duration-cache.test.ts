@@ -93,7 +93,7 @@ test('ffprobe runs a few at a time, however many videos are inspected at once', 
   );
   await chmod(wrapper, 0o755);
   process.env.FFPROBE_PATH = wrapper;
-  const slots = Math.max(2, os.availableParallelism());
+  const slots = Math.max(4, os.availableParallelism());
   const files = await Promise.all(
     Array.from({ length: slots + 4 }, (_, i) => copyOf('stage-lighting-basics.mp4', `many-${i}.mp4`)),
   );
