@@ -1,13 +1,15 @@
 /**
  * `npm run bench:overhead -- [--videos 48] [--concurrency 8] [--latency-ms 4000] [--processing-ms 2000]
- * [--poll-ms 2000] [--rounds 1]`: what the durable batch costs per video over a bare script making
+ * [--poll-ms 2000] [--rounds 1] [--warmup 1]`: what the durable batch costs per video over a bare script making
  * the same Gemini calls. Both run against one Gemini stand-in (analysis takes --latency-ms, a file
  * stays PROCESSING for --processing-ms) and poll files at the same interval (--poll-ms, the
  * worker's default): first a script with a pool of --concurrency (upload, wait for ACTIVE,
  * generateContent with the template's schema through the real SDK, write the answer, delete the
  * upload), then BatchWorkflow on a local Temporal dev server with a real worker. Prints both wall
  * times, the overhead per video, their ratio, and where the batch's time went (read from the
- * workflow histories' event times). BENCH_WORKER_OPTIONS (JSON) passes worker options to try, e.g.
+ * workflow histories' event times). A first untimed round of --warmup videos warms both sides
+ * (the worker's first workflow and template cache, the SDK's first connection): one-time costs of a
+ * fresh process, not per-video overhead. BENCH_WORKER_OPTIONS (JSON) passes worker options to try, e.g.
  * '{"nonStickyToStickyPollRatio":1}'. The machine's load average is printed: the ratio is what
  * compares, the times follow the load.
  */
@@ -16,13 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { GoogleGenAI } from '@google/genai';
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import type { BatchInput, BatchSummary } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
 import { resumableUpload } from '../src/gemini/resumable-upload';
 import { TemplateRegistry, renderPrompt, resolveParams } from '../src/templates';
 import { processingOptions } from '../tests/support/processing-options';
-import { linkSampleVideos, startLocalStack } from './support/local-stack';
+import { linkSampleVideos, startLocalStack, type LocalStack } from './support/local-stack';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -39,6 +41,7 @@ const latencyMs = argValue('latency-ms', 4000);
 const processingMs = argValue('processing-ms', 2000);
 const pollMs = argValue('poll-ms', 2000);
 const rounds = Math.max(1, argValue('rounds', 1));
+const warmup = argValue('warmup', 1);
 const template = 'summary_report';
 const model = 'gemini-3.5-flash-lite';
 const apiKey = 'bench-key-0123456789';
@@ -146,9 +149,21 @@ async function batchBreakdown(client: Client, batchId: string, wallMs: number) {
   const batchTasks: Array<{ queueMs: number; runMs: number }> = [];
   let batchFirstMs = 0;
   let batchLastMs = 0;
+  /** The batch's first steps until its first child start, in ms from its start: what delays the first videos. */
+  const startup: string[] = [];
   for (;;) {
     const events = await allEvents(client, batchId, runId);
-    batchFirstMs ||= eventMs(events[0]);
+    if (!batchFirstMs) {
+      batchFirstMs = eventMs(events[0]);
+      for (const e of events) {
+        const what =
+          e.activityTaskScheduledEventAttributes?.activityType?.name ??
+          temporal.api.enums.v1.EventType[e.eventType ?? 0] ??
+          '?';
+        startup.push(`${eventMs(e) - batchFirstMs} ${what.replace(/^EVENT_TYPE_/, '').toLowerCase()}`);
+        if (e.startChildWorkflowExecutionInitiatedEventAttributes) break;
+      }
+    }
     batchLastMs = eventMs(events.at(-1)!);
     const batchById = new Map<number, HistoryEvent>();
     for (const e of events) batchById.set(Number(e.eventId), e);
@@ -261,6 +276,7 @@ async function batchBreakdown(client: Client, batchId: string, wallMs: number) {
       runMs: Math.round(sum(batchTasks.map((t) => t.runMs)) / Math.max(1, batchTasks.length)),
     },
     batchStartToFirstVideoMs: (startTimes[0] ?? 0) - batchFirstMs,
+    batchStartup: startup.join(', '),
     lastReportToBatchEndMs: batchLastMs - (finishedSignals.at(-1) ?? 0),
     videoWorkflowMsPerVideo: perVideo(childWall),
     activitiesMsPerVideo: rows,
@@ -278,6 +294,44 @@ async function batchBreakdown(client: Client, batchId: string, wallMs: number) {
   };
 }
 
+/** The bare script, then the batch, over `count` fresh copies of the sample video. */
+async function runRound(
+  stack: LocalStack,
+  name: string,
+  count: number,
+): Promise<{ bare: { ms: number; stages: Stages }; batchMs: number; batchId: string }> {
+  const { client, standin, taskQueue, dir: root } = stack;
+  const slug = name.replace(/\W+/g, '-');
+  const roundDir = path.join(root, slug);
+  fs.mkdirSync(roundDir);
+  const videoDir = linkSampleVideos(roundDir, count, `${slug}-`);
+  const files = fs.readdirSync(videoDir).map((f) => path.join(videoDir, f));
+
+  const bare = await bareScript(standin.url, files, path.join(roundDir, 'bare'));
+  console.log(`${name}: bare script ${(bare.ms / 1000).toFixed(1)} s`);
+
+  const batchId = `overhead-${slug}-${Date.now().toString(36)}`;
+  const input: BatchInput = {
+    batchId,
+    label: `overhead ${name}`,
+    sources: { inputs: [videoDir], listFiles: [], recursive: false, include: [], exclude: [] },
+    options: processingOptions(path.join(roundDir, 'batch'), { template, models: [model] }),
+    concurrency,
+    keyAliases: ['default'],
+  };
+  const started = Date.now();
+  const summary = (await client.workflow.execute(BatchWorkflow, {
+    workflowId: batchId,
+    taskQueue,
+    args: [input],
+  })) as BatchSummary;
+  const batchMs = Date.now() - started;
+  console.log(`${name}: batch ${(batchMs / 1000).toFixed(1)} s (${summary.succeeded} succeeded)`);
+  if (summary.succeeded !== count)
+    throw new Error(`batch: ${summary.failed} failed: ${summary.failures.map((f) => f.reason).join('; ')}`);
+  return { bare, batchMs, batchId };
+}
+
 async function main(): Promise<void> {
   const stack = await startLocalStack({
     name: 'overhead',
@@ -287,41 +341,22 @@ async function main(): Promise<void> {
     filePollMs: pollMs,
     workerOptions: process.env.BENCH_WORKER_OPTIONS ? JSON.parse(process.env.BENCH_WORKER_OPTIONS) : undefined,
   });
-  const { client, standin, taskQueue, dir: root } = stack;
+  const { client } = stack;
   const results: Array<Record<string, unknown>> = [];
   try {
     console.log(
       `${videos} videos, concurrency ${concurrency}, analysis ${latencyMs} ms, processing ${processingMs} ms, poll ${pollMs} ms, ${rounds} round(s); load average ${loadAverage()}`,
     );
+    // One-time costs of a fresh process (the worker's first workflow, its template cache, the
+    // SDK's first connection) are not per-video overhead: one small untimed round warms both sides.
+    if (warmup > 0) {
+      const warm = await runRound(stack, 'warm-up', warmup);
+      console.log(
+        `warm-up (${warmup} video(s), not counted): bare script ${(warm.bare.ms / 1000).toFixed(1)} s, batch ${(warm.batchMs / 1000).toFixed(1)} s`,
+      );
+    }
     for (let round = 1; round <= rounds; round++) {
-      const roundDir = path.join(root, `round-${round}`);
-      fs.mkdirSync(roundDir);
-      const videoDir = linkSampleVideos(roundDir, videos, `r${round}-`);
-      const files = fs.readdirSync(videoDir).map((f) => path.join(videoDir, f));
-
-      const bare = await bareScript(standin.url, files, path.join(roundDir, 'bare'));
-      console.log(`round ${round}: bare script ${(bare.ms / 1000).toFixed(1)} s`);
-
-      const batchId = `overhead-${round}-${Date.now().toString(36)}`;
-      const input: BatchInput = {
-        batchId,
-        label: `overhead round ${round}`,
-        sources: { inputs: [videoDir], listFiles: [], recursive: false, include: [], exclude: [] },
-        options: processingOptions(path.join(roundDir, 'batch'), { template, models: [model] }),
-        concurrency,
-        keyAliases: ['default'],
-      };
-      const started = Date.now();
-      const summary = (await client.workflow.execute(BatchWorkflow, {
-        workflowId: batchId,
-        taskQueue,
-        args: [input],
-      })) as BatchSummary;
-      const batchMs = Date.now() - started;
-      console.log(`round ${round}: batch ${(batchMs / 1000).toFixed(1)} s (${summary.succeeded} succeeded)`);
-      if (summary.succeeded !== videos)
-        throw new Error(`batch: ${summary.failed} failed: ${summary.failures.map((f) => f.reason).join('; ')}`);
-
+      const { bare, batchMs, batchId } = await runRound(stack, `round ${round}`, videos);
       const perVideoBare = bare.ms / videos;
       results.push({
         round,

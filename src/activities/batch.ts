@@ -6,7 +6,7 @@ import { FailureType } from '../failures';
 import { getModel } from '../gemini/catalog';
 import { estimateForTemplates } from '../gemini/estimate-templates';
 import { readOutputHistory } from '../gemini/output-history';
-import { probeDurationCached } from '../gemini/duration-cache';
+import { durationForEstimate } from '../gemini/duration-cache';
 import { writeFileAtomic, safeIdFolder } from '../output/atomic';
 import { discoverVideos, SourceError } from '../sources/discover';
 import type { BatchSources, MediaResolution, PlannedVideo, SkippedEntry, VideoItem } from '../types';
@@ -115,7 +115,7 @@ export function batchActivities(ctx: ActivityContext) {
       const history = est.outputDir ? await readOutputHistory(est.outputDir) : undefined;
       return withHeartbeat(async () => {
         const durations = await mapLimited(items, probeConcurrency, (item) =>
-          item.source.kind === 'file' ? probeDurationCached(item.source.path) : Promise.resolve(undefined),
+          item.source.kind === 'file' ? durationForEstimate(item.source.path) : Promise.resolve(undefined),
         );
         return items.map((item, i): PlannedVideo => {
           const estimate = estimateForTemplates(

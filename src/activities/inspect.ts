@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../failures';
+import { probeVideoCached } from '../gemini/duration-cache';
 import { inspectLocalVideo, VideoRejectedError } from '../media/inspect';
 import { sha256Hex } from '../output/atomic';
 import { expandOutputPattern } from '../output/naming';
@@ -45,7 +46,8 @@ export function inspectActivities(ctx: ActivityContext) {
       } else {
         const filePath = item.source.path;
         try {
-          const info = await withHeartbeat(() => inspectLocalVideo(filePath));
+          // The batch page probed this file for its estimate: that answer is reused (same size and mtime).
+          const info = await withHeartbeat(() => inspectLocalVideo(filePath, { probeWith: probeVideoCached }));
           facts = {
             title: item.title,
             source: path.resolve(filePath),

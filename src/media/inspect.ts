@@ -8,7 +8,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type GeminiVideoMimeType, type VideoContainer } from './formats';
 import { sha256File } from './hash';
-import { probeVideo, type ProbeOptions } from './probe';
+import { probeVideo, type ProbeOptions, type ProbeResult } from './probe';
 import { sniffVideoFile } from './sniff';
 
 /**
@@ -53,6 +53,8 @@ export interface LocalVideoInfo {
 
 export interface InspectOptions {
   probe?: ProbeOptions;
+  /** Reads duration and streams; defaults to ffprobe (a caller may pass one that remembers answers). */
+  probeWith?: (filePath: string, options: ProbeOptions) => Promise<ProbeResult>;
   onHashProgress?: (bytesHashed: number, totalBytes: number) => void;
   signal?: AbortSignal;
   /** Size limit; defaults to `MAX_VIDEO_BYTES`. */
@@ -111,7 +113,10 @@ export async function inspectLocalVideo(filePath: string, opts: InspectOptions =
     );
   }
 
-  const probed = await probeVideo(absolute, { ...opts.probe, signal: opts.probe?.signal ?? opts.signal });
+  const probed = await (opts.probeWith ?? probeVideo)(absolute, {
+    ...opts.probe,
+    signal: opts.probe?.signal ?? opts.signal,
+  });
   const sha256 = await sha256File(absolute, opts.onHashProgress && ((done) => opts.onHashProgress?.(done, info.size)), {
     signal: opts.signal,
   });

@@ -61,6 +61,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+    // SQLite's default rollback journal syncs several times per transaction, and every workflow
+    // task, signal and child start is a transaction: write-ahead logging syncs once per commit and
+    // stays durable (synchronous=FULL is kept), which cuts each server round trip by half or more.
+    args.push('--sqlite-pragma', 'journal_mode=wal');
   }
   if (options.projectSettings !== false) args.push(...projectServerSettings());
 

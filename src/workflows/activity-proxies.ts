@@ -1,4 +1,10 @@
-import { proxyActivities } from '@temporalio/workflow';
+import {
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityInterfaceFor,
+  type LocalActivityInterfaceFor,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { nonRetryableFailureTypes } from '../failures';
 
@@ -116,3 +122,70 @@ export const caching = proxyActivities<Pick<Activities, 'createVideoCache' | 're
     },
   },
 );
+
+/**
+ * The short local steps of one video (inspect, format, write, delete the upload, record the
+ * outcome) as local activities: each runs inside the workflow task that asked for it, so it costs
+ * no activity task and no workflow task round trip through the server (several tenths of a second
+ * per step on a loaded machine; see bench/overhead.ts). Same timeouts and retries as the
+ * server-side proxies above, less the heartbeat timeout: a local activity does not heartbeat, its
+ * workflow task stays alive while it runs, and a dead worker's task is retried elsewhere.
+ */
+const localShortSteps = {
+  inspection: proxyLocalActivities<Pick<Activities, 'inspectVideo'>>({
+    startToCloseTimeout: '30 minutes',
+    retry: {
+      initialInterval: '2s',
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
+    },
+  }),
+  formatting: proxyLocalActivities<Pick<Activities, 'formatDocument'>>({
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '30s',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
+    },
+  }),
+  writing: proxyLocalActivities<Pick<Activities, 'writeOutput'>>({
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '1 minute',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
+    },
+  }),
+  housekeeping: proxyLocalActivities<Pick<Activities, 'deleteUpload' | 'recordOutcome'>>({
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: '2s',
+      maximumInterval: '1 minute',
+      maximumAttempts: 4,
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
+    },
+  }),
+};
+
+/** Histories from before the short steps ran locally replay with their activity tasks. */
+export const shortStepsLocalPatch = 'short-steps-local';
+
+/**
+ * The proxies for a video's short steps: local activities in new runs, activity tasks in runs that
+ * began before (their histories hold those). Called at each step, inside the workflow.
+ */
+export function shortSteps(): ShortSteps {
+  return patched(shortStepsLocalPatch) ? localShortSteps : { inspection, formatting, writing, housekeeping };
+}
+
+/** Either kind of proxy: both take the same arguments and a summary for the Web UI's timeline. */
+type Either<A> = ActivityInterfaceFor<A> | LocalActivityInterfaceFor<A>;
+interface ShortSteps {
+  inspection: Either<Pick<Activities, 'inspectVideo'>>;
+  formatting: Either<Pick<Activities, 'formatDocument'>>;
+  writing: Either<Pick<Activities, 'writeOutput'>>;
+  housekeeping: Either<Pick<Activities, 'deleteUpload' | 'recordOutcome'>>;
+}

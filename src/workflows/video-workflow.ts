@@ -1,6 +1,6 @@
 import { patched, setHandler } from '@temporalio/workflow';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../types';
-import { inspection } from './activity-proxies';
+import { shortSteps } from './activity-proxies';
 import { handlerDescriptions, videoStatusQuery } from './definitions';
 import { summary, videoName } from './labels';
 import { Analysis, Spend } from './video/analysis';
@@ -33,7 +33,7 @@ export async function VideoWorkflow(input: VideoInput): Promise<VideoOutcome> {
     progress.markRunning();
     const label = summary(`inspect ${videoName(item)}`);
     facts = await gate.attempt('inspect', () =>
-      inspection.inspectVideo.executeWithOptions({ summary: label }, [{ item, options }]),
+      shortSteps().inspection.inspectVideo.executeWithOptions({ summary: label }, [{ item, options }]),
     );
     const finished = facts.upToDate ? upToDate(facts) : await makeLessonPlan(parts, facts);
     outcome = { ...outcomeBase(input, facts, spend, lease.alias), ...finished };

@@ -63,6 +63,28 @@ describe('a batch end to end', () => {
       expect(v.generateSucceeded).toBe(1);
       expect(v.deletes).toBe(1);
     }
+
+    // Inspect, format, write, clean-up and the report entry run as local activities, inside workflow
+    // tasks: a video's history schedules only its upload and its analysis through the server, and
+    // each local step still carries its label for the Web UI's timeline.
+    const batchEvents = (await rig.client.workflow.getHandle(batchId).fetchHistory()).events ?? [];
+    const childId = batchEvents.find((e) => e.childWorkflowExecutionStartedEventAttributes)
+      ?.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+    const childEvents = (await rig.client.workflow.getHandle(childId!).fetchHistory()).events ?? [];
+    const scheduled = childEvents
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
+    expect(scheduled).toEqual(['uploadVideo', 'analyzeVideo']);
+    const localSteps = childEvents
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+      .map((e) => JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? '""').toString('utf8')) as string);
+    expect(localSteps).toEqual([
+      expect.stringMatching(/^inspect lesson-0\d\.mp4$/),
+      expect.stringMatching(/^format the comprehensive_lesson note of lesson-0\d\.mp4$/),
+      expect.stringMatching(/^write the comprehensive_lesson note of lesson-0\d\.mp4 into /),
+      expect.stringMatching(/^delete the upload files\/\S+ of lesson-0\d\.mp4$/),
+      expect.stringMatching(/^record succeeded: .* in the batch report$/),
+    ]);
   });
 
   test('a video whose analysis fails for good ends as failed with its reason; the others succeed', async () => {

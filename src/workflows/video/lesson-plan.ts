@@ -1,7 +1,7 @@
 import { CancellationScope, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ModelAttr } from '../../search-attributes';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
-import { formatting, housekeeping, writing } from '../activity-proxies';
+import { shortSteps } from '../activity-proxies';
 import { summary, videoName } from '../labels';
 import type { NoteOutcome } from '../../types';
 import type { Analysis, Spend } from './analysis';
@@ -42,7 +42,7 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
   const workflowId = workflowInfo().workflowId;
   const note = `${options.template} note of ${videoName(item)}`;
   const draft = await gate.attempt('format', () =>
-    formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
+    shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
       {
         workflowId,
         item,
@@ -55,16 +55,19 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
     ]),
   );
   const written = await gate.attempt('write', () =>
-    writing.writeOutput.executeWithOptions({ summary: summary(`write the ${note} into ${options.outputDir}`) }, [
-      {
-        item,
-        facts,
-        draftPath: draft.draftPath,
-        options,
-        model: result.model,
-        batchId: input.batchId,
-      },
-    ]),
+    shortSteps().writing.writeOutput.executeWithOptions(
+      { summary: summary(`write the ${note} into ${options.outputDir}`) },
+      [
+        {
+          item,
+          facts,
+          draftPath: draft.draftPath,
+          options,
+          model: result.model,
+          batchId: input.batchId,
+        },
+      ],
+    ),
   );
   await deleteUpload(parts);
   return {
@@ -96,7 +99,7 @@ export async function deleteUpload(parts: Pick<VideoParts, 'input' | 'lease' | '
   if (!uploaded || parts.input.options.keepUploads) return;
   parts.progress.at('cleanup');
   try {
-    await housekeeping.deleteUpload.executeWithOptions(
+    await shortSteps().housekeeping.deleteUpload.executeWithOptions(
       { summary: summary(`delete the upload ${uploaded.name} of ${videoName(parts.input.item)}`) },
       [{ file: uploaded }],
     );

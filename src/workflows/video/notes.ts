@@ -2,7 +2,7 @@ import { CancellationScope, log, upsertSearchAttributes, workflowInfo } from '@t
 import { cacheRefreshBelowSeconds } from '../../gemini/cache-ttl';
 import { ModelAttr } from '../../search-attributes';
 import { emptyUsage, type CachedVideo, type NoteOutcome, type VideoFacts, type VideoOutcome } from '../../types';
-import { caching, formatting, writing } from '../activity-proxies';
+import { caching, shortSteps } from '../activity-proxies';
 import { summary, videoName } from '../labels';
 import { Analysis, Spend } from './analysis';
 import { deleteUpload, type Finished, type VideoParts } from './lesson-plan';
@@ -175,14 +175,15 @@ export async function makeNotes(parts: VideoParts, facts: VideoFacts, templates:
     upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
     const what = `${note.template} note of ${videoName(item)}`;
     const draft = await gate.attempt('format', () =>
-      formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${what}`) }, [
+      shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${what}`) }, [
         { workflowId, item, facts, analysis: result, options, usage: own.usage, costUsd: own.costUsd },
       ]),
     );
     const written = await gate.attempt('write', () =>
-      writing.writeOutput.executeWithOptions({ summary: summary(`write the ${what} into ${options.outputDir}`) }, [
-        { item, facts, draftPath: draft.draftPath, options, model: result.model, batchId: input.batchId },
-      ]),
+      shortSteps().writing.writeOutput.executeWithOptions(
+        { summary: summary(`write the ${what} into ${options.outputDir}`) },
+        [{ item, facts, draftPath: draft.draftPath, options, model: result.model, batchId: input.batchId }],
+      ),
     );
     Object.assign(note, { status: 'written', outputPath: written.outputPath, costUsd: own.costUsd });
     if (written.note) remarks.push(`${note.template}: ${written.note}`);

@@ -9,7 +9,7 @@ import {
 import { FailureType, whatToDo } from '../../failures';
 import { sourceText } from '../../sources/source-text';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
-import { housekeeping } from '../activity-proxies';
+import { shortSteps } from '../activity-proxies';
 import { videoAttentionSignal, videoFinishedSignal } from '../definitions';
 import { failureMessageOf, failureTypeOf } from '../failure-info';
 import { summary } from '../labels';
@@ -89,7 +89,7 @@ export class BatchLink {
     const { batchId, options } = this.input;
     if (batchId) {
       try {
-        await housekeeping.recordOutcome.executeWithOptions(
+        await shortSteps().housekeeping.recordOutcome.executeWithOptions(
           { summary: summary(`record ${outcome.status}: ${outcome.title} in the batch report`) },
           [{ batchId, outputDir: options.outputDir, outcome }],
         );
