@@ -99,6 +99,8 @@ export function batchActivities(ctx: ActivityContext) {
         template?: string;
         /** Several templates: the video's figures cover every note (and its cache where it pays). */
         templates?: string[];
+        /** Economy mode: the analyses are billed at the model's Batch API price, and so are the budget's figures. */
+        economy?: boolean;
         templateDirs?: string[];
         templateParams?: Record<string, string>;
         outputDir?: string;
@@ -112,6 +114,7 @@ export function batchActivities(ctx: ActivityContext) {
       const templates = (est.templates && est.templates.length > 1 ? est.templates : [est.template]).map((t) =>
         ctx.templates(est.templateDirs ?? []).get(t),
       );
+      const priceFactor = est.economy ? model.batchPriceFactor : 1;
       const history = est.outputDir ? await readOutputHistory(est.outputDir) : undefined;
       return withHeartbeat(async () => {
         const durations = await mapLimited(items, probeConcurrency, (item) =>
@@ -134,11 +137,12 @@ export function batchActivities(ctx: ActivityContext) {
               typical: ctx.deps.catalog.typicalOutputTokens,
             },
             templates,
+            !est.economy,
           );
           return {
             ...item,
-            estimatedCostUsd: estimate.ceiling.usd,
-            expectedCostUsd: estimate.expected.usd,
+            estimatedCostUsd: estimate.ceiling.usd * priceFactor,
+            expectedCostUsd: estimate.expected.usd * priceFactor,
             expectedInputTokens: estimate.expected.inputTokens,
             expectedOutputTokens: estimate.expected.outputTokens,
             expectedFromHistory: estimate.outputBasis.kind === 'history',

@@ -21,6 +21,8 @@ export interface TemplatesEstimate extends VideoEstimate {
 export function estimateForTemplates(
   req: Omit<EstimateRequest, 'template'>,
   templates: LoadedTemplate[],
+  /** Economy mode makes no context cache (storage over a job's hours costs more than it saves). */
+  useCache = true,
 ): TemplatesEstimate {
   const each = templates.map((template) => estimateForVideo({ ...req, template }));
   const first = each[0];
@@ -42,7 +44,7 @@ export function estimateForTemplates(
     },
     templates: templates.length,
   };
-  if (templates.length < 2) return total;
+  if (templates.length < 2 || !useCache) return total;
   // Cached only when every template sends the video whole at the default resolution.
   const whole = each.every((e) => e.strategy === 'whole' && e.resolution === 'default');
   const question = {

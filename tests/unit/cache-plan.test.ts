@@ -145,6 +145,19 @@ describe('estimates of several notes', () => {
     expect(est.ceiling.usd).toBeLessThan(each.reduce((a, e) => a + e.ceiling.usd, 0));
   });
 
+  test('economy mode (no cache): the plain sum of every template, the video paid each time', () => {
+    const each = templates.map((template) => estimateForVideo({ model: flash, template, video, now }));
+    const est = estimateForTemplates({ model: flash, video, now }, templates, false);
+    expect(est.cache).toBeUndefined();
+    expect(est.expected.usd).toBeCloseTo(
+      each.reduce((a, e) => a + e.expected.usd, 0),
+      12,
+    );
+    expect(est.expected.usd).toBeGreaterThan(
+      estimateForTemplates({ model: flash, video, now }, templates).expected.usd,
+    );
+  });
+
   test('one template: exactly its own estimate; a short video: the plain sum, with the reason', () => {
     const one = estimateForTemplates({ model: flash, video, now }, [templates[1]!]);
     expect(one.expected).toEqual(estimateForVideo({ model: flash, template: templates[1]!, video, now }).expected);

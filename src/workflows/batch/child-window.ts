@@ -145,6 +145,7 @@ export class ChildWindow {
           mediaResolution: options.mediaResolution,
           template: options.template,
           ...(options.templates ? { templates: options.templates } : {}),
+          ...(options.economy ? { economy: true } : {}),
           templateDirs: options.templateDirs,
           templateParams: options.templateParams,
           outputDir: options.outputDir,
