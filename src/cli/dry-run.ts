@@ -60,6 +60,7 @@ export async function planBatch(
         typical: catalog.typicalOutputTokens,
       },
       templates,
+      !options.economy,
     );
     plans.push({
       key: item.key,

@@ -44,7 +44,8 @@ export function estimateForTemplates(
     },
     templates: templates.length,
   };
-  if (templates.length < 2 || !useCache) return total;
+  if (templates.length < 2) return total;
+  if (!useCache) return { ...total, noCacheReason: 'economy mode makes none' };
   // Cached only when every template sends the video whole at the default resolution.
   const whole = each.every((e) => e.strategy === 'whole' && e.resolution === 'default');
   const question = {

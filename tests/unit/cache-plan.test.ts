@@ -149,6 +149,7 @@ describe('estimates of several notes', () => {
     const each = templates.map((template) => estimateForVideo({ model: flash, template, video, now }));
     const est = estimateForTemplates({ model: flash, video, now }, templates, false);
     expect(est.cache).toBeUndefined();
+    expect(est.noCacheReason).toBe('economy mode makes none');
     expect(est.expected.usd).toBeCloseTo(
       each.reduce((a, e) => a + e.expected.usd, 0),
       12,
