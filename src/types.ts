@@ -94,6 +94,8 @@ export interface EconomyTuning {
   fileMaxAgeHours?: number;
   /** Requests go inline up to this many bytes per job; above it, as a JSONL file (default 10 MB; the API's limit is 20 MB). */
   inlineLimitBytes?: number;
+  /** A video with no answer after this long sends its request again (default 6 h): the collector dedupes it, and a collector that was terminated by hand is started anew. */
+  resendAfterSeconds?: number;
 }
 
 export interface TokenUsage {

@@ -132,6 +132,34 @@ describe('economy mode (Gemini Batch API)', () => {
     expect((await jobsOf(batchId)).map((j) => [j.requestCount, j.bills.length])).toEqual([[2, 0]]);
   });
 
+  test('a collector terminated by hand: its waiting videos ask again, a new collector answers them', async () => {
+    rig.standin.batches.configure({ pendingMs: 600_000 });
+    const videos = makeVideoFolder(2);
+    const batchId = uniqueId('econ-term');
+    const input = batchInput(
+      batchId,
+      [videos],
+      tempDir('econ-out'),
+      {},
+      {
+        economy: true,
+        economyTuning: { ...tuning, resendAfterSeconds: 3 },
+      },
+    );
+    const run = rig.runBatch(input);
+    await waitFor(async () => (await jobsOf(batchId)).length === 1, 60_000, 'the first job');
+    rig.standin.batches.configure({ pendingMs: 100 });
+    await rig.client.workflow.getHandle(economyCollectorId(batchId)).terminate('test: terminated by hand');
+    const summary = await run;
+    expect(summary).toMatchObject({ succeeded: 2, failed: 0 });
+    // The first job (never collected) and one more from the new collector: every answer billed once.
+    const jobs = await jobsOf(batchId);
+    expect(jobs).toHaveLength(2);
+    expect(jobs[1]!.bills).toHaveLength(2);
+    const labels = await timelineLabels(rig.client, `${batchId}/lesson-01`);
+    expect(labels.filter((l) => l.startsWith('send the analysis of'))).toHaveLength(2);
+  });
+
   describe('from the command line', () => {
     const saved = { ...process.env };
     beforeAll(() => {

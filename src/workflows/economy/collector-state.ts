@@ -14,6 +14,7 @@ export const defaultEconomyTuning: Required<EconomyTuning> = {
   maxJobsPerRequest: 3,
   fileMaxAgeHours: 20,
   inlineLimitBytes: 10_000_000,
+  resendAfterSeconds: 6 * 3600,
 };
 
 /** What the collect activity found for one request of a job that ended with answers. */

@@ -20,6 +20,7 @@ import {
   type EconomyAnswer,
 } from './definitions';
 import { economyRequests } from './proxies';
+import { defaultEconomyTuning } from './collector-state';
 
 /**
  * A video's analysis through the Batch API: the calls are prepared in its work folder, handed to
@@ -52,33 +53,42 @@ export class EconomyCall {
     if (prepared.stored) return prepared.stored;
     const batchOrVideo = this.input.batchId ?? workflowId;
     const collectorId = economyCollectorId(batchOrVideo);
-    await economyRequests.sendEconomyRequest.executeWithOptions(
-      { summary: summary(`send the analysis of ${videoName(item)} to the economy collector of ${batchOrVideo}`) },
-      [
-        {
-          collectorId,
-          label: batchOrVideo,
-          tuning: this.input.options.economyTuning,
-          request: {
-            requestId,
-            videoWorkflowId: workflowId,
-            label: videoName(item),
-            keyAlias: args.keyAlias,
-            model: args.model,
-            requestPath: prepared.requestPath,
-            clipCount: prepared.clipCount,
-            estimatedTokens: prepared.estimatedTokens,
-            ...(prepared.enqueuedTokenLimit ? { enqueuedTokenLimit: prepared.enqueuedTokenLimit } : {}),
-            ...(this.inbox.seenFile && args.file ? { file: this.inbox.seenFile } : {}),
+    const send = () =>
+      economyRequests.sendEconomyRequest.executeWithOptions(
+        { summary: summary(`send the analysis of ${videoName(item)} to the economy collector of ${batchOrVideo}`) },
+        [
+          {
+            collectorId,
+            label: batchOrVideo,
+            tuning: this.input.options.economyTuning,
+            request: {
+              requestId,
+              videoWorkflowId: workflowId,
+              label: videoName(item),
+              keyAlias: args.keyAlias,
+              model: args.model,
+              requestPath: prepared.requestPath,
+              clipCount: prepared.clipCount,
+              estimatedTokens: prepared.estimatedTokens,
+              ...(prepared.enqueuedTokenLimit ? { enqueuedTokenLimit: prepared.enqueuedTokenLimit } : {}),
+              ...(this.inbox.seenFile && args.file ? { file: this.inbox.seenFile } : {}),
+            },
           },
-        },
-      ],
-    );
+        ],
+      );
+    await send();
     this.progress.waitingForBatchJob(
       `waiting for a Batch API job (economy mode, ${args.model}): requests are gathered`,
     );
     try {
-      await condition(() => this.inbox.answers.has(requestId));
+      // A collector terminated by hand would leave its videos waiting for ever: ask again now and then
+      // (a live collector already holds the request and ignores it; a new run takes it up).
+      const resendSeconds =
+        this.input.options.economyTuning?.resendAfterSeconds ?? defaultEconomyTuning.resendAfterSeconds;
+      const wait = {
+        summary: summary(`wait for the Batch API answer of ${videoName(item)} (asked again after ${resendSeconds} s)`),
+      };
+      while (!(await condition(() => this.inbox.answers.has(requestId), resendSeconds * 1000, wait))) await send();
     } catch (err) {
       // Cancelled while waiting: the collector drops the request (and cancels a job nobody waits for).
       if (isCancellation(err))
