@@ -4,11 +4,13 @@ import { collect } from './batch-request';
 /** Options that describe a batch, shared by `start-batch` and `schedule create`. */
 export function addBatchOptions(cmd: Command): Command {
   return cmd
-    .option(
-      '-t, --template <name>',
-      'template to use (see `templates list`); repeat it for one note per template from one upload',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '-t, --template <name>',
+        'template to use (see `templates list`); repeat it for one note per template from one upload',
+      )
+        .argParser(collect)
+        .default([], 'comprehensive_lesson'),
     )
     .option('-m, --model <id>', 'Gemini model to try first; the fallback chain follows (see catalog/models.json)')
     .option('-o, --output <dir>', 'output folder (default: ./lesson-plans)')
