@@ -15,6 +15,51 @@ import { nonRetryableFailureTypes } from '../failures';
  * and idempotent.
  */
 
+/**
+ * Retry policies and timeouts of a video's short steps, shared by their activity-task proxies (old
+ * histories) and their local-activity proxies (new runs, see shortSteps below).
+ */
+const inspectPolicy = {
+  startToCloseTimeout: '30 minutes',
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+} as const;
+
+const formatPolicy = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+} as const;
+
+const writePolicy = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+} as const;
+
+/** Clean-up and notifications: worth a few tries, never worth holding anything up. */
+const housekeepingPolicy = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '1 minute',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: nonRetryableFailureTypes,
+  },
+} as const;
+
 export const discovery = proxyActivities<Pick<Activities, 'discoverBatch' | 'loadBatchPage'>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
@@ -27,14 +72,8 @@ export const discovery = proxyActivities<Pick<Activities, 'discoverBatch' | 'loa
 });
 
 export const inspection = proxyActivities<Pick<Activities, 'inspectVideo'>>({
-  startToCloseTimeout: '30 minutes',
+  ...inspectPolicy,
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2s',
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: nonRetryableFailureTypes,
-  },
 });
 
 export const uploading = proxyActivities<Pick<Activities, 'uploadVideo'>>({
@@ -63,41 +102,17 @@ export const analysis = proxyActivities<Pick<Activities, 'analyzeVideo'>>({
   },
 });
 
-export const formatting = proxyActivities<Pick<Activities, 'formatDocument'>>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: nonRetryableFailureTypes,
-  },
-});
+export const formatting = proxyActivities<Pick<Activities, 'formatDocument'>>(formatPolicy);
 
-export const writing = proxyActivities<Pick<Activities, 'writeOutput'>>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: nonRetryableFailureTypes,
-  },
-});
+export const writing = proxyActivities<Pick<Activities, 'writeOutput'>>(writePolicy);
 
-/** Clean-up and notifications: worth a few tries, never worth holding anything up. */
-export const housekeeping = proxyActivities<
-  Pick<
-    Activities,
-    'deleteUpload' | 'recordOutcome' | 'keyQuotaWarnings' | 'writeBatchReport' | 'notifyWebhook' | 'reconcileChildren'
-  >
->({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2s',
-    maximumInterval: '1 minute',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: nonRetryableFailureTypes,
-  },
-});
+export const housekeeping =
+  proxyActivities<
+    Pick<
+      Activities,
+      'deleteUpload' | 'recordOutcome' | 'keyQuotaWarnings' | 'writeBatchReport' | 'notifyWebhook' | 'reconcileChildren'
+    >
+  >(housekeepingPolicy);
 
 /** Asking the key pool for a key: quick, and worth retrying while the pool starts. */
 export const keyPool = proxyActivities<Pick<Activities, 'chooseKey' | 'reserveTokens'>>({
@@ -132,42 +147,10 @@ export const caching = proxyActivities<Pick<Activities, 'createVideoCache' | 're
  * workflow task stays alive while it runs, and a dead worker's task is retried elsewhere.
  */
 const localShortSteps = {
-  inspection: proxyLocalActivities<Pick<Activities, 'inspectVideo'>>({
-    startToCloseTimeout: '30 minutes',
-    retry: {
-      initialInterval: '2s',
-      maximumInterval: '1 minute',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: nonRetryableFailureTypes,
-    },
-  }),
-  formatting: proxyLocalActivities<Pick<Activities, 'formatDocument'>>({
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '30s',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: nonRetryableFailureTypes,
-    },
-  }),
-  writing: proxyLocalActivities<Pick<Activities, 'writeOutput'>>({
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '1 minute',
-      maximumAttempts: 10,
-      nonRetryableErrorTypes: nonRetryableFailureTypes,
-    },
-  }),
-  housekeeping: proxyLocalActivities<Pick<Activities, 'deleteUpload' | 'recordOutcome'>>({
-    startToCloseTimeout: '2 minutes',
-    retry: {
-      initialInterval: '2s',
-      maximumInterval: '1 minute',
-      maximumAttempts: 4,
-      nonRetryableErrorTypes: nonRetryableFailureTypes,
-    },
-  }),
+  inspection: proxyLocalActivities<Pick<Activities, 'inspectVideo'>>(inspectPolicy),
+  formatting: proxyLocalActivities<Pick<Activities, 'formatDocument'>>(formatPolicy),
+  writing: proxyLocalActivities<Pick<Activities, 'writeOutput'>>(writePolicy),
+  housekeeping: proxyLocalActivities<Pick<Activities, 'deleteUpload' | 'recordOutcome'>>(housekeepingPolicy),
 };
 
 /** Histories from before the short steps ran locally replay with their activity tasks. */
