@@ -7,33 +7,16 @@
  *
  *   npm run bench:economy -- [--videos 20] [--template comprehensive_lesson] [--model gemini-3.8-flash]
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { getModel, loadCatalog, priceAt } from '../src/gemini/catalog';
 import type { BatchInput, BatchSummary } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
 import { processingOptions } from '../tests/support/processing-options';
-import { startLocalStack } from './support/local-stack';
-
-const samples = path.resolve(__dirname, '..', 'samples');
+import { sampleVideoFolder, startLocalStack } from './support/local-stack';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-function folder(root: string, count: number): string {
-  const dir = path.join(root, 'videos');
-  fs.mkdirSync(dir, { recursive: true });
-  const files = fs.readdirSync(samples).sort();
-  for (let i = 0; i < count; i++) {
-    const sample = files[i % files.length] as string;
-    fs.copyFileSync(
-      path.join(samples, sample),
-      path.join(dir, `lesson-${String(i + 1).padStart(3, '0')}${path.extname(sample)}`),
-    );
-  }
-  return dir;
 }
 
 async function main(): Promise<void> {
@@ -52,7 +35,7 @@ async function main(): Promise<void> {
     keys,
   });
   stack.standin.batches.configure({ pendingMs: 200, runningMs: 500 });
-  const dir = folder(stack.dir, videos);
+  const dir = sampleVideoFolder(stack.dir, 'videos', videos, 'lesson');
   const rows: string[][] = [];
   const billedBy: number[] = [];
   try {

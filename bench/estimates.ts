@@ -7,35 +7,17 @@
  *
  *   npm run bench:estimates -- [--videos 12] [--template comprehensive_lesson] [--model gemini-3.8-flash]
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { formatUsd } from '../src/gemini/cost';
 import { deviation } from '../src/gemini/estimate-report';
 import type { BatchInput, BatchSummary } from '../src/types';
 import { BatchWorkflow } from '../src/workflows';
 import { processingOptions } from '../tests/support/processing-options';
-import { startLocalStack } from './support/local-stack';
-
-const samples = path.resolve(__dirname, '..', 'samples');
+import { sampleVideoFolder, startLocalStack } from './support/local-stack';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-/** A folder of `count` videos: the samples in turn, copied under names of their own. */
-function folder(root: string, name: string, count: number): string {
-  const dir = path.join(root, name);
-  fs.mkdirSync(dir, { recursive: true });
-  const files = fs.readdirSync(samples).sort();
-  for (let i = 0; i < count; i++) {
-    const sample = files[i % files.length] as string;
-    fs.copyFileSync(
-      path.join(samples, sample),
-      path.join(dir, `${name}-${String(i + 1).padStart(3, '0')}${path.extname(sample)}`),
-    );
-  }
-  return dir;
 }
 
 async function main(): Promise<void> {
@@ -57,7 +39,7 @@ async function main(): Promise<void> {
       [1, 'week-1'],
       [2, 'week-2'],
     ] as const) {
-      const dir = folder(stack.dir, name, videos);
+      const dir = sampleVideoFolder(stack.dir, name, videos);
       const input: BatchInput = {
         batchId: `bench-estimates-${name}`,
         label: name,

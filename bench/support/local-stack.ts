@@ -77,3 +77,19 @@ export function linkSampleVideos(dir: string, count: number, prefix = 'clip-'): 
     );
   return videoDir;
 }
+
+/** A folder of `count` videos: the samples in turn, copied under names of their own (`<prefix>-001.mp4`, …). */
+export function sampleVideoFolder(root: string, name: string, count: number, prefix = name): string {
+  const samples = path.resolve(__dirname, '..', '..', 'samples');
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const files = fs.readdirSync(samples).sort();
+  for (let i = 0; i < count; i++) {
+    const sample = files[i % files.length] as string;
+    fs.copyFileSync(
+      path.join(samples, sample),
+      path.join(dir, `${prefix}-${String(i + 1).padStart(3, '0')}${path.extname(sample)}`),
+    );
+  }
+  return dir;
+}
