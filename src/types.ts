@@ -165,6 +165,8 @@ export interface AnalysisResult {
   atModelLimit?: boolean;
   /** Answers fixed by a text-only call (no video sent again): schema repairs and completions of cut answers. */
   repairs?: number;
+  /** In clips: each clip's input tokens as Gemini counted them (each settles its own booking in the project's minute). */
+  clipPromptTokens?: number[];
 }
 
 export type VideoStatus = 'succeeded' | 'failed' | 'skipped';

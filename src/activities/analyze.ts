@@ -6,7 +6,7 @@ import { stateDirOf } from '../config/paths';
 import { FailureType } from '../failures';
 import { getModel, type Modality, type ModelCatalog, type ModelInfo } from '../gemini/catalog';
 import { classifyRefusal, escalatePersistentUnavailability } from '../gemini/classify';
-import { costOfUsage, planMediaStrategy, type Clip } from '../gemini/cost';
+import { costOfUsage, planMediaStrategy, type Clip, type MediaPlan } from '../gemini/cost';
 import { CacheGoneError, type GenerateRequest, type GenerateResult } from '../gemini/gateway';
 import {
   completeToSchema,
@@ -32,6 +32,8 @@ import {
   type VideoItem,
 } from '../types';
 import type { ActivityContext } from './context';
+import { clipsAtTheirMoments } from './clip-moments';
+import { readStoredClips, storeClip, type StoredClip } from './clip-store';
 import { withHeartbeat, inActivity } from './heartbeat';
 import { templateFailure } from './template-failure';
 
@@ -52,6 +54,11 @@ export interface AnalyzeInput {
    * make it late. Past (a retry), it does not wait.
    */
   notBefore?: number;
+  /**
+   * A video above its project's minute goes in these clips, each booked in the minute on its own:
+   * clip i is sent no earlier than its `notBefore` (the first's is `notBefore` above).
+   */
+  bookedClips?: Array<Clip & { notBefore: number }>;
 }
 
 export const workDirOf = (outputDir: string, workflowId: string): string =>
@@ -93,9 +100,27 @@ export function analyzeActivities(ctx: ActivityContext) {
       // lost (the worker died before Temporal heard back): use it instead of paying again.
       const stored = await readStoredAnalysis(planned.analysisPath);
       if (stored) return stored;
-      if (input.notBefore !== undefined && input.notBefore > Date.now() && inActivity())
-        await Context.current().sleep(input.notBefore - Date.now());
-      return completeAnalysis(ctx, input, planned, (_index, request) => gemini.generate(input.keyAlias, request));
+      const storedClips =
+        planned.clips.length > 1 ? await readStoredClips(planned.analysisPath, planned.clips.length) : new Map();
+      const booked = input.bookedClips;
+      if (!booked) {
+        if (input.notBefore !== undefined && input.notBefore > Date.now() && inActivity())
+          await Context.current().sleep(input.notBefore - Date.now());
+        return completeAnalysis(ctx, input, planned, (_index, request) => gemini.generate(input.keyAlias, request), {
+          storedClips,
+        });
+      }
+      // Each clip goes at its own booked moment (those answered by an earlier attempt not at all).
+      const requests = clipRequests(input, planned);
+      const moments = new Map(booked.flatMap((c, i) => (storedClips.has(i) ? [] : [[i, c.notBefore] as const])));
+      const schedule = clipsAtTheirMoments(moments, (index, signal) =>
+        gemini.generate(input.keyAlias, { ...requests[index], abortSignal: signal }),
+      );
+      try {
+        return await completeAnalysis(ctx, input, planned, (index) => schedule.answer(index), { storedClips });
+      } finally {
+        schedule.stop();
+      }
     },
   };
 }
@@ -134,9 +159,14 @@ export function planAnalysis(ctx: ActivityContext, input: AnalyzeInput): Planned
     info?.maxOutputTokens ?? Number.MAX_SAFE_INTEGER,
   );
   const forced = options.mediaResolution ?? template.manifest.model?.mediaResolution;
-  const plan = info
-    ? planMediaStrategy(info, facts.durationSeconds, { expectedOutputTokens: limit, resolution: forced })
-    : { resolution: forced ?? 'default', strategy: 'whole' as const, clips: undefined };
+  const booked = input.bookedClips?.map(({ startSeconds, endSeconds }) => ({ startSeconds, endSeconds }));
+  // Clips booked in the project's minute were sized for it (and for the context) when they were booked.
+  const plan: MediaPlan =
+    booked && booked.length > 1
+      ? { resolution: forced ?? 'default', strategy: 'clips', clips: booked }
+      : info
+        ? planMediaStrategy(info, facts.durationSeconds, { expectedOutputTokens: limit, resolution: forced })
+        : { resolution: forced ?? 'default', strategy: 'whole' };
   const resolution = plan.resolution;
   const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
   const video = input.file ? { fileUri: input.file.uri, mimeType: input.file.mimeType } : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
@@ -189,7 +219,8 @@ export async function completeAnalysis(
   input: AnalyzeInput,
   planned: PlannedAnalysis,
   callClip: ClipCall,
-  opts: { batch?: boolean } = {},
+  /** `storedClips`: clips an earlier attempt answered (src/activities/clip-store.ts), used instead of asking again. */
+  opts: { batch?: boolean; storedClips?: Map<number, StoredClip> } = {},
 ): Promise<AnalysisResult> {
   const { gemini } = ctx.deps;
   const { model, keyAlias } = input;
@@ -260,77 +291,114 @@ export async function completeAnalysis(
     repairs++;
     return repaired.data;
   };
-  for (const [index] of clips.entries()) {
-    let result: GenerateResult | undefined;
-    try {
-      while (!result) {
-        const request = clipRequest(input, planned, index, cacheName);
-        try {
-          result = await withHeartbeat(
-            (signal) => callClip(index, { ...request, abortSignal: signal }),
-            () => ({ clip: index, of: clips.length }),
-          );
-        } catch (err) {
-          // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
-          if (!(err instanceof CacheGoneError)) throw err;
-          if (inActivity()) Context.current().log.warn('context cache gone; sending the video', { cache: cacheName });
-          cacheName = undefined;
+  /** In clips: each clip's input tokens as Gemini counted them (what settles its booking). */
+  const clipPromptTokens: number[] = [];
+  const inClips = clips.length > 1;
+  let clipStart = usage;
+  let clipModalities: GenerateResult['promptTokensByModality'];
+  /** A clip's answer is in: kept for the merge and, in clips, stored so no later attempt pays for it again. */
+  const keep = async (index: number, data: unknown, flags: { truncated?: boolean; repaired?: boolean } = {}) => {
+    parts.push(data);
+    if (!inClips || opts.batch) return;
+    await storeClip(analysisPath, index, clips.length, {
+      data,
+      usage: subtractUsage(usage, clipStart),
+      promptTokens: clipPromptTokens[index] ?? 0,
+      ...(clipModalities ? { promptTokensByModality: clipModalities } : {}),
+      ...flags,
+    });
+  };
+  try {
+    for (const [index] of clips.entries()) {
+      clipStart = usage;
+      const stored = opts.storedClips?.get(index);
+      if (stored) {
+        usage = addUsage(usage, stored.usage);
+        addModalities({ promptTokensByModality: stored.promptTokensByModality } as GenerateResult);
+        clipPromptTokens[index] = stored.promptTokens;
+        if (stored.truncated) {
+          truncated = true;
+          finishReason = 'MAX_TOKENS';
         }
-      }
-    } catch (err) {
-      throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
-    }
-    usage = addUsage(usage, result.usage);
-    addModalities(result);
-    const cost = priced;
-
-    const refusal = classifyRefusal(result, { usage, costUsd: cost() });
-    if (refusal) throw refusal;
-    const text = result.text ?? '';
-    if (result.finishReason === 'MAX_TOKENS') {
-      // First finish the cut answer from its own text, which costs no video tokens.
-      const completed = await repairWithoutVideo(
-        completionPrompt(text, limit),
-        Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
-      );
-      if (completed !== undefined) {
-        parts.push(completed);
+        if (stored.repaired) repairs++;
+        parts.push(stored.data);
         continue;
       }
-      truncated = true;
-      finishReason = 'MAX_TOKENS';
-      const repaired = repairTruncatedJson(text);
-      // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
-      const kept =
-        repaired === undefined
-          ? undefined
-          : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
-      if (!kept?.ok) {
+      let result: GenerateResult | undefined;
+      try {
+        while (!result) {
+          const request = clipRequest(input, planned, index, cacheName);
+          try {
+            result = await withHeartbeat(
+              (signal) => callClip(index, { ...request, abortSignal: signal }),
+              () => ({ clip: index, of: clips.length }),
+            );
+          } catch (err) {
+            // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
+            if (!(err instanceof CacheGoneError)) throw err;
+            if (inActivity()) Context.current().log.warn('context cache gone; sending the video', { cache: cacheName });
+            cacheName = undefined;
+          }
+        }
+      } catch (err) {
+        throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
+      }
+      usage = addUsage(usage, result.usage);
+      addModalities(result);
+      clipPromptTokens[index] = result.usage.promptTokens;
+      clipModalities = result.promptTokensByModality;
+      const cost = priced;
+
+      const refusal = classifyRefusal(result, { usage, costUsd: cost() });
+      if (refusal) throw refusal;
+      const text = result.text ?? '';
+      if (result.finishReason === 'MAX_TOKENS') {
+        // First finish the cut answer from its own text, which costs no video tokens.
+        const completed = await repairWithoutVideo(
+          completionPrompt(text, limit),
+          Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
+        );
+        if (completed !== undefined) {
+          await keep(index, completed, { repaired: true });
+          continue;
+        }
+        truncated = true;
+        finishReason = 'MAX_TOKENS';
+        const repaired = repairTruncatedJson(text);
+        // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
+        const kept =
+          repaired === undefined
+            ? undefined
+            : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
+        if (!kept?.ok) {
+          throw ApplicationFailure.create({
+            type: FailureType.InvalidModelOutput,
+            nonRetryable: true,
+            message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
+            details: [{ usage, costUsd: cost() }],
+          });
+        }
+        await keep(index, kept.data, { truncated: true });
+        continue;
+      }
+      const parsed = parseModelOutput(template, text);
+      if (!parsed.ok) {
+        const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
+        if (fixed !== undefined) {
+          await keep(index, fixed, { repaired: true });
+          continue;
+        }
         throw ApplicationFailure.create({
           type: FailureType.InvalidModelOutput,
           nonRetryable: true,
-          message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
+          message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
           details: [{ usage, costUsd: cost() }],
         });
       }
-      parts.push(kept.data);
-      continue;
+      await keep(index, parsed.data);
     }
-    const parsed = parseModelOutput(template, text);
-    if (!parsed.ok) {
-      const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
-      if (fixed !== undefined) {
-        parts.push(fixed);
-        continue;
-      }
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidModelOutput,
-        nonRetryable: true,
-        message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
-        details: [{ usage, costUsd: cost() }],
-      });
-    }
-    parts.push(parsed.data);
+  } catch (err) {
+    throw inClips ? withClipSpend(err, clipPromptTokens) : err;
   }
 
   const data = clips.length > 1 ? fitListsToSchema(mergeClipOutputs(parts), template.responseJsonSchema) : parts[0];
@@ -347,10 +415,30 @@ export async function completeAnalysis(
     maxOutputTokens: limit,
     atModelLimit: info?.maxOutputTokens !== undefined && limit >= info.maxOutputTokens,
     ...(repairs > 0 ? { repairs } : {}),
+    ...(inClips ? { clipPromptTokens: clips.map((_c, i) => clipPromptTokens[i] ?? 0) } : {}),
   };
   await fs.mkdir(workDir, { recursive: true });
   await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));
   return result;
+}
+
+/**
+ * The failure with what each clip sent so far added to its details, so the workflow settles each
+ * clip's booking with what it really spent (0 for a clip never sent).
+ */
+function withClipSpend(err: unknown, clipPromptTokens: number[]): unknown {
+  if (!(err instanceof ApplicationFailure)) return err;
+  const [first, ...rest] = err.details ?? [];
+  const details = [{ ...(first && typeof first === 'object' ? first : {}), clipPromptTokens }, ...rest];
+  return ApplicationFailure.create({
+    type: err.type ?? undefined,
+    message: err.message,
+    nonRetryable: err.nonRetryable ?? undefined,
+    nextRetryDelay: err.nextRetryDelay ?? undefined,
+    category: err.category ?? undefined,
+    cause: err.cause,
+    details,
+  });
 }
 
 function subtractUsage(a: TokenUsage, b: TokenUsage): TokenUsage {

@@ -3,9 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FailureType } from '../failures';
 import type { ApiKey } from '../config';
-import { findModel } from '../gemini/catalog';
-import { lowResolutionSaves } from '../gemini/cost';
-import { estimateForVideo } from '../gemini/estimate';
+import { findModel, type ModelInfo } from '../gemini/catalog';
+import { clipsByCount, lowResolutionSaves, videoTokenRoom, videoTokensPerSecond, type Clip } from '../gemini/cost';
+import { clipsForMinuteBudget, minimumClipSeconds } from '../gemini/minute-clips';
+import { estimateForVideo, type VideoEstimate } from '../gemini/estimate';
 import type { KeyConfigView, Acquired, ModelLimits } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
 import { projectOf } from '../keys/projects';
@@ -30,6 +31,18 @@ export interface ReserveTokensInput {
   facts: VideoFacts;
   sourceKind: 'file' | 'youtube';
   options: Pick<ProcessingOptions, 'template' | 'templateDirs' | 'templateParams' | 'mediaResolution'>;
+  /** A video above the whole budget may go in clips booked one by one (runs from before this refuse it). */
+  clips?: boolean;
+}
+
+/** One clip of a video booked in clips: its part of the video and its own moment in the project's minute. */
+export interface BookedClip extends Clip {
+  /** When the clip's call may start. */
+  startAt: number;
+  /** Input tokens booked for it. */
+  tokens: number;
+  /** Its booking's id (`<call id>#clip<n>`), settled with the tokens the clip really sent. */
+  id: string;
 }
 
 /** When the call may start; `project` and `tokens` only when something was booked (to settle later). */
@@ -37,8 +50,12 @@ export interface TokenReservation {
   startAt: number;
   tokens: number;
   project?: string;
-  /** Set when the video must go at low resolution to fit the project's minute. */
+  /** Set when the video must go at low resolution to fit the project's minute, or goes in clips. */
   mediaResolution?: MediaResolution;
+  /** Set when the video goes in clips, each booked in the minute on its own (in order). */
+  clips?: BookedClip[];
+  /** The project's tokens per minute (for the video's progress note). */
+  tpm?: number;
 }
 
 function limitsOf(key: ApiKey, model: string): ModelLimits {
@@ -132,7 +149,7 @@ export function keyActivities(ctx: ActivityContext) {
           now: ctx.now(),
         });
       const taskQueue = baseQueueOf(Context.current().info.taskQueue);
-      const book = (tokens: number) =>
+      const book = (tokens: number, parts?: number[]) =>
         client.workflow.executeUpdateWithStart(reserveTokensUpdate, {
           args: [
             {
@@ -141,6 +158,7 @@ export function keyActivities(ctx: ActivityContext) {
               model: input.model,
               tokens,
               tpm,
+              ...(parts ? { parts } : {}),
               ...(ctx.deps.quotaMinuteMs ? { minuteMs: ctx.deps.quotaMinuteMs } : {}),
             },
           ],
@@ -154,13 +172,61 @@ export function keyActivities(ctx: ActivityContext) {
         booked = await book(estimate.expected.inputTokens);
         lowered = true;
       }
+      const duration = input.facts.durationSeconds;
+      // Still too large: in clips, each booked in a minute of its own (a link of unknown length cannot be cut).
+      let shortestClip: number | undefined;
+      if ('tooLarge' in booked && input.clips && duration !== undefined) {
+        // The ratio can move between two bookings (another call settled); size again with the new one.
+        for (let attempt = 0; attempt < 3 && 'tooLarge' in booked; attempt++) {
+          const plan = clipsForMinuteBudget({
+            model: info,
+            durationSeconds: duration,
+            resolution: estimate.resolution,
+            textTokens: Math.ceil(estimate.input.text / estimate.requests),
+            budget: booked.budget,
+            ratio: booked.ratio,
+            maxClipSeconds: longestClip(info, estimate),
+          });
+          if ('tooSmall' in plan) {
+            shortestClip = plan.shortestClipTokens;
+            break;
+          }
+          const parts = await book(0, plan.tokens);
+          if ('tooLarge' in parts) {
+            booked = parts;
+            continue;
+          }
+          const bookedParts = parts.parts ?? [];
+          // Asked again after a retry, the pool answers with the clips it booked the first time.
+          const clips =
+            bookedParts.length === plan.clips.length ? plan.clips : clipsByCount(duration, bookedParts.length);
+          return {
+            project,
+            tpm,
+            startAt: parts.startAt,
+            tokens: parts.tokens,
+            mediaResolution: estimate.resolution,
+            clips: clips.map((clip, i) => ({
+              ...clip,
+              startAt: bookedParts[i].startAt,
+              tokens: bookedParts[i].tokens,
+              id: bookedParts[i].id,
+            })),
+          };
+        }
+      }
       if ('tooLarge' in booked) {
+        const clipsToo =
+          shortestClip !== undefined
+            ? `; even a clip of ${minimumClipSeconds} s needs about ${shortestClip}, more than the ${booked.budget} one minute can hold`
+            : '';
         throw ApplicationFailure.create({
           type: FailureType.OverTokenBudget,
           nonRetryable: true,
           message:
             `${input.facts.title} needs about ${booked.tokens} input tokens for ${input.model} at ${estimate.resolution} resolution, ` +
             `more than the ${tpm} tokens per minute of project "${project}" (key ${key.alias}) allow in one call` +
+            clipsToo +
             (forced
               ? ` (the resolution was set to ${forced} by the batch or the template; low would need fewer tokens where the model charges less for it)`
               : lowResolutionSaves(info)
@@ -177,4 +243,10 @@ export function keyActivities(ctx: ActivityContext) {
       };
     },
   };
+}
+
+/** The longest clip one request's context window can hold (as the analysis plans it). */
+function longestClip(info: ModelInfo, estimate: VideoEstimate): number {
+  const room = videoTokenRoom(info, { expectedOutputTokens: estimate.maxOutputTokens });
+  return Math.max(1, Math.floor(room / videoTokensPerSecond(info, estimate.resolution)));
 }

@@ -226,7 +226,12 @@ export function videoTokenRoom(model: ModelInfo, opts: Omit<MediaPlanOptions, 'r
  */
 export function equalClips(durationSeconds: number, maxClipSeconds: number): Clip[] {
   const total = Math.max(1, Math.ceil(durationSeconds));
-  const count = Math.ceil(total / maxClipSeconds);
+  return clipsByCount(durationSeconds, Math.ceil(total / maxClipSeconds));
+}
+
+/** Splits [0, duration] into `count` equal whole-second clips (the last ends at the duration rounded up). */
+export function clipsByCount(durationSeconds: number, count: number): Clip[] {
+  const total = Math.max(1, Math.ceil(durationSeconds));
   return Array.from({ length: count }, (_, i) => ({
     startSeconds: Math.floor((i * total) / count),
     endSeconds: i === count - 1 ? total : Math.floor(((i + 1) * total) / count),

@@ -48,6 +48,12 @@ export interface ReserveRequest {
   now: number;
   /** Length of the quota's minute (60 s for Gemini; shorter in tests). */
   minuteMs?: number;
+  /**
+   * A call sent in parts (a video in clips): each part's expected input tokens, in order. Each part
+   * is booked on its own as `<id>#clip<n>` (n from 1), no earlier than the part before it; `tokens`
+   * is then ignored.
+   */
+  parts?: number[];
 }
 
 /** One project's minute for one model, as `keys status` shows it. */
@@ -64,9 +70,19 @@ export interface MinuteUsage {
   ratio: number;
 }
 
+/** One booked part of a call in parts. */
+export interface PartReservation {
+  id: string;
+  startAt: number;
+  tokens: number;
+  waitMs: number;
+}
+
 export type Reservation =
-  | { id: string; startAt: number; tokens: number; waitMs: number }
-  | { id: string; tooLarge: true; tokens: number; budget: number };
+  /** `parts` for a call in parts: then startAt is the first part's and tokens their sum. */
+  | { id: string; startAt: number; tokens: number; waitMs: number; parts?: PartReservation[] }
+  /** `tokens` (the largest part's, for a call in parts) as booked: expected × `ratio`. */
+  | { id: string; tooLarge: true; tokens: number; budget: number; ratio: number };
 
 /** Share of tpm that is booked: the estimate is not exact and calls start a little after their moment. */
 export const tokenHeadroom = 0.97;
@@ -90,6 +106,17 @@ const maxRatio = 2;
 
 export const slotKey = (project: string, model: string): string => `${project}\u0000${model}`;
 
+/** The booking id of part `index` (from 0) of a call in parts: `<id>#clip<index + 1>`. */
+export const partId = (id: string, index: number): string => `${id}#clip${index + 1}`;
+
+/** The part number (from 1) when `bookingId` is a part of call `id`. */
+function partNumber(bookingId: string, id: string): number | undefined {
+  const prefix = `${id}#clip`;
+  if (!bookingId.startsWith(prefix)) return undefined;
+  const n = Number(bookingId.slice(prefix.length));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 export class MinuteLedger {
   readonly state: LedgerState;
 
@@ -99,6 +126,7 @@ export class MinuteLedger {
 
   /** Books a call at the earliest moment its tokens fit, or says it can never fit the budget. */
   reserve(req: ReserveRequest): Reservation {
+    if (req.parts) return this.reserveParts(req, req.parts);
     const window = (req.minuteMs ?? defaultMinuteMs) + lateStartMarginMs;
     const slot = this.slot(req.project, req.model);
     this.prune(slot, req.now, window);
@@ -106,12 +134,52 @@ export class MinuteLedger {
     if (existing) return { id: req.id, startAt: existing.at, tokens: existing.tokens, waitMs: existing.at - req.now };
     const budget = Math.floor(req.tpm * tokenHeadroom);
     const tokens = Math.max(1, Math.ceil(req.tokens * slot.ratio));
-    if (tokens > budget) return { id: req.id, tooLarge: true, tokens, budget };
+    if (tokens > budget) return { id: req.id, tooLarge: true, tokens, budget, ratio: slot.ratio };
     const at = earliestFit(slot.bookings, req.now, tokens, budget, window);
-    const late = Math.max(0, dispatchAllowanceMs - (at - req.now));
-    slot.bookings.push({ id: req.id, at, tokens, expected: req.tokens, ...(late > 0 ? { late } : {}) });
-    slot.bookings.sort((a, b) => a.at - b.at);
+    this.book(slot, { id: req.id, at, tokens, expected: req.tokens }, req.now);
     return { id: req.id, startAt: at, tokens, waitMs: at - req.now };
+  }
+
+  /**
+   * Books every part of a call in order, each at the earliest moment no earlier than the part before
+   * it where every sliding minute stays within budget; all or nothing (a part above the whole
+   * budget books none). Asking again for the same call returns the parts booked the first time.
+   */
+  private reserveParts(req: ReserveRequest, parts: number[]): Reservation {
+    const window = (req.minuteMs ?? defaultMinuteMs) + lateStartMarginMs;
+    const slot = this.slot(req.project, req.model);
+    this.prune(slot, req.now, window);
+    const answer = (booked: Booking[]): Reservation => {
+      const reserved = booked.map((b) => ({ id: b.id, startAt: b.at, tokens: b.tokens, waitMs: b.at - req.now }));
+      const tokens = reserved.reduce((sum, p) => sum + p.tokens, 0);
+      return { id: req.id, startAt: reserved[0].startAt, tokens, waitMs: reserved[0].waitMs, parts: reserved };
+    };
+    const existing = slot.bookings
+      .map((b) => ({ b, n: partNumber(b.id, req.id) }))
+      .filter((p): p is { b: Booking; n: number } => p.n !== undefined)
+      .sort((x, y) => x.n - y.n)
+      .map((p) => p.b);
+    if (existing.length > 0) return answer(existing);
+    const budget = Math.floor(req.tpm * tokenHeadroom);
+    const scaled = parts.map((t) => Math.max(1, Math.ceil(t * slot.ratio)));
+    const largest = Math.max(...scaled);
+    if (largest > budget) return { id: req.id, tooLarge: true, tokens: largest, budget, ratio: slot.ratio };
+    let from = req.now;
+    const booked = scaled.map((tokens, i) => {
+      const at = earliestFit(slot.bookings, req.now, tokens, budget, window, from);
+      from = at;
+      return this.book(slot, { id: partId(req.id, i), at, tokens, expected: parts[i] }, req.now);
+    });
+    return answer(booked);
+  }
+
+  /** Adds a booking; one that may go at once is counted as possibly late by the dispatch allowance. */
+  private book(slot: SlotState, booking: Booking, now: number): Booking {
+    const late = Math.max(0, dispatchAllowanceMs - (booking.at - now));
+    if (late > 0) booking.late = late;
+    slot.bookings.push(booking);
+    slot.bookings.sort((a, b) => a.at - b.at);
+    return booking;
   }
 
   /**
@@ -185,11 +253,19 @@ export class MinuteLedger {
  * two kinds of moments can be the answer: now, and the moments booked calls leave the window. The
  * windows the new call may fall in end in [T, T + late + window), and their sums peak at T or at a
  * booking's start, so those are the only ends to check. The new call's own lateness is what it
- * will be booked with: the dispatch allowance less the time it waits.
+ * will be booked with: the dispatch allowance less the time it waits. `from` (a later part of a call
+ * in parts: the moment of the part before it) is the earliest answer allowed.
  */
-export function earliestFit(bookings: Booking[], now: number, tokens: number, budget: number, window: number): number {
+export function earliestFit(
+  bookings: Booking[],
+  now: number,
+  tokens: number,
+  budget: number,
+  window: number,
+  from = now,
+): number {
   const leaves = (b: Booking) => b.at + (b.late ?? 0) + window;
-  const candidates = [now, ...bookings.map(leaves).filter((t) => t > now)].sort((a, b) => a - b);
+  const candidates = [from, ...bookings.map(leaves).filter((t) => t > from)].sort((a, b) => a - b);
   for (const start of candidates) {
     const late = Math.max(0, dispatchAllowanceMs - (start - now));
     const ends = [start, ...bookings.map((b) => b.at).filter((t) => t > start && t < start + late + window)];

@@ -89,8 +89,11 @@ export const uploading = proxyActivities<Pick<Activities, 'uploadVideo'>>({
   },
 });
 
+/** One analysis attempt's time limit; a video in clips booked over several minutes gets that span on top. */
+export const analysisTimeoutMs = 45 * 60_000;
+
 export const analysis = proxyActivities<Pick<Activities, 'analyzeVideo'>>({
-  startToCloseTimeout: '45 minutes',
+  startToCloseTimeout: analysisTimeoutMs,
   heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '10s',

@@ -64,7 +64,70 @@ describe('minute ledger', () => {
       tooLarge: true,
       tokens: 98_000,
       budget: Math.floor(100_000 * tokenHeadroom),
+      ratio: 1,
     });
+  });
+
+  test('a call in parts books each part on its own, in order, every sliding minute within budget', () => {
+    const ledger = new MinuteLedger();
+    const tpm = 100_000;
+    // Another call already holds most of the first minute.
+    ledger.reserve({ id: 'other', project: 'p', model, tokens: 50_000, tpm, now: t0 });
+    const r = ledger.reserve({
+      id: 'v#1',
+      project: 'p',
+      model,
+      tokens: 0,
+      parts: [60_000, 60_000, 30_000],
+      tpm,
+      now: t0,
+    });
+    if (!('parts' in r) || !r.parts) throw new Error(`not booked in parts: ${JSON.stringify(r)}`);
+    expect(r.parts.map((p) => p.id)).toEqual(['v#1#clip1', 'v#1#clip2', 'v#1#clip3']);
+    expect(r.tokens).toBe(150_000);
+    expect(r.startAt).toBe(r.parts[0].startAt);
+    // Each part no earlier than the one before; 60k + 60k cannot share a minute, nor 60k with "other".
+    const ats = r.parts.map((p) => p.startAt);
+    expect(ats[0]).toBeGreaterThan(t0);
+    expect(ats[1]).toBeGreaterThanOrEqual(ats[0] + window);
+    expect(ats[2]).toBeGreaterThanOrEqual(ats[1]);
+    const booked = ledger.state.slots[Object.keys(ledger.state.slots)[0]].bookings;
+    expect(peakWindow(booked, window)).toBeLessThanOrEqual(tpm * tokenHeadroom);
+    // The 30k part fits beside the second 60k one: it goes with it, not a minute later.
+    expect(ats[2]).toBe(ats[1]);
+    // Asked again (an activity retried), the same parts come back and nothing more is booked.
+    const again = ledger.reserve({
+      id: 'v#1',
+      project: 'p',
+      model,
+      tokens: 0,
+      parts: [40_000, 40_000],
+      tpm,
+      now: t0 + 1,
+    });
+    expect('parts' in again && again.parts?.map((p) => [p.id, p.startAt])).toEqual(
+      r.parts.map((p) => [p.id, p.startAt]),
+    );
+    expect(booked).toHaveLength(4);
+    // Each part settles on its own.
+    ledger.settle('v#1#clip2', 'p', model, 61_000);
+    expect(booked.find((b) => b.id === 'v#1#clip2')).toMatchObject({ tokens: 61_000, settled: true });
+    expect(booked.find((b) => b.id === 'v#1#clip1')?.settled).toBeUndefined();
+  });
+
+  test('a call in parts with one part above the whole budget books none of them', () => {
+    const ledger = new MinuteLedger();
+    const r = ledger.reserve({
+      id: 'v',
+      project: 'p',
+      model,
+      tokens: 0,
+      parts: [10_000, 98_000],
+      tpm: 100_000,
+      now: t0,
+    });
+    expect(r).toEqual({ id: 'v', tooLarge: true, tokens: 98_000, budget: 97_000, ratio: 1 });
+    expect(ledger.minuteUsage(t0)).toEqual([expect.objectContaining({ lastMinute: 0, booked: 0 })]);
   });
 
   test('projects and models have budgets of their own', () => {

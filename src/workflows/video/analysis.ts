@@ -8,7 +8,7 @@ import {
   type VideoFacts,
   type VideoInput,
 } from '../../types';
-import { analysis } from '../activity-proxies';
+import { analysis, analysisTimeoutMs } from '../activity-proxies';
 import { EconomyCall } from '../economy/economy-call';
 import { failureDetailsOf, failureMessageOf, failureTypeOf } from '../failure-info';
 import { clockText, summary, videoName } from '../labels';
@@ -120,24 +120,31 @@ export class Analysis {
       keyAlias: alias,
       maxOutputTokens: this.maxOutputTokens,
       ...(booked ? { notBefore: booked.notBefore } : {}),
+      ...(booked?.clips ? { bookedClips: booked.clips } : {}),
     };
     // A project with per-minute request limits is called only through its own queue, whose rate the server enforces.
     const limit = this.maxOutputTokens ? `, up to ${this.maxOutputTokens} output tokens` : '';
     // Several templates: the summary names the note (one template keeps its summary as it was).
     const what = (options.templates?.length ?? 0) > 1 ? `the ${options.template} note of ` : '';
-    const label = summary(`analyze ${what}${videoName(item)} with ${model}, key ${alias}${limit}`);
+    const clips = booked?.clips;
+    const inClips = clips ? `, in ${clips.length} clips booked one by one in the project's minute` : '';
+    const label = summary(`analyze ${what}${videoName(item)} with ${model}, key ${alias}${limit}${inClips}`);
+    // Clips wait for their moments inside the activity: its time limit grows by the span they are booked over.
+    const span = clips ? clips[clips.length - 1].notBefore - clips[0].notBefore : 0;
+    const timeout = clips ? { startToCloseTimeout: analysisTimeoutMs + span } : {};
     let result: AnalysisResult;
     try {
       result = await analysis.analyzeVideo.executeWithOptions(
-        queue ? { taskQueue: queue, summary: label } : { summary: label },
+        queue ? { taskQueue: queue, summary: label, ...timeout } : { summary: label, ...timeout },
         [args],
       );
     } catch (err) {
-      const spent = failureDetailsOf(err)?.usage as TokenUsage | undefined;
-      await booked?.settle(spent?.promptTokens ?? 0);
+      const details = failureDetailsOf(err);
+      const spent = details?.usage as TokenUsage | undefined;
+      await booked?.settle(spent?.promptTokens ?? 0, details?.clipPromptTokens as number[] | undefined);
       throw err;
     }
-    await booked?.settle(result.usage.promptTokens);
+    await booked?.settle(result.usage.promptTokens, result.clipPromptTokens);
     this.spend.add(result.usage, result.costUsd);
     return result;
   }

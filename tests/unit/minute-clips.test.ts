@@ -1,0 +1,60 @@
+import { DEFAULT_CATALOG_PATH, getModel, loadCatalog } from '../../src/gemini/catalog';
+import { clipsByCount, equalClips, estimateVideoTokens } from '../../src/gemini/cost';
+import { clipBudgetShare, clipsForMinuteBudget, minimumClipSeconds } from '../../src/gemini/minute-clips';
+
+const catalog = loadCatalog(DEFAULT_CATALOG_PATH);
+/** 70 tokens per frame at any resolution but high, plus 32 of sound: 102 tokens a second. */
+const flash38 = getModel(catalog, 'gemini-3.8-flash');
+
+describe('clips sized for a project’s tokens per minute', () => {
+  const lesson = { model: flash38, resolution: 'default' as const, textTokens: 2_400, ratio: 1 };
+
+  test('a 40-minute lesson on a free-tier project (250k tpm) goes in the fewest equal clips that fit', () => {
+    const budget = Math.floor(250_000 * 0.97);
+    const plan = clipsForMinuteBudget({ ...lesson, durationSeconds: 2_400, budget });
+    if ('tooSmall' in plan) throw new Error('refused');
+    // Whole, it needs 2,400 + 244,800 tokens: more than the minute; two clips of 20 minutes fit.
+    expect(plan.clips).toEqual([
+      { startSeconds: 0, endSeconds: 1_200 },
+      { startSeconds: 1_200, endSeconds: 2_400 },
+    ]);
+    expect(plan.tokens).toEqual([2_400 + 122_400, 2_400 + 122_400]);
+    for (const t of plan.tokens) expect(t).toBeLessThanOrEqual(budget * clipBudgetShare);
+  });
+
+  test('the fewest clips: one clip fewer would not fit, and each lasts whole seconds', () => {
+    const budget = 40_000;
+    const plan = clipsForMinuteBudget({ ...lesson, durationSeconds: 3_601.4, budget });
+    if ('tooSmall' in plan) throw new Error('refused');
+    for (const c of plan.clips) expect(Number.isInteger(c.endSeconds - c.startSeconds)).toBe(true);
+    expect(plan.clips[plan.clips.length - 1].endSeconds).toBe(3_602);
+    const fewer = clipsByCount(3_601.4, plan.clips.length - 1);
+    const longest = Math.max(...fewer.map((c) => c.endSeconds - c.startSeconds));
+    expect(2_400 + estimateVideoTokens(flash38, longest, 'default')).toBeGreaterThan(budget * clipBudgetShare);
+    for (const t of plan.tokens) expect(t).toBeLessThanOrEqual(budget * clipBudgetShare);
+  });
+
+  test('the ledger’s ratio of actual to expected tokens makes the clips shorter', () => {
+    const budget = 100_000;
+    const plain = clipsForMinuteBudget({ ...lesson, durationSeconds: 3_000, budget });
+    const biased = clipsForMinuteBudget({ ...lesson, durationSeconds: 3_000, budget, ratio: 1.5 });
+    if ('tooSmall' in plain || 'tooSmall' in biased) throw new Error('refused');
+    expect(biased.clips.length).toBeGreaterThan(plain.clips.length);
+    for (const t of biased.tokens) expect(t * 1.5).toBeLessThanOrEqual(budget * clipBudgetShare);
+  });
+
+  test('a clip never outgrows the context window’s own limit', () => {
+    const plan = clipsForMinuteBudget({ ...lesson, durationSeconds: 600, budget: 200_000, maxClipSeconds: 100 });
+    if ('tooSmall' in plan) throw new Error('refused');
+    expect(plan.clips).toEqual(equalClips(600, 100));
+  });
+
+  test(`refused only when not even a ${minimumClipSeconds} s clip fits beside the prompt`, () => {
+    // 2,400 + 30 s × 102 = 5,460 tokens; 90 % of the budget must hold that.
+    const justEnough = Math.ceil(5_460 / clipBudgetShare);
+    const fits = clipsForMinuteBudget({ ...lesson, durationSeconds: 600, budget: justEnough });
+    expect('clips' in fits && fits.clips).toHaveLength(20);
+    const refused = clipsForMinuteBudget({ ...lesson, durationSeconds: 600, budget: justEnough - 200 });
+    expect(refused).toEqual({ tooSmall: true, shortestClipTokens: 5_460 });
+  });
+});
