@@ -5,7 +5,7 @@ import { FailureType } from '../failures';
 import type { ApiKey } from '../config';
 import { findModel, type ModelInfo } from '../gemini/catalog';
 import { clipsByCount, lowResolutionSaves, videoTokenRoom, videoTokensPerSecond, type Clip } from '../gemini/cost';
-import { clipsForMinuteBudget, minimumClipSeconds } from '../gemini/minute-clips';
+import { clipBudgetShare, clipsForMinuteBudget, minimumClipSeconds } from '../gemini/minute-clips';
 import { estimateForVideo, type VideoEstimate } from '../gemini/estimate';
 import type { KeyConfigView, Acquired, ModelLimits } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
@@ -218,7 +218,7 @@ export function keyActivities(ctx: ActivityContext) {
       if ('tooLarge' in booked) {
         const clipsToo =
           shortestClip !== undefined
-            ? `; even a clip of ${minimumClipSeconds} s needs about ${shortestClip}, more than the ${booked.budget} one minute can hold`
+            ? `; even a clip of ${minimumClipSeconds} s needs about ${shortestClip}, more than the ${Math.floor(booked.budget * clipBudgetShare)} one clip may take (${Math.round(clipBudgetShare * 100)} % of the ${booked.budget} one minute holds)`
             : '';
         throw ApplicationFailure.create({
           type: FailureType.OverTokenBudget,

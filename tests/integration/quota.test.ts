@@ -24,6 +24,7 @@ import {
 } from '../support/harness';
 import { runCli } from '../support/run-cli';
 import { renderSummary } from '../../src/cli/progress';
+import { stretchedSample } from '../../bench/support/stretched-video';
 
 const model = 'gemini-2.5-flash';
 /** A short quota "minute" for the stand-in and the ledger alike, so the test waits seconds, not minutes. */
@@ -56,9 +57,12 @@ describe('quotas per project: tokens per minute booked before the call', () => {
     await connection?.close();
   });
 
-  /** Two keys of project "lab" sharing `tpm`; the worker and the stand-in know the project. */
-  async function setup(tpm: number): Promise<{ standin: GeminiStandin; taskQueue: string; keys: ApiKey[] }> {
-    const limits = { [model]: { tpm } };
+  /** Two keys of project "lab" sharing `tpm` for `forModel`; the worker and the stand-in know the project. */
+  async function setup(
+    tpm: number,
+    forModel = model,
+  ): Promise<{ standin: GeminiStandin; taskQueue: string; keys: ApiKey[] }> {
+    const limits = { [forModel]: { tpm } };
     const keys: ApiKey[] = ['lab-1', 'lab-2'].map((alias) => ({
       alias,
       envVar: `KEY_${alias}`,
@@ -252,5 +256,106 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       reason: expect.stringMatching(/more than the 5000 tokens per minute of project "lab".*Raise the tpm limit/),
     });
     expect(standin.stats().log.filter((e) => e.route === 'generate')).toHaveLength(1);
+  });
+
+  describe('a video above the whole minute, on a model where low resolution saves nothing', () => {
+    /** Gemini 3 models cost 70 tokens a frame at low and default alike (102 tokens a second with the sound). */
+    const flash38 = 'gemini-3.8-flash';
+    const clipOptions = {
+      models: [flash38],
+      tokenLimitedModels: { 'lab-1': [flash38], 'lab-2': [flash38] },
+      keyProjects: { 'lab-1': 'lab', 'lab-2': 'lab' },
+    };
+    /** A folder with one lesson of `seconds` (the sample stretched: inspect and the stand-in both see that length). */
+    function lessonOf(seconds: number): string {
+      const dir = tempDir('long-lesson');
+      fs.writeFileSync(path.join(dir, 'long-lesson.mp4'), stretchedSample(seconds));
+      return dir;
+    }
+
+    test('goes in clips, each booked in a minute with room for it: no 429, every minute within tpm, one merged note', async () => {
+      // 180 s × 102 = 18,360 video tokens and ~2,400 of prompt: far above 12,000 a minute. Clips of
+      // 60 s (~8,500 each) fit one at a time, so the three go a (short) minute apart.
+      const tpm = 12_000;
+      const { standin, taskQueue } = await setup(tpm, flash38);
+      const batchId = uniqueId('clips');
+      const output = tempDir('out');
+      const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+        workflowId: batchId,
+        taskQueue,
+        args: [
+          batchInput(batchId, [lessonOf(180)], output, { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] }, clipOptions),
+        ],
+      });
+      expect(summary).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
+      const calls = standin.stats().log.filter((e) => e.route === 'generate');
+      expect(calls.filter((e) => e.status === 429)).toEqual([]);
+      const sent = calls.filter((e) => e.status === 200 && e.mediaParts === 1);
+      expect(sent).toHaveLength(3);
+      for (const call of sent) expect(call.promptTokens).toBeLessThan(tpm * 0.97);
+      // The stand-in's own count: no sliding minute of the project held more than its tpm.
+      expect(peakMinuteTokens(calls, 'lab')).toBeLessThanOrEqual(tpm);
+      const times = sent.map((e) => e.admittedAt ?? e.at).sort((a, b) => a - b);
+      expect(times[1] - times[0]).toBeGreaterThanOrEqual(minuteMs);
+      expect(times[2] - times[1]).toBeGreaterThanOrEqual(minuteMs);
+      // One note, merged from the three answers, that says it was made in clips.
+      expect(summary.outputs).toHaveLength(1);
+      expect(fs.readFileSync(summary.outputs[0], 'utf8')).toMatch(/analysed_in: clips/);
+
+      // Every clip settled its own booking with what it really sent, and nothing waits in the pool.
+      const pool = client.workflow.getHandle(keyPoolWorkflowId(taskQueue));
+      const minute = await pool.query(minuteUsageQuery);
+      expect(minute).toEqual([expect.objectContaining({ project: 'lab', model: flash38, waiting: 0, booked: 0 })]);
+      const poolHistory = await pool.fetchHistory();
+      const settled = (poolHistory.events ?? [])
+        .map((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
+        .filter((data): data is Uint8Array => !!data)
+        .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as { type: string; id: string; tokens: number })
+        .filter((event) => event.type === 'settle');
+      expect(settled.map((e) => e.id.replace(/^.*#/, '#'))).toEqual(['#clip1', '#clip2', '#clip3']);
+      expect(settled.map((e) => e.tokens).sort()).toEqual(sent.map((e) => e.promptTokens).sort());
+      // The Web UI says the video goes in clips.
+      const labels = await timelineLabels(client, `${batchId}/`);
+      expect(labels).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^analyze .* in 3 clips booked one by one in the project's minute/),
+        ]),
+      );
+      // The new commands replay.
+      await waitFor(
+        async () => (await historiesThatDoNotReplay(client, `BatchId = "${batchId}"`)).replayed >= 1,
+        30_000,
+        'video visible',
+      );
+      const replay = await historiesThatDoNotReplay(client, `WorkflowId = "${batchId}" OR BatchId = "${batchId}"`);
+      expect(replay.failures).toEqual([]);
+    });
+
+    test('a minute too small for even a short clip fails the video at once, naming the project and what to change', async () => {
+      // 2,400 tokens of prompt and 30 s of video (3,060) are more than 90 % of 4,000 × 97 %.
+      const { standin, taskQueue } = await setup(4_000, flash38);
+      const batchId = uniqueId('too-small');
+      const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+        workflowId: batchId,
+        taskQueue,
+        args: [
+          batchInput(
+            batchId,
+            [lessonOf(180)],
+            tempDir('out'),
+            { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] },
+            clipOptions,
+          ),
+        ],
+      });
+      expect(summary).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
+      expect(summary.failures[0]).toMatchObject({
+        errorType: FailureType.OverTokenBudget,
+        reason: expect.stringMatching(
+          /more than the 4000 tokens per minute of project "lab".*even a clip of 30 s needs about \d+.*low resolution saves no tokens on gemini-3\.8-flash.*Raise the tpm limit/,
+        ),
+      });
+      expect(standin.stats().log.filter((e) => e.route === 'generate')).toHaveLength(0);
+    });
   });
 });
