@@ -32,7 +32,7 @@ import {
   type VideoItem,
 } from '../types';
 import type { ActivityContext } from './context';
-import { clipsAtTheirMoments } from './clip-moments';
+import { clipMoments, clipsAtTheirMoments } from './clip-moments';
 import { readStoredClips, storeClip, type StoredClip } from './clip-store';
 import { withHeartbeat, inActivity } from './heartbeat';
 import { templateFailure } from './template-failure';
@@ -112,7 +112,13 @@ export function analyzeActivities(ctx: ActivityContext) {
       }
       // Each clip goes at its own booked moment (those answered by an earlier attempt not at all).
       const requests = clipRequests(input, planned);
-      const moments = new Map(booked.flatMap((c, i) => (storedClips.has(i) ? [] : [[i, c.notBefore] as const])));
+      const retried = inActivity() && Context.current().info.attempt > 1;
+      const moments = clipMoments(
+        booked.map((c) => c.notBefore),
+        new Set(storedClips.keys()),
+        Date.now(),
+        retried,
+      );
       const schedule = clipsAtTheirMoments(moments, (index, signal) =>
         gemini.generate(input.keyAlias, { ...requests[index], abortSignal: signal }),
       );
@@ -331,7 +337,7 @@ export async function completeAnalysis(
           try {
             result = await withHeartbeat(
               (signal) => callClip(index, { ...request, abortSignal: signal }),
-              () => ({ clip: index, of: clips.length }),
+              () => clipHeartbeat(index, clips.length, input.bookedClips?.[index]?.notBefore),
             );
           } catch (err) {
             // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
@@ -420,6 +426,18 @@ export async function completeAnalysis(
   await fs.mkdir(workDir, { recursive: true });
   await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));
   return result;
+}
+
+/** What the Web UI shows of a clip in progress: which, and how long it still waits for its booked moment. */
+function clipHeartbeat(index: number, count: number, notBefore: number | undefined) {
+  const waitS = notBefore === undefined ? 0 : Math.ceil((notBefore - Date.now()) / 1000);
+  return {
+    clip: index,
+    of: count,
+    ...(waitS > 0
+      ? { waiting: `clip ${index + 1}/${count} waits ${waitS} s for its booked moment in its project's minute` }
+      : {}),
+  };
 }
 
 /**

@@ -1,6 +1,22 @@
 import type { GenerateResult } from '../gemini/gateway';
 
 /**
+ * When each clip not yet answered is sent: at its booked moment. A retried attempt comes after
+ * some of those moments passed; sending every late clip at once would put them in one minute, so
+ * the clips left keep their spacing and all move later by as much as the first of them is late.
+ */
+export function clipMoments(
+  booked: number[],
+  answered: Set<number>,
+  now: number,
+  retried: boolean,
+): Map<number, number> {
+  const left = booked.map((at, index) => ({ at, index })).filter((c) => !answered.has(c.index));
+  const late = retried && left.length > 0 ? Math.max(0, now - left[0].at) : 0;
+  return new Map(left.map((c) => [c.index, c.at + late]));
+}
+
+/**
  * Sends each clip's call at its own booked moment in the project's minute, whether or not the clip
  * before it has been answered: each clip was booked at the moment it starts, and waiting for the
  * answer before would make it late (and push it into the next call's minute). The answers are

@@ -331,6 +331,45 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       expect(replay.failures).toEqual([]);
     });
 
+    test('an attempt that fails between clips is retried without asking again for the clips already answered', async () => {
+      const tpm = 12_000;
+      const { standin, taskQueue } = await setup(tpm, flash38);
+      const batchId = uniqueId('clips-retry');
+      const run = client.workflow.execute(BatchWorkflow, {
+        workflowId: batchId,
+        taskQueue,
+        args: [
+          batchInput(
+            batchId,
+            [lessonOf(180)],
+            tempDir('out'),
+            { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] },
+            clipOptions,
+          ),
+        ],
+      });
+      const answered = () => standin.stats().log.filter((e) => e.route === 'generate' && e.status === 200);
+      // Once the first clip is answered, the second fails (a server error: the attempt is retried).
+      await waitFor(() => answered().length >= 1, 60_000, 'the first clip answered');
+      standin.addFault({
+        route: 'generate',
+        match: { withVideo: true },
+        times: 1,
+        action: { type: 'http', status: 500 },
+      });
+      const summary: BatchSummary = await run;
+      expect(summary).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
+      const calls = standin.stats().log.filter((e) => e.route === 'generate');
+      // Three clips answered, each once: the retry reused the stored first answer and asked for the other two.
+      expect(calls.filter((e) => e.status === 500)).toHaveLength(1);
+      expect(answered()).toHaveLength(3);
+      // The clips left kept their spacing after the retry: still no 429 and no overfilled minute.
+      expect(calls.filter((e) => e.status === 429)).toEqual([]);
+      expect(peakMinuteTokens(calls, 'lab')).toBeLessThanOrEqual(tpm);
+      const minute = await client.workflow.getHandle(keyPoolWorkflowId(taskQueue)).query(minuteUsageQuery);
+      expect(minute).toEqual([expect.objectContaining({ waiting: 0, booked: 0 })]);
+    });
+
     test('a minute too small for even a short clip fails the video at once, naming the project and what to change', async () => {
       // 2,400 tokens of prompt and 30 s of video (3,060) are more than 90 % of 4,000 × 97 %.
       const { standin, taskQueue } = await setup(4_000, flash38);

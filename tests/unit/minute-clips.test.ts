@@ -1,3 +1,5 @@
+import { clipMoments, clipsAtTheirMoments } from '../../src/activities/clip-moments';
+import type { GenerateResult } from '../../src/gemini/gateway';
 import { DEFAULT_CATALOG_PATH, getModel, loadCatalog } from '../../src/gemini/catalog';
 import { clipsByCount, equalClips, estimateVideoTokens } from '../../src/gemini/cost';
 import { clipBudgetShare, clipsForMinuteBudget, minimumClipSeconds } from '../../src/gemini/minute-clips';
@@ -56,5 +58,57 @@ describe('clips sized for a project’s tokens per minute', () => {
     expect('clips' in fits && fits.clips).toHaveLength(20);
     const refused = clipsForMinuteBudget({ ...lesson, durationSeconds: 600, budget: justEnough - 200 });
     expect(refused).toEqual({ tooSmall: true, shortestClipTokens: 5_460 });
+  });
+});
+
+describe('clips sent at their booked moments', () => {
+  test('each clip is sent at its moment, not after the answer before it; answered clips are not sent', async () => {
+    const t0 = Date.now();
+    const sentAt: Array<[number, number]> = [];
+    const answers: Array<() => void> = [];
+    const schedule = clipsAtTheirMoments(clipMoments([t0, t0 + 60, t0 + 120], new Set([1]), t0, false), (index) => {
+      sentAt.push([index, Date.now() - t0]);
+      // The first answer takes long: the third clip must not wait for it.
+      return new Promise<GenerateResult>((resolve) =>
+        answers.push(() => resolve({ text: `${index}` } as GenerateResult)),
+      );
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sentAt.map(([i]) => i)).toEqual([0, 2]);
+    expect(sentAt[1][1]).toBeGreaterThanOrEqual(110);
+    answers.forEach((answer) => answer());
+    await expect(schedule.answer(2)).resolves.toEqual({ text: '2' });
+    expect(() => schedule.answer(1)).toThrow(/no booked moment/);
+    schedule.stop();
+  });
+
+  test('stop cancels the clips not yet sent', async () => {
+    const sent: number[] = [];
+    const schedule = clipsAtTheirMoments(new Map([[0, Date.now() + 100]]), async (index) => {
+      sent.push(index);
+      return {} as GenerateResult;
+    });
+    schedule.stop();
+    await expect(schedule.answer(0)).rejects.toThrow(/ended before this clip was sent/);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(sent).toEqual([]);
+  });
+
+  test('a retried attempt keeps the clips left spaced as booked, later by as much as the first is late', () => {
+    const booked = [1_000, 70_000, 140_000];
+    expect(clipMoments(booked, new Set([0]), 90_000, true)).toEqual(
+      new Map([
+        [1, 90_000],
+        [2, 160_000],
+      ]),
+    );
+    // The first attempt keeps the booked moments (a clip due already goes at once).
+    expect(clipMoments(booked, new Set(), 5_000, false)).toEqual(
+      new Map([
+        [0, 1_000],
+        [1, 70_000],
+        [2, 140_000],
+      ]),
+    );
   });
 });
