@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Client, Connection } from '@temporalio/client';
@@ -16,6 +17,7 @@ import {
   waitFor,
   workflowsWithCompletedActivity,
 } from '../support/harness';
+import { stretchedSample } from '../../bench/support/stretched-video';
 
 describe('workers killed with SIGKILL in the middle of a batch', () => {
   let standin: GeminiStandin;
@@ -99,6 +101,78 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
       const text = fs.readFileSync(path.join(output, 'comprehensive_lesson', f), 'utf8');
       expect(text.startsWith('---\n')).toBe(true);
       expect(text.trimEnd().length).toBeGreaterThan(200);
+    }
+  }, 600_000);
+
+  test('a worker killed between the clips of a video above its minute: the clips already answered are not asked again', async () => {
+    // 240 s of gemini-3.8-flash (102 tokens/s) and ~2,400 of prompt are ~26,900 tokens: above
+    // 20,000 a minute, so two clips of 120 s (~14,600 each), booked a (real) minute apart.
+    const model = 'gemini-3.8-flash';
+    const tpm = 20_000;
+    const value = 'lab-key-value-0123456789';
+    const clipStandin = await startGeminiStandin({
+      processingMs: 50,
+      keys: [{ name: 'lab-1', value, project: 'lab' }],
+      projectLimits: { lab: { [model]: { tpm } } },
+    });
+    const taskQueue = uniqueId('crash-clips');
+    const config = path.join(tempDir('worker-cfg'), 'config.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        outputRoots: [os.tmpdir()],
+        keys: [{ name: 'lab-1', env: 'KEY_LAB_1', project: 'lab', limits: { [model]: { tpm } } }],
+      }),
+    );
+    const env = {
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      KEY_LAB_1: value,
+      GEMINI_BASE_URL: clipStandin.url,
+      LESSON_FORGE_CONFIG: config,
+    };
+    const videos = tempDir('long-lesson');
+    fs.writeFileSync(path.join(videos, 'long-lesson.mp4'), stretchedSample(240));
+    const batchId = uniqueId('crash-clips');
+    try {
+      const first = spawnWorkerProcess(env);
+      workers.push(first);
+      const handle = await client.workflow.start(BatchWorkflow, {
+        workflowId: batchId,
+        taskQueue,
+        args: [
+          batchInput(
+            batchId,
+            [videos],
+            tempDir('out'),
+            { concurrency: 1, keyAliases: ['lab-1'] },
+            {
+              models: [model],
+              tokenLimitedModels: { 'lab-1': [model] },
+              keyProjects: { 'lab-1': 'lab' },
+            },
+          ),
+        ],
+      });
+      const answered = () => clipStandin.stats().log.filter((e) => e.route === 'generate' && e.status === 200);
+      // Killed once the first clip is answered, while the second waits for its moment.
+      await waitFor(() => answered().length >= 1, 120_000, 'the first clip answered');
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      expect(answered()).toHaveLength(1);
+      const second = spawnWorkerProcess(env);
+      workers.push(second);
+      const summary = (await handle.result()) as BatchSummary;
+      second.kill('SIGTERM');
+      expect(summary).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
+      // Each clip was paid for once: the new worker's attempt took the first from the work folder.
+      const calls = clipStandin.stats().log.filter((e) => e.route === 'generate');
+      expect(answered()).toHaveLength(2);
+      expect(calls.filter((e) => e.status === 429)).toEqual([]);
+      const times = answered().map((e) => e.admittedAt ?? e.at);
+      expect(times[1] - times[0]).toBeGreaterThanOrEqual(60_000);
+    } finally {
+      await clipStandin.close();
     }
   }, 600_000);
 });
