@@ -122,8 +122,15 @@ export function analyzeActivities(ctx: ActivityContext) {
       const schedule = clipsAtTheirMoments(moments, (index, signal) =>
         gemini.generate(input.keyAlias, { ...requests[index], abortSignal: signal }),
       );
+      const clipPromptTokens: number[] = [];
       try {
-        return await completeAnalysis(ctx, input, planned, (index) => schedule.answer(index), { storedClips });
+        return await completeAnalysis(ctx, input, planned, (index) => schedule.answer(index), {
+          storedClips,
+          clipPromptTokens,
+        });
+      } catch (err) {
+        // Each clip's booking is settled with what it spent, the failed attempt's included.
+        throw withClipSpend(err, clipPromptTokens);
       } finally {
         schedule.stop();
       }
@@ -225,8 +232,11 @@ export async function completeAnalysis(
   input: AnalyzeInput,
   planned: PlannedAnalysis,
   callClip: ClipCall,
-  /** `storedClips`: clips an earlier attempt answered (src/activities/clip-store.ts), used instead of asking again. */
-  opts: { batch?: boolean; storedClips?: Map<number, StoredClip> } = {},
+  /**
+   * `storedClips`: clips an earlier attempt answered (src/activities/clip-store.ts), used instead of
+   * asking again; `clipPromptTokens` is filled with each clip's input tokens as they come.
+   */
+  opts: { batch?: boolean; storedClips?: Map<number, StoredClip>; clipPromptTokens?: number[] } = {},
 ): Promise<AnalysisResult> {
   const { gemini } = ctx.deps;
   const { model, keyAlias } = input;
@@ -297,8 +307,8 @@ export async function completeAnalysis(
     repairs++;
     return repaired.data;
   };
-  /** In clips: each clip's input tokens as Gemini counted them (what settles its booking). */
-  const clipPromptTokens: number[] = [];
+  /** In clips: each clip's input tokens as Gemini counted them (what settles its booking), kept for a failure too. */
+  const clipPromptTokens = opts.clipPromptTokens ?? [];
   const inClips = clips.length > 1;
   let clipStart = usage;
   let clipModalities: GenerateResult['promptTokensByModality'];
@@ -314,97 +324,93 @@ export async function completeAnalysis(
       ...flags,
     });
   };
-  try {
-    for (const [index] of clips.entries()) {
-      clipStart = usage;
-      const stored = opts.storedClips?.get(index);
-      if (stored) {
-        usage = addUsage(usage, stored.usage);
-        addModalities({ promptTokensByModality: stored.promptTokensByModality } as GenerateResult);
-        clipPromptTokens[index] = stored.promptTokens;
-        if (stored.truncated) {
-          truncated = true;
-          finishReason = 'MAX_TOKENS';
-        }
-        if (stored.repaired) repairs++;
-        parts.push(stored.data);
-        continue;
-      }
-      let result: GenerateResult | undefined;
-      try {
-        while (!result) {
-          const request = clipRequest(input, planned, index, cacheName);
-          try {
-            result = await withHeartbeat(
-              (signal) => callClip(index, { ...request, abortSignal: signal }),
-              () => clipHeartbeat(index, clips.length, input.bookedClips?.[index]?.notBefore),
-            );
-          } catch (err) {
-            // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
-            if (!(err instanceof CacheGoneError)) throw err;
-            if (inActivity()) Context.current().log.warn('context cache gone; sending the video', { cache: cacheName });
-            cacheName = undefined;
-          }
-        }
-      } catch (err) {
-        throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
-      }
-      usage = addUsage(usage, result.usage);
-      addModalities(result);
-      clipPromptTokens[index] = result.usage.promptTokens;
-      clipModalities = result.promptTokensByModality;
-      const cost = priced;
-
-      const refusal = classifyRefusal(result, { usage, costUsd: cost() });
-      if (refusal) throw refusal;
-      const text = result.text ?? '';
-      if (result.finishReason === 'MAX_TOKENS') {
-        // First finish the cut answer from its own text, which costs no video tokens.
-        const completed = await repairWithoutVideo(
-          completionPrompt(text, limit),
-          Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
-        );
-        if (completed !== undefined) {
-          await keep(index, completed, { repaired: true });
-          continue;
-        }
+  for (const [index] of clips.entries()) {
+    clipStart = usage;
+    const stored = opts.storedClips?.get(index);
+    if (stored) {
+      usage = addUsage(usage, stored.usage);
+      addModalities({ promptTokensByModality: stored.promptTokensByModality } as GenerateResult);
+      clipPromptTokens[index] = stored.promptTokens;
+      if (stored.truncated) {
         truncated = true;
         finishReason = 'MAX_TOKENS';
-        const repaired = repairTruncatedJson(text);
-        // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
-        const kept =
-          repaired === undefined
-            ? undefined
-            : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
-        if (!kept?.ok) {
-          throw ApplicationFailure.create({
-            type: FailureType.InvalidModelOutput,
-            nonRetryable: true,
-            message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
-            details: [{ usage, costUsd: cost() }],
-          });
+      }
+      if (stored.repaired) repairs++;
+      parts.push(stored.data);
+      continue;
+    }
+    let result: GenerateResult | undefined;
+    try {
+      while (!result) {
+        const request = clipRequest(input, planned, index, cacheName);
+        try {
+          result = await withHeartbeat(
+            (signal) => callClip(index, { ...request, abortSignal: signal }),
+            () => clipHeartbeat(index, clips.length, input.bookedClips?.[index]?.notBefore),
+          );
+        } catch (err) {
+          // A cache that lapsed (a long wait for a person or a quota) is no reason to fail: send the video.
+          if (!(err instanceof CacheGoneError)) throw err;
+          if (inActivity()) Context.current().log.warn('context cache gone; sending the video', { cache: cacheName });
+          cacheName = undefined;
         }
-        await keep(index, kept.data, { truncated: true });
+      }
+    } catch (err) {
+      throw inActivity() ? escalatePersistentUnavailability(err, model, Context.current().info.attempt) : err;
+    }
+    usage = addUsage(usage, result.usage);
+    addModalities(result);
+    clipPromptTokens[index] = result.usage.promptTokens;
+    clipModalities = result.promptTokensByModality;
+    const cost = priced;
+
+    const refusal = classifyRefusal(result, { usage, costUsd: cost() });
+    if (refusal) throw refusal;
+    const text = result.text ?? '';
+    if (result.finishReason === 'MAX_TOKENS') {
+      // First finish the cut answer from its own text, which costs no video tokens.
+      const completed = await repairWithoutVideo(
+        completionPrompt(text, limit),
+        Math.min(limit * 2, info?.maxOutputTokens ?? limit * 2),
+      );
+      if (completed !== undefined) {
+        await keep(index, completed, { repaired: true });
         continue;
       }
-      const parsed = parseModelOutput(template, text);
-      if (!parsed.ok) {
-        const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
-        if (fixed !== undefined) {
-          await keep(index, fixed, { repaired: true });
-          continue;
-        }
+      truncated = true;
+      finishReason = 'MAX_TOKENS';
+      const repaired = repairTruncatedJson(text);
+      // What the model had not reached yet is filled in empty, so the part it wrote can be kept.
+      const kept =
+        repaired === undefined
+          ? undefined
+          : parseModelOutput(template, JSON.stringify(completeToSchema(repaired, template.responseJsonSchema)));
+      if (!kept?.ok) {
         throw ApplicationFailure.create({
           type: FailureType.InvalidModelOutput,
           nonRetryable: true,
-          message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
+          message: `Gemini's answer was cut off at ${limit} output tokens before any usable part${kept ? ` (${kept.error})` : ''}; raise the template's maxOutputTokens.`,
           details: [{ usage, costUsd: cost() }],
         });
       }
-      await keep(index, parsed.data);
+      await keep(index, kept.data, { truncated: true });
+      continue;
     }
-  } catch (err) {
-    throw inClips ? withClipSpend(err, clipPromptTokens) : err;
+    const parsed = parseModelOutput(template, text);
+    if (!parsed.ok) {
+      const fixed = await repairWithoutVideo(schemaRepairPrompt(text, parsed.error), limit);
+      if (fixed !== undefined) {
+        await keep(index, fixed, { repaired: true });
+        continue;
+      }
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidModelOutput,
+        nonRetryable: true,
+        message: `Gemini's answer did not match the ${template.manifest.name} template: ${parsed.error}`,
+        details: [{ usage, costUsd: cost() }],
+      });
+    }
+    await keep(index, parsed.data);
   }
 
   const data = clips.length > 1 ? fitListsToSchema(mergeClipOutputs(parts), template.responseJsonSchema) : parts[0];

@@ -6,6 +6,7 @@ import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { RequestLogEntry } from '../../standin/types';
 import type { BatchSummary } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
+import { videoStatusQuery } from '../../src/workflows/definitions';
 import { keyPoolWorkflowId } from '../../src/workflows/ids';
 import { minuteUsageQuery } from '../../src/workflows/key-pool-workflow';
 import { FailureType } from '../../src/failures';
@@ -280,13 +281,34 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       const { standin, taskQueue } = await setup(tpm, flash38);
       const batchId = uniqueId('clips');
       const output = tempDir('out');
-      const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
+      const batch = await client.workflow.start(BatchWorkflow, {
         workflowId: batchId,
         taskQueue,
         args: [
           batchInput(batchId, [lessonOf(180)], output, { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] }, clipOptions),
         ],
       });
+      // While its clips go, the video's details say how many and over how long.
+      const notes = new Set<string>();
+      await waitFor(
+        async () => {
+          for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${batchId}/"` })) {
+            const note = (
+              await client.workflow
+                .getHandle(wf.workflowId)
+                .query(videoStatusQuery)
+                .catch(() => undefined)
+            )?.note;
+            if (note) notes.add(note);
+          }
+          return [...notes].some((n) =>
+            /^In 3 clips booked over \d+ s: .*project lab's 12000 tokens per minute/.test(n),
+          );
+        },
+        30_000,
+        'the note on the clips',
+      );
+      const summary = (await batch.result()) as BatchSummary;
       expect(summary).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
       const calls = standin.stats().log.filter((e) => e.route === 'generate');
       expect(calls.filter((e) => e.status === 429)).toEqual([]);

@@ -96,7 +96,10 @@ export class TokenBudget {
       this.progress.note(undefined);
       this.progress.running();
     }
-    if (parts) this.progress.note(clipsNote(parts, project, booked.tpm));
+    if (parts) {
+      this.progress.note(clipsNote(parts, project, booked.tpm));
+      this.progress.show();
+    }
     const settleOne = async (bookingId: string, tokens: number) => {
       try {
         await this.pool.signal(keyEventSignal, { type: 'settle', id: bookingId, project, model, tokens });
@@ -114,7 +117,9 @@ export class TokenBudget {
         : {}),
       settle: async (inputTokens: number, clipTokens?: number[]) => {
         if (!parts) return settleOne(id, inputTokens);
-        for (const [i, clip] of parts.entries()) await settleOne(clip.id, clipTokens?.[i] ?? 0);
+        // Without each clip's figure (a failure that did not say), the first clip carries what was spent.
+        for (const [i, clip] of parts.entries())
+          await settleOne(clip.id, clipTokens?.[i] ?? (i === 0 ? inputTokens : 0));
       },
     };
   }
