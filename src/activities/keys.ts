@@ -3,10 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { FailureType } from '../failures';
 import type { ApiKey } from '../config';
-import { findModel, type ModelInfo } from '../gemini/catalog';
-import { clipsByCount, lowResolutionSaves, videoTokenRoom, videoTokensPerSecond, type Clip } from '../gemini/cost';
-import { clipBudgetShare, clipsForMinuteBudget, minimumClipSeconds } from '../gemini/minute-clips';
-import { estimateForVideo, type VideoEstimate } from '../gemini/estimate';
+import { findModel } from '../gemini/catalog';
+import { lowResolutionSaves, type Clip } from '../gemini/cost';
+import { clipBudgetShare, minimumClipSeconds } from '../gemini/minute-clips';
+import { estimateForVideo } from '../gemini/estimate';
 import type { KeyConfigView, Acquired, ModelLimits } from '../keys/pool-state';
 import { quotaWarnings } from '../keys/pool-state';
 import { projectOf } from '../keys/projects';
@@ -20,6 +20,7 @@ import {
   type KeyPoolInput,
 } from '../workflows/key-pool-workflow';
 import { keyPoolWorkflowId } from '../workflows/ids';
+import { bookInClips } from './clip-booking';
 import type { ActivityContext } from './context';
 import { templateFailure } from './template-failure';
 
@@ -172,48 +173,20 @@ export function keyActivities(ctx: ActivityContext) {
         booked = await book(estimate.expected.inputTokens);
         lowered = true;
       }
-      const duration = input.facts.durationSeconds;
-      // Still too large: in clips, each booked in a minute of its own (a link of unknown length cannot be cut).
+      const wholeTokens = booked.tokens;
       let shortestClip: number | undefined;
-      if ('tooLarge' in booked && input.clips && duration !== undefined) {
-        // The ratio can move between two bookings (another call settled); size again with the new one.
-        for (let attempt = 0; attempt < 3 && 'tooLarge' in booked; attempt++) {
-          const plan = clipsForMinuteBudget({
-            model: info,
-            durationSeconds: duration,
-            resolution: estimate.resolution,
-            textTokens: Math.ceil(estimate.input.text / estimate.requests),
-            budget: booked.budget,
-            ratio: booked.ratio,
-            maxClipSeconds: longestClip(info, estimate),
-          });
-          if ('tooSmall' in plan) {
-            shortestClip = plan.shortestClipTokens;
-            break;
-          }
-          const parts = await book(0, plan.tokens);
-          if ('tooLarge' in parts) {
-            booked = parts;
-            continue;
-          }
-          const bookedParts = parts.parts ?? [];
-          // Asked again after a retry, the pool answers with the clips it booked the first time.
-          const clips =
-            bookedParts.length === plan.clips.length ? plan.clips : clipsByCount(duration, bookedParts.length);
-          return {
-            project,
-            tpm,
-            startAt: parts.startAt,
-            tokens: parts.tokens,
-            mediaResolution: estimate.resolution,
-            clips: clips.map((clip, i) => ({
-              ...clip,
-              startAt: bookedParts[i].startAt,
-              tokens: bookedParts[i].tokens,
-              id: bookedParts[i].id,
-            })),
-          };
-        }
+      // Still too large: in clips, each booked in a minute of its own (a link of unknown length cannot be cut).
+      if ('tooLarge' in booked && input.clips && input.facts.durationSeconds !== undefined) {
+        const inClips = await bookInClips({
+          info,
+          estimate,
+          durationSeconds: input.facts.durationSeconds,
+          refused: booked,
+          bookParts: (parts) => book(0, parts),
+        });
+        if ('clips' in inClips) return { project, tpm, mediaResolution: estimate.resolution, ...inClips };
+        if ('shortestClip' in inClips) shortestClip = inClips.shortestClip;
+        else booked = inClips.refused;
       }
       if ('tooLarge' in booked) {
         const clipsToo =
@@ -224,7 +197,7 @@ export function keyActivities(ctx: ActivityContext) {
           type: FailureType.OverTokenBudget,
           nonRetryable: true,
           message:
-            `${input.facts.title} needs about ${booked.tokens} input tokens for ${input.model} at ${estimate.resolution} resolution, ` +
+            `${input.facts.title} needs about ${wholeTokens} input tokens for ${input.model} at ${estimate.resolution} resolution, ` +
             `more than the ${tpm} tokens per minute of project "${project}" (key ${key.alias}) allow in one call` +
             clipsToo +
             (forced
@@ -243,10 +216,4 @@ export function keyActivities(ctx: ActivityContext) {
       };
     },
   };
-}
-
-/** The longest clip one request's context window can hold (as the analysis plans it). */
-function longestClip(info: ModelInfo, estimate: VideoEstimate): number {
-  const room = videoTokenRoom(info, { expectedOutputTokens: estimate.maxOutputTokens });
-  return Math.max(1, Math.floor(room / videoTokensPerSecond(info, estimate.resolution)));
 }
