@@ -394,6 +394,12 @@ export interface VideoInput {
   item: VideoItem;
   options: ProcessingOptions;
   keyAliases: string[];
+  /**
+   * Set by batches from 0.4.0 on: the video writes its search attributes once, at the end (model
+   * and status; the batch starts it as running), instead of three times: each write is a server
+   * round trip and a visibility update. Videos started without it replay exactly as they ran.
+   */
+  leanHistory?: boolean;
 }
 
 /** What the video workflow answers to its `status` query and shows as current details. */

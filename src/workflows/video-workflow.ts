@@ -67,7 +67,7 @@ const upToDate = (facts: VideoFacts) => ({
 
 /** The units a video's run is made of, wired to each other. */
 function videoParts(input: VideoInput, facts: () => VideoFacts | undefined): VideoParts {
-  const progress: VideoProgress = new VideoProgress(input.item.title, (): string => lease.label());
+  const progress: VideoProgress = new VideoProgress(input.item.title, (): string => lease.label(), input.leanHistory);
   const lease = new KeyLease(input, progress, input.options.quotaRecheckSeconds ?? 300);
   const spend = new Spend();
   // The analysis under way is the parts' (several templates each have their own): uploads and a person's model choice go to it.

@@ -85,6 +85,17 @@ describe('a batch end to end', () => {
       expect.stringMatching(/^delete the upload files\/\S+ of lesson-0\d\.mp4$/),
       expect.stringMatching(/^record succeeded: .* in the batch report$/),
     ]);
+
+    // The batch starts the video as running; the video writes its own attributes once, at the end
+    // (each write is a server round trip and a visibility update). Patches' TemporalChangeVersion aside.
+    const ownWrites = childEvents
+      .map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields)
+      .filter((fields) => fields && !('TemporalChangeVersion' in fields))
+      .map((fields) => Object.keys(fields!).sort());
+    expect(ownWrites).toEqual([['Model', 'VideoStatus']]);
+    const described = await rig.client.workflow.getHandle(childId!).describe();
+    expect(described.searchAttributes.VideoStatus).toEqual(['Succeeded']);
+    expect(described.searchAttributes.Model).toEqual(['gemini-3.8-flash']);
   });
 
   test('a video whose analysis fails for good ends as failed with its reason; the others succeed', async () => {

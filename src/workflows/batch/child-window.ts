@@ -173,7 +173,7 @@ export class ChildWindow {
     try {
       const handle = await startChild(VideoWorkflow, {
         workflowId: childId,
-        args: [{ batchId, item, options: input.options, keyAliases: input.keyAliases }],
+        args: [{ batchId, item, options: input.options, keyAliases: input.keyAliases, leanHistory: true }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `${video.title} (${input.label})`,
         typedSearchAttributes: [

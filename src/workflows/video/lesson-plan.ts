@@ -1,5 +1,4 @@
-import { CancellationScope, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ModelAttr } from '../../search-attributes';
+import { CancellationScope, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import { shortSteps } from '../activity-proxies';
 import { summary, videoName } from '../labels';
@@ -38,7 +37,7 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
   const { item, options } = input;
   await parts.upload();
   const result = await gate.attempt('analyze', () => analysis.run(facts));
-  upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
+  parts.progress.modelChosen(result.model);
   const workflowId = workflowInfo().workflowId;
   const note = `${options.template} note of ${videoName(item)}`;
   const draft = await gate.attempt('format', () =>

@@ -1,6 +1,5 @@
-import { CancellationScope, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, workflowInfo } from '@temporalio/workflow';
 import { cacheRefreshBelowSeconds } from '../../gemini/cache-ttl';
-import { ModelAttr } from '../../search-attributes';
 import { emptyUsage, type CachedVideo, type NoteOutcome, type VideoFacts, type VideoOutcome } from '../../types';
 import { caching, shortSteps } from '../activity-proxies';
 import { summary, videoName } from '../labels';
@@ -172,7 +171,7 @@ export async function makeNotes(parts: VideoParts, facts: VideoFacts, templates:
     const result = await gate.attempt('analyze', () => analysis.run(facts));
     models = analysis.models;
     lastModel = result.model;
-    upsertSearchAttributes([{ key: ModelAttr, value: result.model }]);
+    progress.modelChosen(result.model);
     const what = `${note.template} note of ${videoName(item)}`;
     const draft = await gate.attempt('format', () =>
       shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${what}`) }, [

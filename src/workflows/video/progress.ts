@@ -1,6 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../../failures';
-import { VideoStatusAttr, VideoStatusValue } from '../../search-attributes';
+import { ModelAttr, VideoStatusAttr, VideoStatusValue } from '../../search-attributes';
 import type { VideoOutcome, VideoState } from '../../types';
 
 type Step = VideoState['step'];
@@ -11,11 +11,15 @@ type Step = VideoState['step'];
  */
 export class VideoProgress {
   readonly state: VideoState = { step: 'inspect', status: 'running' };
+  /** Lean histories: the model that made the note, written with the final status. */
+  private modelToWrite: string | undefined;
 
   constructor(
     private readonly title: string,
     /** The key in use, or "(choosing)": the lease knows. */
     private readonly keyLabel: () => string,
+    /** VideoInput.leanHistory: the search attributes are written at the end only (the batch starts the video as running). */
+    private readonly leanHistory = false,
   ) {}
 
   /** Enters a step; the returned function goes back to the step that was current (a re-upload inside analysis). */
@@ -67,6 +71,7 @@ export class VideoProgress {
   }
 
   markRunning(): void {
+    if (this.leanHistory) return;
     upsertSearchAttributes([{ key: VideoStatusAttr, value: VideoStatusValue.running }]);
   }
 
@@ -87,12 +92,21 @@ export class VideoProgress {
     return this.state.status === 'needs-attention';
   }
 
+  /** The model whose answer makes the note: searchable as Model (at once, or with the final status in lean histories). */
+  modelChosen(model: string): void {
+    if (this.leanHistory) this.modelToWrite = model;
+    else upsertSearchAttributes([{ key: ModelAttr, value: model }]);
+  }
+
   done(outcome: VideoOutcome): void {
     this.state.step = 'done';
     this.state.status = outcome.status;
     this.state.note = outcome.reason;
     this.show();
-    upsertSearchAttributes([{ key: VideoStatusAttr, value: statusValues[outcome.status] }]);
+    upsertSearchAttributes([
+      { key: VideoStatusAttr, value: statusValues[outcome.status] },
+      ...(this.modelToWrite ? [{ key: ModelAttr, value: this.modelToWrite }] : []),
+    ]);
   }
 
   show(): void {
