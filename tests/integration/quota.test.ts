@@ -4,7 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { ApiKey } from '../../src/config';
 import { startGeminiStandin, type GeminiStandin } from '../../standin';
 import type { RequestLogEntry } from '../../standin/types';
-import type { BatchSummary } from '../../src/types';
+import type { BatchSummary, ProcessingOptions } from '../../src/types';
 import { BatchWorkflow } from '../../src/workflows';
 import { videoStatusQuery } from '../../src/workflows/definitions';
 import { keyPoolWorkflowId } from '../../src/workflows/ids';
@@ -96,24 +96,27 @@ describe('quotas per project: tokens per minute booked before the call', () => {
     keyProjects: { 'lab-1': 'lab', 'lab-2': 'lab' },
   };
 
+  /** Starts a batch of these folders over the lab's two keys; `result` is its summary. */
+  function startLabBatch(
+    taskQueue: string,
+    batchId: string,
+    folders: string[],
+    concurrency: number,
+    processing: Partial<ProcessingOptions> = options,
+  ): Promise<BatchSummary> {
+    return client.workflow.execute(BatchWorkflow, {
+      workflowId: batchId,
+      taskQueue,
+      args: [batchInput(batchId, folders, tempDir('out'), { concurrency, keyAliases: ['lab-1', 'lab-2'] }, processing)],
+    }) as Promise<BatchSummary>;
+  }
+
   test("two keys of one project share its minute: no 429s, the project's tpm holds, keys status shows the project", async () => {
     // A 12 s sample is about 3,500 video tokens plus 2,400 of prompt and schema: two fit in the minute.
     const tpm = 12_000;
     const { standin, taskQueue } = await setup(tpm);
     const batchId = uniqueId('shared');
-    const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
-      workflowId: batchId,
-      taskQueue,
-      args: [
-        batchInput(
-          batchId,
-          [makeVideoFolder(5)],
-          tempDir('out'),
-          { concurrency: 5, keyAliases: ['lab-1', 'lab-2'] },
-          options,
-        ),
-      ],
-    });
+    const summary: BatchSummary = await startLabBatch(taskQueue, batchId, [makeVideoFolder(5)], 5, options);
     expect(summary).toMatchObject({ total: 5, succeeded: 5, failed: 0 });
     // The summary says what went through each key and each project.
     expect(summary.projects).toEqual([
@@ -218,19 +221,7 @@ describe('quotas per project: tokens per minute booked before the call', () => {
     // not fit in 5,000 tokens a minute; at low (~98 tokens/s, ~3,600 in all) they do.
     const { standin, taskQueue } = await setup(5_000);
     const lowId = uniqueId('low');
-    const low: BatchSummary = await client.workflow.execute(BatchWorkflow, {
-      workflowId: lowId,
-      taskQueue,
-      args: [
-        batchInput(
-          lowId,
-          [makeVideoFolder(1)],
-          tempDir('out'),
-          { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] },
-          options,
-        ),
-      ],
-    });
+    const low: BatchSummary = await startLabBatch(taskQueue, lowId, [makeVideoFolder(1)], 1, options);
     expect(low).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
     const sent = standin.stats().log.filter((e) => e.route === 'generate' && e.status === 200);
     expect(sent).toHaveLength(1);
@@ -238,18 +229,9 @@ describe('quotas per project: tokens per minute booked before the call', () => {
 
     // Forced to the default resolution, it cannot fit: refused for good, with what to do.
     const refusedId = uniqueId('refused');
-    const refused: BatchSummary = await client.workflow.execute(BatchWorkflow, {
-      workflowId: refusedId,
-      taskQueue,
-      args: [
-        batchInput(
-          refusedId,
-          [makeVideoFolder(1)],
-          tempDir('out'),
-          { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] },
-          { ...options, mediaResolution: 'default' },
-        ),
-      ],
+    const refused: BatchSummary = await startLabBatch(taskQueue, refusedId, [makeVideoFolder(1)], 1, {
+      ...options,
+      mediaResolution: 'default',
     });
     expect(refused).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
     expect(refused.failures[0]).toMatchObject({
@@ -357,19 +339,7 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       const tpm = 12_000;
       const { standin, taskQueue } = await setup(tpm, flash38);
       const batchId = uniqueId('clips-retry');
-      const run = client.workflow.execute(BatchWorkflow, {
-        workflowId: batchId,
-        taskQueue,
-        args: [
-          batchInput(
-            batchId,
-            [lessonOf(180)],
-            tempDir('out'),
-            { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] },
-            clipOptions,
-          ),
-        ],
-      });
+      const run = startLabBatch(taskQueue, batchId, [lessonOf(180)], 1, clipOptions);
       const answered = () => standin.stats().log.filter((e) => e.route === 'generate' && e.status === 200);
       // Once the first clip is answered, the second fails (a server error: the attempt is retried).
       await waitFor(() => answered().length >= 1, 60_000, 'the first clip answered');
@@ -396,19 +366,7 @@ describe('quotas per project: tokens per minute booked before the call', () => {
       // 2,400 tokens of prompt and 30 s of video (3,060) are more than 90 % of 4,000 × 97 %.
       const { standin, taskQueue } = await setup(4_000, flash38);
       const batchId = uniqueId('too-small');
-      const summary: BatchSummary = await client.workflow.execute(BatchWorkflow, {
-        workflowId: batchId,
-        taskQueue,
-        args: [
-          batchInput(
-            batchId,
-            [lessonOf(180)],
-            tempDir('out'),
-            { concurrency: 1, keyAliases: ['lab-1', 'lab-2'] },
-            clipOptions,
-          ),
-        ],
-      });
+      const summary: BatchSummary = await startLabBatch(taskQueue, batchId, [lessonOf(180)], 1, clipOptions);
       expect(summary).toMatchObject({ total: 1, succeeded: 0, failed: 1 });
       expect(summary.failures[0]).toMatchObject({
         errorType: FailureType.OverTokenBudget,
