@@ -18,6 +18,7 @@ import {
   uniqueId,
   useWorkerRig,
   waitFor,
+  scheduleOptions,
 } from '../support/harness';
 
 /** Economy mode end to end: real server, real worker, the real SDK's Batch API against the stand-in. */
@@ -243,19 +244,7 @@ describe('economy mode (Gemini Batch API)', () => {
         loadCatalog(),
         name,
         [makeVideoFolder(2)],
-        {
-          include: [],
-          exclude: [],
-          list: [],
-          param: [],
-          templatesDir: [],
-          model: 'gemini-3.8-flash',
-          output,
-          waitOnFailure: false,
-          every: '24h',
-          economy: true,
-          economyPoll: '1s',
-        },
+        scheduleOptions(output, { every: '24h', economy: true, economyPoll: '1s' }),
       );
       try {
         expect(outcome).toBe('created');

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client, Connection } from '@temporalio/client';
-import { createSchedule, type ScheduleCreateOptions } from '../../src/cli/commands/schedule';
+import { createSchedule } from '../../src/cli/commands/schedule';
 import { loadCatalog } from '../../src/gemini/catalog';
 import {
   deleteSchedule,
@@ -30,6 +30,7 @@ import {
   uniqueId,
   waitFor,
   type RunningWorker,
+  scheduleOptions,
 } from '../support/harness';
 
 /** Real dev server, real worker, real Gemini SDK to the stand-in; schedules created through the CLI's own functions. */
@@ -54,18 +55,6 @@ describe('scheduled batches', () => {
     await worker?.shutdown();
     await connection?.close();
     await standin?.close();
-  });
-
-  const options = (output: string, extra: Partial<ScheduleCreateOptions>): ScheduleCreateOptions => ({
-    include: [],
-    exclude: [],
-    list: [],
-    param: [],
-    templatesDir: [],
-    model: 'gemini-3.8-flash',
-    output,
-    waitOnFailure: false,
-    ...extra,
   });
 
   async function viewWhen(
@@ -125,7 +114,7 @@ describe('scheduled batches', () => {
         catalog,
         name,
         [videos],
-        options(output, { every: '3s', webhookEnv: hookVariable(receiver.url) }),
+        scheduleOptions(output, { every: '3s', webhookEnv: hookVariable(receiver.url) }),
       );
       expect(outcome).toBe('created');
 
@@ -246,7 +235,7 @@ describe('scheduled batches', () => {
       catalog,
       name,
       [videos],
-      options(output, {
+      scheduleOptions(output, {
         cron: '0 2 * * *',
         timezone: 'Europe/Paris',
         webhookEnv: hookVariable(`http://127.0.0.1:${deadPort}/hook`),

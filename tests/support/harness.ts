@@ -11,6 +11,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import type { ScheduleCreateOptions } from '../../src/cli/commands/schedule';
 import type { ApiKey, Settings } from '../../src/config';
 import type { startGeminiStandin, GeminiStandin } from '../../standin';
 import type { BatchInput, BatchSummary, ProcessingOptions, VideoOutcome } from '../../src/types';
@@ -183,6 +184,19 @@ export function batchInput(
     ...overrides,
   };
 }
+
+/** `schedule create`'s options as the command line gives them with no flags, writing to `output`, plus `extra`. */
+export const scheduleOptions = (output: string, extra: Partial<ScheduleCreateOptions>): ScheduleCreateOptions => ({
+  include: [],
+  exclude: [],
+  list: [],
+  param: [],
+  templatesDir: [],
+  model: 'gemini-3.8-flash',
+  output,
+  waitOnFailure: false,
+  ...extra,
+});
 
 export const uniqueId = (prefix: string): string =>
   `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
