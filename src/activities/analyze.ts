@@ -430,7 +430,10 @@ export async function completeAnalysis(
     ...(inClips ? { clipPromptTokens: clips.map((_c, i) => clipPromptTokens[i] ?? 0) } : {}),
   };
   await fs.mkdir(workDir, { recursive: true });
-  await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, data }, null, 2));
+  // `analysedAt` dates the notes made from this answer: a format step run again after a crash
+  // (a local activity whose result was lost) then renders the very same bytes.
+  const analysedAt = ctx.now().toISOString();
+  await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, analysedAt, data }, null, 2));
   return result;
 }
 

@@ -30,7 +30,13 @@ export function formatActivities(ctx: ActivityContext) {
     }): Promise<{ draftPath: string; bytes: number }> {
       const { item, facts, analysis, options } = input;
       const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
-      const stored = JSON.parse(await fs.readFile(analysis.analysisPath, 'utf8')) as { data: unknown };
+      const stored = JSON.parse(await fs.readFile(analysis.analysisPath, 'utf8')) as {
+        data: unknown;
+        analysedAt?: string;
+      };
+      // Dated by the answer, not the clock: run again (a local activity whose result a crash lost), this
+      // step must render the same bytes, or the write would take the earlier copy for a person's file.
+      const created = stored.analysedAt ?? (await fs.stat(analysis.analysisPath)).mtime.toISOString();
       const youtube = item.source.kind === 'youtube' ? parseYouTubeUrl(item.source.url) : undefined;
       const markdown = templateFailure(() =>
         renderDocument(template, stored.data, {
@@ -39,7 +45,7 @@ export function formatActivities(ctx: ActivityContext) {
           sourceKind: item.source.kind,
           youtubeVideoId: youtube?.videoId,
           durationSeconds: facts.durationSeconds,
-          created: ctx.now().toISOString(),
+          created,
           templateName: template.manifest.name,
           templateVersion: template.manifest.version,
           model: analysis.model,

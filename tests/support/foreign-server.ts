@@ -15,41 +15,61 @@ export interface PlainServer {
 /**
  * A Temporal dev server started the way someone else would start it: `temporal server start-dev`
  * with nothing of this project's (no search attributes, default task queue partitions), in memory.
+ * A port the OS handed out can be taken again (by an outgoing connection) before the server binds
+ * it: a server that exits while starting is started again on another port.
  */
 export async function startPlainServer(): Promise<PlainServer> {
-  const port = await freePort();
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const started = await startOnce(await freePort());
+    if ('server' in started) return started.server;
+    failures.push(started.failure);
+    if (!started.exited) break;
+  }
+  throw new Error(`The plain Temporal server did not start:\n${failures.join('\n')}`);
+}
+
+async function startOnce(port: number): Promise<{ server: PlainServer } | { failure: string; exited: boolean }> {
   const child = spawn(
     findTemporalCli(),
     ['server', 'start-dev', '--headless', '--port', String(port), '--log-level', 'error'],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.workflowService.describeNamespace({ namespace: 'default' });
-      return {
-        address,
-        connection,
-        client: new Client({ connection, namespace: 'default' }),
-        async stop() {
-          await connection.close();
-          if (child.exitCode !== null) return;
-          await new Promise<void>((resolve) => {
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          });
-        },
-      };
+      return { server: plainServer(address, connection, child) };
     } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) {
+      const exited = child.exitCode !== null;
+      if (Date.now() > deadline || exited) {
         child.kill('SIGKILL');
-        throw new Error(`The plain Temporal server did not start at ${address}: ${String(err)}`);
+        const why = exited ? `exited with ${child.exitCode}` : 'not ready within 60 s';
+        return { exited, failure: `at ${address}: ${why}, last error ${String(err)}; its stderr: ${stderr.trim()}` };
       }
       await new Promise((r) => setTimeout(r, 300));
     }
   }
+}
+
+function plainServer(address: string, connection: Connection, child: ChildProcess): PlainServer {
+  return {
+    address,
+    connection,
+    client: new Client({ connection, namespace: 'default' }),
+    async stop() {
+      await connection.close();
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
+  };
 }
 
 /** The installed command as a user runs it: bin/lesson-forge, in a folder of theirs, in its own process. */

@@ -7,6 +7,7 @@ import { ActivityContext } from '../../src/activities/context';
 import { formatActivities } from '../../src/activities/format';
 import { writeActivities } from '../../src/activities/write';
 import { FailureType } from '../../src/failures';
+import { manifestPath } from '../../src/output/manifest';
 import type { ModelCatalog } from '../../src/gemini/catalog';
 import type { GeminiGateway } from '../../src/gemini/gateway';
 import type { AnalysisResult, ProcessingOptions, VideoFacts, VideoItem } from '../../src/types';
@@ -38,7 +39,10 @@ function options(templateParams: Record<string, string> = {}): ProcessingOptions
 
 function analysis(): AnalysisResult {
   const analysisPath = path.join(root, 'analysis.json');
-  fs.writeFileSync(analysisPath, JSON.stringify({ data: JSON.parse(fs.readFileSync(fixture, 'utf8')) }));
+  fs.writeFileSync(
+    analysisPath,
+    JSON.stringify({ analysedAt: '2026-11-21T18:00:00.000Z', data: JSON.parse(fs.readFileSync(fixture, 'utf8')) }),
+  );
   return {
     analysisPath,
     model: 'gemini-3.5-flash',
@@ -109,7 +113,7 @@ test('the draft is a complete note in the work folder, with Obsidian frontmatter
     template: 'summary_report',
     template_version: '1.0.0',
     model: 'gemini-3.5-flash',
-    created: '2026-11-22T05:30:00.000Z',
+    created: '2026-11-21T18:00:00.000Z', // when the answer came, not when the note was rendered
     tags: ['summary', 'lesson-forge'],
   });
   expect(markdown).toContain('# Perspective drawing: summary');
@@ -163,4 +167,36 @@ test('format then write: the note on disk is exactly the draft', async () => {
   });
   expect(written.outputPath).toBe(path.join(root, 'out', 'summary_report', 'perspective drawing.md'));
   expect(fs.readFileSync(written.outputPath, 'utf8')).toBe(markdown);
+});
+
+test('format and write run again after a crash (local activities) leave one note, under the same name', async () => {
+  // The first worker renamed the note into place and died before recording it in the manifest:
+  // on the next worker, with a later clock, the workflow runs both local activities again.
+  const first = await format(fileItem, fileFacts);
+  const write = (draftPath: string, worker: ActivityContext) =>
+    writeActivities(worker).writeOutput({
+      item: fileItem,
+      facts: fileFacts,
+      draftPath,
+      options: first.input.options,
+      model: 'gemini-3.5-flash',
+    });
+  const written = await write(first.draftPath, ctx);
+  fs.rmSync(manifestPath(path.join(root, 'out')));
+  const later = new ActivityContext({
+    gemini: {} as GeminiGateway,
+    catalog: {} as ModelCatalog,
+    now: () => new Date('2026-11-23T09:00:00.000Z'),
+  });
+  const again = await formatActivities(later).formatDocument(first.input);
+  expect(fs.readFileSync(again.draftPath, 'utf8')).toBe(first.markdown);
+  const rewritten = await write(again.draftPath, later);
+  expect(rewritten).toEqual(written);
+  expect(fs.readdirSync(path.join(root, 'out', 'summary_report'))).toEqual(['perspective drawing.md']);
+  expect(
+    fs
+      .readFileSync(manifestPath(path.join(root, 'out')), 'utf8')
+      .trim()
+      .split('\n'),
+  ).toHaveLength(1);
 });
