@@ -134,6 +134,7 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
     const videos = tempDir('long-lesson');
     fs.writeFileSync(path.join(videos, 'long-lesson.mp4'), stretchedSample(240));
     const batchId = uniqueId('crash-clips');
+    const output = tempDir('out');
     try {
       const first = spawnWorkerProcess(env);
       workers.push(first);
@@ -144,7 +145,7 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
           batchInput(
             batchId,
             [videos],
-            tempDir('out'),
+            output,
             { concurrency: 1, keyAliases: ['lab-1'] },
             {
               models: [model],
@@ -155,8 +156,12 @@ describe('workers killed with SIGKILL in the middle of a batch', () => {
         ],
       });
       const answered = () => clipStandin.stats().log.filter((e) => e.route === 'generate' && e.status === 200);
-      // Killed once the first clip is answered, while the second waits for its moment.
-      await waitFor(() => answered().length >= 1, 120_000, 'the first clip answered');
+      // Killed once the first clip's answer is kept in the work folder, while the second waits for
+      // its moment. (Killed as soon as Gemini answers, the answer would be lost on its way to the
+      // worker and rightly asked again.)
+      const firstClipKept = () =>
+        fs.readdirSync(output, { recursive: true, encoding: 'utf8' }).some((f) => /-clip1of2\.json$/.test(f));
+      await waitFor(() => fs.existsSync(output) && firstClipKept(), 120_000, 'the first clip answered and kept');
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       expect(answered()).toHaveLength(1);
