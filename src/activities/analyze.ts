@@ -39,6 +39,13 @@ import { templateFailure } from './template-failure';
 
 export interface AnalyzeInput {
   workflowId: string;
+  /**
+   * The workflow's run chain (the run id its start recorded, which resets keep): answers kept in
+   * the work folder are reused by its retries and resets, never by a later start of the same
+   * workflow id, which may be about changed content or asked with --force. Absent from calls
+   * scheduled before it existed (those use the workflow's folder itself).
+   */
+  chain?: string;
   item: VideoItem;
   facts: VideoFacts;
   /** Absent for YouTube links, which Gemini reads directly. */
@@ -61,8 +68,8 @@ export interface AnalyzeInput {
   bookedClips?: Array<Clip & { notBefore: number }>;
 }
 
-export const workDirOf = (outputDir: string, workflowId: string): string =>
-  path.join(stateDirOf(outputDir), 'work', safeIdFolder(workflowId));
+export const workDirOf = (outputDir: string, workflowId: string, chain?: string): string =>
+  path.join(stateDirOf(outputDir), 'work', safeIdFolder(workflowId), ...(chain ? [safeIdFolder(chain)] : []));
 
 /** Everything an analysis decides before it calls Gemini: the template, limits, media plan and where the answer goes. */
 export interface PlannedAnalysis {
@@ -183,7 +190,7 @@ export function planAnalysis(ctx: ActivityContext, input: AnalyzeInput): Planned
   const resolution = plan.resolution;
   const clips = plan.strategy === 'clips' && plan.clips ? plan.clips : [undefined];
   const video = input.file ? { fileUri: input.file.uri, mimeType: input.file.mimeType } : { fileUri: facts.source }; // a public YouTube link goes to Gemini as is
-  const workDir = workDirOf(options.outputDir, input.workflowId);
+  const workDir = workDirOf(options.outputDir, input.workflowId, input.chain);
   // Several templates of one video share the work folder: each answer is stored under its template.
   const byTemplate = several ? `${safeIdFolder(options.template)}-` : '';
   const analysisPath = path.join(workDir, `analysis-${byTemplate}${safeIdFolder(model)}-${limit}-${resolution}.json`);

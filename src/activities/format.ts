@@ -20,6 +20,8 @@ export function formatActivities(ctx: ActivityContext) {
      */
     async formatDocument(input: {
       workflowId: string;
+      /** The run chain whose work folder holds the draft (see AnalyzeInput.chain). */
+      chain?: string;
       item: VideoItem;
       facts: VideoFacts;
       analysis: AnalysisResult;
@@ -65,7 +67,7 @@ export function formatActivities(ctx: ActivityContext) {
       // Several templates of one video share the work folder: each draft is named after its template.
       const draftName =
         (options.templates?.length ?? 0) > 1 ? `draft-${safeIdFolder(options.template)}.md` : 'draft.md';
-      const draftPath = path.join(workDirOf(options.outputDir, input.workflowId), draftName);
+      const draftPath = path.join(workDirOf(options.outputDir, input.workflowId, input.chain), draftName);
       try {
         // A `.lesson-forge` (or `work`) that is a link to elsewhere is refused, not written through.
         await ensureRealFolders(options.outputDir, path.dirname(draftPath));

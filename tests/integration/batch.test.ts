@@ -5,11 +5,15 @@ import {
   batchInput,
   historiesText,
   makeVideoFolder,
+  samplesDir,
   tempDir,
   testKeys,
   uniqueId,
   useWorkerRig,
 } from '../support/harness';
+import { resetToFirstWorkflowTask } from '../../src/temporal/reset';
+import type { VideoOutcome } from '../../src/types';
+import { videoWorkflowId } from '../../src/workflows/ids';
 
 /** Real Temporal dev server, real worker, real @google/genai SDK over HTTP to the stand-in. */
 describe('a batch end to end', () => {
@@ -139,5 +143,56 @@ describe('a batch end to end', () => {
     expect(text.length).toBeGreaterThan(1000);
     expect(text).toContain('lesson-01'); // the search does see decoded payloads
     expect(text).not.toContain(keyValue);
+  });
+
+  test('the same batch started again (same ids, as the same command the same day): a changed video and --force are asked about again, not answered from the earlier run', async () => {
+    const videos = tempDir('videos');
+    const video = path.join(videos, 'lesson.mp4');
+    fs.copyFileSync(path.join(samplesDir, 'color-theory-intro.mp4'), video);
+    const output = tempDir('out');
+    const batchId = uniqueId('again');
+    const calls = () =>
+      Object.entries(rig.standin.stats().byVideo)
+        .filter(([name]) => name.startsWith('lesson-'))
+        .reduce((n, [, v]) => n + v.generateCalls, 0);
+    const note = path.join(output, 'comprehensive_lesson', 'lesson.md');
+
+    // With --force, so that the reset below is not skipped as up to date.
+    const forcedFirst = batchInput(batchId, [videos], output, {}, { force: true });
+    expect(await rig.runBatch(forcedFirst)).toMatchObject({ succeeded: 1 });
+    expect(calls()).toBe(1);
+    const first = frontmatterOf(note);
+
+    // A Reset (the Web UI's button, retry-failed) runs the same chain again: the kept answer is
+    // reused, and the note comes out the same.
+    const [videoKey] = Object.keys(rig.standin.stats().byVideo).filter((name) => name.startsWith('lesson-'));
+    const runId = await resetToFirstWorkflowTask(rig.client, {
+      workflowId: videoWorkflowId(batchId, videoKey),
+      reason: 'test: the same chain again',
+    });
+    const reset = (await rig.client.workflow
+      .getHandle(videoWorkflowId(batchId, videoKey), runId)
+      .result()) as VideoOutcome;
+    expect(reset).toMatchObject({ status: 'succeeded', outputPath: note });
+    expect(calls()).toBe(1);
+    expect(frontmatterOf(note)).toEqual(first);
+
+    // The person replaces the video: its note must be about the new content.
+    fs.copyFileSync(path.join(samplesDir, 'stage-lighting-basics.mp4'), video);
+    expect(await rig.runBatch(batchInput(batchId, [videos], output))).toMatchObject({ succeeded: 1 });
+    expect(calls()).toBe(2);
+    const second = frontmatterOf(note);
+    expect(second.content_sha256).not.toBe(first.content_sha256);
+    expect(second.created).not.toBe(first.created);
+
+    // Up to date: skipped, nothing asked.
+    expect(await rig.runBatch(batchInput(batchId, [videos], output))).toMatchObject({ skipped: 1 });
+    expect(calls()).toBe(2);
+
+    // --force: a new answer, not the one the earlier run kept in the work folder.
+    const forced = await rig.runBatch(batchInput(batchId, [videos], output, {}, { force: true }));
+    expect(forced).toMatchObject({ succeeded: 1 });
+    expect(calls()).toBe(3);
+    expect(frontmatterOf(note).created).not.toBe(second.created);
   });
 });

@@ -88,6 +88,7 @@ export class Analysis {
     const economy = options.economy
       ? await (this.economy ??= new EconomyCall(this.input, this.progress)).analyze({
           workflowId: workflowInfo().workflowId,
+          chain: workflowInfo().originalExecutionRunId,
           item,
           facts,
           file: this.lease.uploaded,
@@ -112,6 +113,7 @@ export class Analysis {
     );
     const args = {
       workflowId: workflowInfo().workflowId,
+      chain: workflowInfo().originalExecutionRunId,
       item,
       facts,
       file: this.lease.uploaded,

@@ -44,6 +44,7 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
     shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
       {
         workflowId,
+        chain: workflowInfo().originalExecutionRunId,
         item,
         facts,
         analysis: result,

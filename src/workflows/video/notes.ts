@@ -175,7 +175,16 @@ export async function makeNotes(parts: VideoParts, facts: VideoFacts, templates:
     const what = `${note.template} note of ${videoName(item)}`;
     const draft = await gate.attempt('format', () =>
       shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${what}`) }, [
-        { workflowId, item, facts, analysis: result, options, usage: own.usage, costUsd: own.costUsd },
+        {
+          workflowId,
+          chain: workflowInfo().originalExecutionRunId,
+          item,
+          facts,
+          analysis: result,
+          options,
+          usage: own.usage,
+          costUsd: own.costUsd,
+        },
       ]),
     );
     const written = await gate.attempt('write', () =>
