@@ -1,5 +1,6 @@
 import { CancellationScope, log, patched, workflowInfo } from '@temporalio/workflow';
-import type { VideoFacts, VideoInput, VideoOutcome } from '../../types';
+import type { AnalysisResult, ProcessingOptions, VideoFacts, VideoInput, VideoOutcome } from '../../types';
+import type { WriteResult } from '../../activities/write';
 import { shortSteps } from '../activity-proxies';
 import { summary, videoName } from '../labels';
 import type { NoteOutcome } from '../../types';
@@ -38,12 +39,36 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
   await parts.upload();
   const result = await gate.attempt('analyze', () => analysis.run(facts));
   parts.progress.modelChosen(result.model);
-  const workflowId = workflowInfo().workflowId;
-  const note = `${options.template} note of ${videoName(item)}`;
+  const written = await formatAndWrite(gate, `${options.template} note of ${videoName(item)}`, {
+    input,
+    facts,
+    result,
+    options,
+    spend,
+  });
+  await deleteUpload(parts);
+  return {
+    status: 'succeeded',
+    outputPath: written.outputPath,
+    model: result.model,
+    truncated: result.truncated,
+    ...(result.repairs ? { repairs: result.repairs } : {}),
+    reason: written.note,
+  };
+}
+
+/** Format then write one note (`note` names it in the Web UI), each a step a person may retry. */
+export async function formatAndWrite(
+  gate: PersonGate,
+  note: string,
+  step: { input: VideoInput; facts: VideoFacts; result: AnalysisResult; options: ProcessingOptions; spend: Spend },
+): Promise<WriteResult> {
+  const { input, facts, result, options, spend } = step;
+  const { item } = input;
   const draft = await gate.attempt('format', () =>
     shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
       {
-        workflowId,
+        workflowId: workflowInfo().workflowId,
         chain: workflowInfo().originalExecutionRunId,
         item,
         facts,
@@ -54,30 +79,12 @@ export async function makeLessonPlan(parts: VideoParts, facts: VideoFacts): Prom
       },
     ]),
   );
-  const written = await gate.attempt('write', () =>
+  return gate.attempt('write', () =>
     shortSteps().writing.writeOutput.executeWithOptions(
       { summary: summary(`write the ${note} into ${options.outputDir}`) },
-      [
-        {
-          item,
-          facts,
-          draftPath: draft.draftPath,
-          options,
-          model: result.model,
-          batchId: input.batchId,
-        },
-      ],
+      [{ item, facts, draftPath: draft.draftPath, options, model: result.model, batchId: input.batchId }],
     ),
   );
-  await deleteUpload(parts);
-  return {
-    status: 'succeeded',
-    outputPath: written.outputPath,
-    model: result.model,
-    truncated: result.truncated,
-    ...(result.repairs ? { repairs: result.repairs } : {}),
-    reason: written.note,
-  };
 }
 
 /** New runs free the upload of a video that ends without its lesson plan too (it no longer waits for anyone). */

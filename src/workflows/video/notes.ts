@@ -1,10 +1,10 @@
-import { CancellationScope, log, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log } from '@temporalio/workflow';
 import { cacheRefreshBelowSeconds } from '../../gemini/cache-ttl';
 import { emptyUsage, type CachedVideo, type NoteOutcome, type VideoFacts, type VideoOutcome } from '../../types';
-import { caching, shortSteps } from '../activity-proxies';
+import { caching } from '../activity-proxies';
 import { summary, videoName } from '../labels';
 import { Analysis, Spend } from './analysis';
-import { deleteUpload, type Finished, type VideoParts } from './lesson-plan';
+import { deleteUpload, formatAndWrite, type Finished, type VideoParts } from './lesson-plan';
 
 /** New runs of a batch with several templates make every note from one upload (and a cache where it pays). */
 export const severalTemplatesPatch = 'several-templates-from-one-upload';
@@ -154,7 +154,6 @@ export async function makeNotes(parts: VideoParts, facts: VideoFacts, templates:
   let truncated = false;
   let repairs = 0;
   const remarks: string[] = [];
-  const workflowId = workflowInfo().workflowId;
   for (const [i, note] of todo.entries()) {
     progress.forTemplate(note.template, i + 1, todo.length);
     await cache.refresh();
@@ -172,27 +171,13 @@ export async function makeNotes(parts: VideoParts, facts: VideoFacts, templates:
     models = analysis.models;
     lastModel = result.model;
     progress.modelChosen(result.model);
-    const what = `${note.template} note of ${videoName(item)}`;
-    const draft = await gate.attempt('format', () =>
-      shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${what}`) }, [
-        {
-          workflowId,
-          chain: workflowInfo().originalExecutionRunId,
-          item,
-          facts,
-          analysis: result,
-          options,
-          usage: own.usage,
-          costUsd: own.costUsd,
-        },
-      ]),
-    );
-    const written = await gate.attempt('write', () =>
-      shortSteps().writing.writeOutput.executeWithOptions(
-        { summary: summary(`write the ${what} into ${options.outputDir}`) },
-        [{ item, facts, draftPath: draft.draftPath, options, model: result.model, batchId: input.batchId }],
-      ),
-    );
+    const written = await formatAndWrite(gate, `${note.template} note of ${videoName(item)}`, {
+      input,
+      facts,
+      result,
+      options,
+      spend: own,
+    });
     Object.assign(note, { status: 'written', outputPath: written.outputPath, costUsd: own.costUsd });
     if (written.note) remarks.push(`${note.template}: ${written.note}`);
     truncated ||= result.truncated;
