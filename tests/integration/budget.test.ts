@@ -12,7 +12,7 @@ describe('--max-cost', () => {
     const videos = makeVideoFolder(4); // all copies of 12-20 s samples; lesson-01 is the 12 s one
     const seconds = await probeDuration(path.join(videos, 'lesson-01.mp4'));
     const template = TemplateRegistry.load([]).get('comprehensive_lesson');
-    const oneVideo = estimateForVideo({
+    const estimate = estimateForVideo({
       model: getModel(loadCatalog(), 'gemini-3.8-flash'),
       template,
       video: {
@@ -23,7 +23,8 @@ describe('--max-cost', () => {
       },
       now: new Date(),
       typical: loadCatalog().typicalOutputTokens,
-    }).expected.usd;
+    });
+    const oneVideo = estimate.expected.usd;
     // Room for the first video's expected cost, not for a second one in flight beside it.
     const maxCostUsd = oneVideo * 1.5;
     const batchId = uniqueId('budget');
@@ -32,7 +33,9 @@ describe('--max-cost', () => {
     expect(summary.succeeded).toBeGreaterThanOrEqual(1);
     expect(summary.notStarted).toBeGreaterThanOrEqual(1);
     expect(summary.succeeded + (summary.notStarted ?? 0)).toBe(4);
-    expect(summary.costUsd).toBeLessThanOrEqual(maxCostUsd);
+    // Answers may cost more than expected (the stand-in's sizes vary with each run's names): what
+    // holds is that a batch ends at most one video's ceiling over the limit.
+    expect(summary.costUsd).toBeLessThanOrEqual(maxCostUsd + estimate.ceiling.usd);
     expect(Object.keys(rig.standin.stats().byVideo)).toHaveLength(summary.succeeded);
   });
 });
