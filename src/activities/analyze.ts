@@ -440,7 +440,8 @@ export async function completeAnalysis(
   // `analysedAt` dates the notes made from this answer: a format step run again after a crash
   // (a local activity whose result was lost) then renders the very same bytes.
   const analysedAt = ctx.now().toISOString();
-  await writeFileAtomic(analysisPath, JSON.stringify({ result, clips: plan.clips, analysedAt, data }, null, 2));
+  const stored: StoredAnalysis = { result, clips: plan.clips, analysedAt, data };
+  await writeFileAtomic(analysisPath, JSON.stringify(stored, null, 2));
   return result;
 }
 
@@ -484,11 +485,26 @@ function subtractUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   };
 }
 
-export async function readStoredAnalysis(file: string): Promise<AnalysisResult | undefined> {
+/** A kept answer, as `completeAnalysis` writes it to `analysisPath`. */
+export interface StoredAnalysis {
+  result: AnalysisResult;
+  clips?: MediaPlan['clips'];
+  /** When the answer came; dates the notes made from it (absent from answers kept by older versions). */
+  analysedAt?: string;
+  data: unknown;
+}
+
+/** The kept answer at `file`, or undefined when there is none. */
+export async function readStoredAnswer(file: string): Promise<Partial<StoredAnalysis> | undefined> {
   try {
-    const stored = JSON.parse(await fs.readFile(file, 'utf8')) as { result?: AnalysisResult; data?: unknown };
-    return stored.result && stored.data !== undefined ? stored.result : undefined;
+    const stored = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<StoredAnalysis>;
+    return stored.data !== undefined ? stored : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The result of a complete kept answer: what an earlier attempt paid for. */
+export async function readStoredAnalysis(file: string): Promise<AnalysisResult | undefined> {
+  return (await readStoredAnswer(file))?.result;
 }

@@ -7,7 +7,7 @@ import { givenParamsFor, renderDocument, resolveParams } from '../templates';
 import { safeIdFolder, writeFileAtomic } from '../output/atomic';
 import { ensureRealFolders } from '../output/safe-path';
 import type { AnalysisResult, ProcessingOptions, TokenUsage, VideoFacts, VideoItem } from '../types';
-import { workDirOf } from './analyze';
+import { readStoredAnswer, workDirOf } from './analyze';
 import type { ActivityContext } from './context';
 import { templateFailure } from './template-failure';
 
@@ -32,10 +32,8 @@ export function formatActivities(ctx: ActivityContext) {
     }): Promise<{ draftPath: string; bytes: number }> {
       const { item, facts, analysis, options } = input;
       const template = templateFailure(() => ctx.templates(options.templateDirs).get(options.template));
-      const stored = JSON.parse(await fs.readFile(analysis.analysisPath, 'utf8')) as {
-        data: unknown;
-        analysedAt?: string;
-      };
+      const stored = await readStoredAnswer(analysis.analysisPath);
+      if (!stored) throw new Error(`The kept answer ${analysis.analysisPath} is missing or unreadable`);
       // Dated by the answer, not the clock: run again (a local activity whose result a crash lost), this
       // step must render the same bytes, or the write would take the earlier copy for a person's file.
       const created = stored.analysedAt ?? (await fs.stat(analysis.analysisPath)).mtime.toISOString();

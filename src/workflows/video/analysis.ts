@@ -29,6 +29,14 @@ export class Spend {
 }
 
 /**
+ * Whose work folder a step uses: this workflow and its run chain (AnalyzeInput.chain), so answers
+ * kept there serve its retries and resets but never a later start of the same workflow id.
+ */
+export function workFolder(): { workflowId: string; chain: string } {
+  return { workflowId: workflowInfo().workflowId, chain: workflowInfo().originalExecutionRunId };
+}
+
+/**
  * Analysis with every recoverable outcome handled in place (see recovery-policy.ts for the rules).
  * Owns the model chain: a person's retry may put another model first.
  */
@@ -87,8 +95,7 @@ export class Analysis {
     // failure comes back, or 'interactive' when jobs did not answer it and it is asked as below.
     const economy = options.economy
       ? await (this.economy ??= new EconomyCall(this.input, this.progress)).analyze({
-          workflowId: workflowInfo().workflowId,
-          chain: workflowInfo().originalExecutionRunId,
+          ...workFolder(),
           item,
           facts,
           file: this.lease.uploaded,
@@ -112,8 +119,7 @@ export class Analysis {
       alias,
     );
     const args = {
-      workflowId: workflowInfo().workflowId,
-      chain: workflowInfo().originalExecutionRunId,
+      ...workFolder(),
       item,
       facts,
       file: this.lease.uploaded,

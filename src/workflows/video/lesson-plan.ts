@@ -1,10 +1,10 @@
-import { CancellationScope, log, patched, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched } from '@temporalio/workflow';
 import type { AnalysisResult, ProcessingOptions, VideoFacts, VideoInput, VideoOutcome } from '../../types';
 import type { WriteResult } from '../../activities/write';
 import { shortSteps } from '../activity-proxies';
 import { summary, videoName } from '../labels';
 import type { NoteOutcome } from '../../types';
-import type { Analysis, Spend } from './analysis';
+import { workFolder, type Analysis, type Spend } from './analysis';
 import type { KeyLease } from './key-lease';
 import { makeNotes, severalTemplates, severalTemplatesPatch, type VideoCache } from './notes';
 import type { PersonGate } from './person';
@@ -68,8 +68,7 @@ export async function formatAndWrite(
   const draft = await gate.attempt('format', () =>
     shortSteps().formatting.formatDocument.executeWithOptions({ summary: summary(`format the ${note}`) }, [
       {
-        workflowId: workflowInfo().workflowId,
-        chain: workflowInfo().originalExecutionRunId,
+        ...workFolder(),
         item,
         facts,
         analysis: result,
