@@ -1,8 +1,9 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { progressQuery } from '../workflows/definitions';
 import { economyCollectorId, economyStatusQuery, type EconomyStatus } from '../workflows/economy/definitions';
 import type { BatchProgress, BatchSummary } from '../types';
 import { isNothingNew } from '../schedules/view';
+import { batchFailure } from '../temporal/errors';
 import { deviation, expectedVsActual } from '../gemini/estimate-report';
 import { bold, cyan, dim, formatDuration, formatTokens, formatUsd, green, printable, red, yellow } from './output';
 
@@ -81,9 +82,15 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
   const stream = opts.stream ?? process.stderr;
   const handle = client.workflow.getHandle(batchId);
   let finished = false;
-  const result = handle.result().finally(() => {
-    finished = true;
-  }) as Promise<BatchSummary>;
+  const result = handle
+    .result()
+    .catch((err: unknown) => {
+      // The batch itself failed (a worker refused its input, say): its reason, not a stack trace.
+      throw err instanceof WorkflowFailedError ? batchFailure(batchId, err) : err;
+    })
+    .finally(() => {
+      finished = true;
+    }) as Promise<BatchSummary>;
   let firstSeen: { atMs: number; done: number } | undefined;
   let lastPrinted = '';
   let lastPrintAt = 0;

@@ -2,7 +2,6 @@ import { templatesText } from '../workflows/labels';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
   type ScheduleExecutionResult,
@@ -11,6 +10,7 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 import { TemplateAttr } from '../search-attributes';
+import { rootFailureOf } from '../temporal/errors';
 import type { BatchInput, BatchSummary } from '../types';
 import { BatchWorkflow } from '../workflows';
 import { toListRow, toScheduleView, type RunState, type ScheduleListRow, type ScheduleView } from './view';
@@ -73,13 +73,10 @@ async function guard<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The innermost reason: a failed batch wraps an activity failure that wraps the real problem. */
+/** The innermost reason, with its type: a failed batch wraps an activity failure that wraps the real problem. */
 function rootCauseOf(err: unknown): string {
-  let e: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  if (!(e instanceof Error)) return String(e);
-  const type = (e as { type?: unknown }).type;
-  return typeof type === 'string' && type ? `${type}: ${e.message}` : e.message;
+  const root = rootFailureOf(err);
+  return root.type ? `${root.type}: ${root.message}` : root.message;
 }
 
 /** Where a scheduled run stands now; a run the server no longer keeps is GONE. */

@@ -2,9 +2,11 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { NamespaceNotFoundError } from '@temporalio/common';
+import { CancelledFailure, NamespaceNotFoundError } from '@temporalio/common';
+import { FailureType } from '../failures';
 import { ExitCode } from '../cli/exit-codes';
 import { ConfigurationError } from '../config';
 import { missingSearchAttributeIn, searchAttributeCommands } from './search-attribute-commands';
@@ -185,5 +187,42 @@ function namespaceMissing(target: TemporalTarget): TemporalProblem {
   return new TemporalProblem(
     `Namespace ${target.namespace} does not exist at ${target.address}. Set TEMPORAL_NAMESPACE to an existing one, or create it: ` +
       `\`temporal operator namespace create --address ${target.address} --namespace ${target.namespace}\`.`,
+  );
+}
+
+/**
+ * The innermost reason a workflow failed: a failed batch wraps an activity failure that wraps the
+ * real problem, whose type (a FailureType) says what kind of problem it is.
+ */
+export function rootFailureOf(err: unknown): { type?: string; message: string; cancelled: boolean } {
+  let e: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  if (!(e instanceof Error)) return { message: String(e), cancelled: false };
+  const type = (e as { type?: unknown }).type;
+  return {
+    ...(typeof type === 'string' && type ? { type } : {}),
+    message: e.message,
+    cancelled: e instanceof CancelledFailure,
+  };
+}
+
+/** A batch that failed as a whole (not one of its videos): its reason, with the exit code of its kind. */
+export function batchFailure(batchId: string, err: WorkflowFailedError): TemporalProblem {
+  const root = rootFailureOf(err);
+  if (root.cancelled) return new TemporalProblem(`Batch ${batchId} was cancelled.`, ExitCode.stoppedEarly);
+  const exitCode =
+    root.type === FailureType.VideoRejected
+      ? ExitCode.input
+      : root.type === FailureType.OutputWriteFailed
+        ? ExitCode.writeFailed
+        : root.type === FailureType.InputNotAllowed ||
+            root.type === FailureType.Configuration ||
+            root.type === FailureType.TemplateError
+          ? ExitCode.configuration
+          : ExitCode.unexpected;
+  return new TemporalProblem(
+    `Batch ${batchId} failed${root.type ? ` (${root.type})` : ''}: ${root.message}\n` +
+      'Run the same command again once that is fixed; the Web UI shows the batch and where it stopped.',
+    exitCode,
   );
 }

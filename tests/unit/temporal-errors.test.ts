@@ -1,6 +1,8 @@
-import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { ExitCode } from '../../src/cli/exit-codes';
-import { explainTemporalError, type TemporalTarget } from '../../src/temporal/errors';
+import { FailureType } from '../../src/failures';
+import { batchFailure, explainTemporalError, type TemporalTarget } from '../../src/temporal/errors';
 import { missingSearchAttributeIn, searchAttributeCommands } from '../../src/temporal/search-attribute-commands';
 
 const target: TemporalTarget = { address: 'temporal.example.org:7233', namespace: 'lessons', fromEnv: true };
@@ -49,6 +51,53 @@ describe('Temporal errors, told as what to do', () => {
     );
     expect(explainTemporalError(grpc(8, 'namespace rate limit exceeded'), target)?.exitCode).toBe(ExitCode.unexpected);
     expect(explainTemporalError(new TypeError('x is undefined'), target)).toBeUndefined();
+  });
+});
+
+/** A batch failed the way the client reports it: the workflow failure, its activity's, the real one. */
+const failedBatch = (cause: Error) =>
+  new WorkflowFailedError(
+    'Workflow execution failed',
+    new ActivityFailure('Activity task failed', 'discoverVideos', '1', RetryState.NON_RETRYABLE_FAILURE, 'w', cause),
+    RetryState.NON_RETRYABLE_FAILURE,
+  );
+
+describe('a batch that failed as a whole', () => {
+  test('says the innermost reason and its type, with the exit code of its kind', () => {
+    const refused = batchFailure(
+      'videos-1',
+      failedBatch(
+        ApplicationFailure.create({
+          type: FailureType.InputNotAllowed,
+          nonRetryable: true,
+          message: 'This worker does not write to /tmp/notes',
+        }),
+      ),
+    );
+    expect(refused.exitCode).toBe(ExitCode.configuration);
+    expect(refused.message).toMatch(
+      /^Batch videos-1 failed \(InputNotAllowed\): This worker does not write to \/tmp\/notes\nRun the same command again/,
+    );
+    const unwritable = batchFailure(
+      'videos-1',
+      failedBatch(ApplicationFailure.create({ type: FailureType.OutputWriteFailed, message: 'disk full' })),
+    );
+    expect(unwritable.exitCode).toBe(ExitCode.writeFailed);
+    const unknown = batchFailure('videos-1', failedBatch(new Error('something odd')));
+    expect(unknown).toMatchObject({ exitCode: ExitCode.unexpected });
+    expect(unknown.message).toMatch(/^Batch videos-1 failed: something odd/);
+  });
+
+  test('a cancelled batch stopped early (7)', () => {
+    const cancelled = batchFailure(
+      'videos-1',
+      new WorkflowFailedError(
+        'Workflow execution cancelled',
+        new CancelledFailure('cancelled'),
+        RetryState.CANCEL_REQUESTED,
+      ),
+    );
+    expect(cancelled).toMatchObject({ exitCode: ExitCode.stoppedEarly, message: 'Batch videos-1 was cancelled.' });
   });
 });
 
